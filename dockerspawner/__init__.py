@@ -1,0 +1,1 @@
+"""Spawn JupyterHub single-user servers in Docker (work in progress)."""

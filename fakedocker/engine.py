@@ -1,0 +1,181 @@
+"""One fake Docker daemon: all of its state, behind one lock.
+
+Nothing here is global: two engines share nothing, and an engine is reachable only through
+the objects it hands out (:meth:`FakeEngine.api_client`, :meth:`FakeEngine.docker_client`,
+:func:`fakedocker.patch`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from .faults import Faults
+from .state.containers import ContainerStore
+from .state.images import Image, ImageStore, Registry, full_config, image_id_for, make_layers, parse_reference
+from .state.networks import NetworkStore
+from .state.swarm import SwarmState
+from .state.volumes import VolumeStore
+from .transitions import Transitions
+
+API_VERSION = "1.41"
+ENGINE_VERSION = "20.10.24+dfsg1"
+
+
+class FakeEngine:
+    """An in-memory Docker Engine.
+
+    Args:
+        transitions: ``"immediate"`` (default), ``"timer"`` or ``"manual"``: how task states
+            and pulls advance (see :mod:`fakedocker.transitions`).
+        step_delay: seconds per state step in timer mode.
+        clock: a callable returning the current time in seconds (default :func:`time.time`).
+        seed: makes ids differ between engines that should not collide (default 0: ids are
+            the same sequence in every engine, so tests are reproducible).
+        runtime: the default runtime of started containers (see :mod:`fakedocker.runtime`).
+    """
+
+    def __init__(
+        self,
+        transitions: str = "immediate",
+        step_delay: float = 0.05,
+        clock: Callable[[], float] = time.time,
+        seed: int | str = 0,
+        runtime: Any = None,
+        api_version: str = API_VERSION,
+    ):
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.api_version = api_version
+        self.engine_version = ENGINE_VERSION
+        self.step_delay = step_delay
+        self._seed = str(seed)
+        self._counter = itertools.count(1)
+        self.transitions = Transitions(self.lock, clock, transitions)
+        self.faults = Faults()
+        self.calls: dict[str, int] = {}
+        self.events: list[dict[str, Any]] = []
+        self.events_changed = threading.Condition(self.lock)
+        self.images = ImageStore()
+        self.registry = Registry()
+        self.default_runtime = runtime
+        self.volumes = VolumeStore(self)
+        self.networks = NetworkStore(self)
+        self.containers = ContainerStore(self)
+        self.swarm = SwarmState(self)
+        self.started_at = self.now_iso()
+        hexid = hashlib.sha256(f"daemon:{self._seed}".encode()).hexdigest().upper()
+        self.daemon_id = ":".join(hexid[i : i + 4] for i in range(0, 48, 4))
+
+    # ids and time ----------------------------------------------------------------------
+    def new_id(self) -> str:
+        """A fresh 64-hex id, deterministic for a given seed."""
+        n = next(self._counter)
+        return hashlib.sha256(f"fakedocker:{self._seed}:{n}".encode()).hexdigest()
+
+    def now(self) -> float:
+        return self.clock()
+
+    def now_iso(self, t: float | None = None) -> str:
+        """RFC 3339 with nanoseconds, as the daemon formats times."""
+        t = self.clock() if t is None else t
+        dt = datetime.fromtimestamp(t, tz=timezone.utc)
+        nanos = int(round((t - int(t)) * 1e9)) % 1_000_000_000
+        return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
+
+    # events ----------------------------------------------------------------------------
+    def emit(self, type_: str, action: str, actor_id: str, attributes: dict[str, str] | None = None,
+             scope: str = "local") -> None:
+        """Record a daemon event (what ``docker events`` shows)."""
+        with self.lock:
+            t = self.clock()
+            event: dict[str, Any] = {}
+            if type_ in ("container", "image"):
+                # the legacy fields the daemon still sends for these types
+                event["status"] = action
+                event["id"] = actor_id
+                if type_ == "container" and attributes and "image" in attributes:
+                    event["from"] = attributes["image"]
+            event.update(
+                {
+                    "Type": type_,
+                    "Action": action,
+                    "Actor": {"ID": actor_id, "Attributes": dict(attributes or {})},
+                    "scope": scope,
+                    "time": int(t),
+                    "timeNano": int(t * 1e9),
+                }
+            )
+            self.events.append(event)
+            self.events_changed.notify_all()
+
+    # test-facing helpers ---------------------------------------------------------------
+    def add_image(
+        self,
+        ref: str,
+        config: dict[str, Any] | None = None,
+        size: int = 5_000_000,
+        layers: int | None = None,
+    ) -> str:
+        """Make ``ref`` present locally (as if built or pulled).  Returns the image id."""
+        parsed = parse_reference(ref)
+        cfg = full_config(config)
+        with self.lock:
+            layer_list = make_layers(f"local/{parsed.tagged}/{size}", size, layers)
+            image = Image(image_id_for(cfg, layer_list), cfg, self.now_iso(), layer_list)
+            image = self.images.add(image, parsed)
+            self.emit("image", "tag", image.id, {"name": parsed.tagged})
+            return image.id
+
+    def step(self, name: str | None = None) -> int:
+        """Manual transitions: advance everything in flight (or what ``name`` prefixes) one step."""
+        return self.transitions.step(name)
+
+    def settle(self) -> int:
+        """Manual transitions: run every pending step."""
+        return self.transitions.settle()
+
+    def crash(self, container: str, exit_code: int = 1, oom: bool = False) -> None:
+        """Make a running container exit now with ``exit_code`` (``oom``: as the OOM killer)."""
+        self.containers.crash(container, exit_code, oom=oom)
+
+    def oom_kill(self, container: str) -> None:
+        self.containers.crash(container, 137, oom=True)
+
+    def close(self) -> None:
+        """Stop every runtime still running (host processes, threads)."""
+        self.containers.shutdown()
+
+    # clients ---------------------------------------------------------------------------
+    def transport(self):
+        from .transport import FakeTransport
+
+        with self.lock:
+            if getattr(self, "_transport", None) is None:
+                self._transport = FakeTransport(self)
+            return self._transport
+
+    def api_client(self, base_url: str = "unix:///var/run/docker.sock", version: str = "auto",
+                   **kwargs: Any):
+        """A genuine :class:`docker.APIClient` whose requests this engine answers."""
+        from .client import api_client
+
+        return api_client(self, base_url=base_url, version=version, **kwargs)
+
+    def docker_client(self, base_url: str = "unix:///var/run/docker.sock", version: str = "auto",
+                      **kwargs: Any):
+        """A genuine :class:`docker.DockerClient` whose ``.api`` this engine answers."""
+        from .client import docker_client
+
+        return docker_client(self, base_url=base_url, version=version, **kwargs)
+
+    def __enter__(self) -> FakeEngine:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,6 @@
+"""Route handlers, one module per resource (mirroring docker-py's ``api/`` split).
+
+Importing this package registers every route on :data:`fakedocker.routing.ROUTER`.
+"""
+
+from . import containers, exec, images, networks, swarm, system, volumes  # noqa: F401

@@ -1,0 +1,3 @@
+"""containers routes."""
+
+from __future__ import annotations

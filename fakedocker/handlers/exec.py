@@ -1,0 +1,3 @@
+"""exec routes."""
+
+from __future__ import annotations

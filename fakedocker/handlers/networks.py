@@ -1,0 +1,3 @@
+"""networks routes."""
+
+from __future__ import annotations

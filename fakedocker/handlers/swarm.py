@@ -1,0 +1,3 @@
+"""swarm routes."""
+
+from __future__ import annotations

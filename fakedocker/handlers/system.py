@@ -1,0 +1,178 @@
+"""System routes: ping, version, info, events."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Iterator
+from typing import Any
+
+from ..routing import Request, Response, route
+
+
+@route("GET", "/_ping", "ping")
+@route("HEAD", "/_ping", "ping")
+def ping(engine: Any, req: Request) -> Response:
+    return Response(200, b"OK", kind="raw", content_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache"})
+
+
+@route("GET", "/version")
+def version(engine: Any, req: Request) -> dict[str, Any]:
+    return {
+        "Platform": {"Name": ""},
+        "Components": [
+            {"Name": "Engine", "Version": engine.engine_version,
+             "Details": {"ApiVersion": engine.api_version, "Arch": "amd64", "Os": "linux",
+                         "MinAPIVersion": "1.12", "Experimental": "false"}},
+        ],
+        "Version": engine.engine_version,
+        "ApiVersion": engine.api_version,
+        "MinAPIVersion": "1.12",
+        "GitCommit": "5d6db84",
+        "GoVersion": "go1.19.8",
+        "Os": "linux",
+        "Arch": "amd64",
+        "KernelVersion": platform.release(),
+        "BuildTime": "2023-05-08T08:35:00.000000000+00:00",
+    }
+
+
+@route("GET", "/info")
+def info(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        statuses = [c.status for c in engine.containers.by_id.values()]
+        return {
+            "ID": engine.daemon_id,
+            "Containers": len(statuses),
+            "ContainersRunning": statuses.count("running"),
+            "ContainersPaused": statuses.count("paused"),
+            "ContainersStopped": len(statuses) - statuses.count("running") - statuses.count("paused"),
+            "Images": len(engine.images.by_id),
+            "Driver": "overlay2",
+            "DriverStatus": [["Backing Filesystem", "extfs"]],
+            "Plugins": {"Volume": ["local"], "Network": ["bridge", "host", "ipvlan", "macvlan", "null", "overlay"],
+                        "Authorization": None, "Log": ["json-file", "local"]},
+            "MemoryLimit": True,
+            "SwapLimit": False,
+            "CpuCfsPeriod": True,
+            "CpuCfsQuota": True,
+            "CPUShares": True,
+            "CPUSet": True,
+            "OomKillDisable": True,
+            "IPv4Forwarding": True,
+            "Debug": False,
+            "NFd": 30,
+            "NGoroutines": 40,
+            "SystemTime": engine.now_iso(),
+            "LoggingDriver": "json-file",
+            "CgroupDriver": "cgroupfs",
+            "CgroupVersion": "1",
+            "KernelVersion": platform.release(),
+            "OperatingSystem": "Debian GNU/Linux 12 (bookworm)",
+            "OSVersion": "12",
+            "OSType": "linux",
+            "Architecture": "x86_64",
+            "IndexServerAddress": "https://index.docker.io/v1/",
+            "RegistryConfig": {"InsecureRegistryCIDRs": ["127.0.0.0/8"], "Mirrors": []},
+            "NCPU": os.cpu_count() or 1,
+            "MemTotal": 25_000_000_000,
+            "DockerRootDir": "/var/lib/docker",
+            "Name": "fakedocker",
+            "Labels": [],
+            "ExperimentalBuild": False,
+            "ServerVersion": engine.engine_version,
+            "Runtimes": {"runc": {"path": "runc"}},
+            "DefaultRuntime": "runc",
+            "Swarm": engine.swarm.info(),
+            "LiveRestoreEnabled": False,
+            "Isolation": "",
+            "InitBinary": "docker-init",
+            "SecurityOptions": ["name=seccomp,profile=default"],
+            "Warnings": None,
+        }
+
+
+# events -----------------------------------------------------------------------------------
+
+_NAMED_TYPES = {"container", "network", "volume", "service", "node", "secret", "config", "plugin"}
+
+
+def _event_matches(event: dict[str, Any], filters: dict[str, list[str]]) -> bool:
+    actor = event["Actor"]
+    attrs = actor.get("Attributes") or {}
+    etype = event["Type"]
+    for key, wanted in filters.items():
+        if not wanted:
+            continue
+        if key == "type":
+            ok = etype in wanted
+        elif key in ("event", "action"):
+            action = event["Action"]
+            ok = any(action == w or action.split(":", 1)[0] == w for w in wanted)
+        elif key == "label":
+            ok = any(
+                (attrs.get(w.split("=", 1)[0]) == w.split("=", 1)[1]) if "=" in w else (w in attrs)
+                for w in wanted
+            )
+        elif key == "image":
+            ok = etype in ("container", "image") and any(
+                w in (attrs.get("image"), attrs.get("name"), actor["ID"]) for w in wanted
+            )
+        elif key in _NAMED_TYPES:
+            ok = etype == key and any(
+                actor["ID"].startswith(w) or attrs.get("name") == w for w in wanted
+            )
+        elif key == "scope":
+            ok = event.get("scope") in wanted
+        else:
+            ok = True
+        if not ok:
+            return False
+    return True
+
+
+def _as_time(value: str | None) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+@route("GET", "/events", "events")
+def events(engine: Any, req: Request) -> Response:
+    since = _as_time(req.arg("since"))
+    until = _as_time(req.arg("until"))
+    filters = req.filters()
+    with engine.lock:
+        start_index = len(engine.events) if since is None else 0
+    return Response(200, _event_stream(engine, start_index, since, until, filters),
+                    kind="stream", content_type="application/json")
+
+
+def _event_stream(engine: Any, index: int, since: float | None, until: float | None,
+                  filters: dict[str, list[str]]) -> Iterator[bytes]:
+    while True:
+        with engine.lock:
+            batch = engine.events[index:]
+            index = len(engine.events)
+        for event in batch:
+            t = event["timeNano"] / 1e9
+            if since is not None and t < since:
+                continue
+            if until is not None and t > until:
+                continue
+            if _event_matches(event, filters):
+                yield (json.dumps(event) + "\n").encode()
+        if until is not None and engine.now() >= until:
+            return
+        with engine.lock:
+            if len(engine.events) == index:
+                timeout = 0.2
+                if until is not None:
+                    timeout = max(0.0, min(timeout, until - engine.now()))
+                engine.events_changed.wait(timeout)
+        yield b""  # lets the writer notice a reader that has gone away

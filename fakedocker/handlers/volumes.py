@@ -1,0 +1,3 @@
+"""volumes routes."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Small state objects per Docker resource, with their lifecycles."""

@@ -1,0 +1,202 @@
+"""The requests transport adapter that answers docker-py's HTTP requests from a FakeEngine.
+
+docker-py builds every request itself and parses every answer itself; this adapter only
+turns a :class:`requests.PreparedRequest` into a route call and the handler's answer into a
+genuine :class:`requests.Response`:
+
+- plain answers (JSON, bytes) are served from memory;
+- streamed answers (pull progress, events, followed logs) and hijacked connections (exec
+  start, attach) travel over a real socket pair and are parsed by :mod:`http.client`, because
+  docker-py reads those from ``response.raw._fp`` and the socket underneath it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import select
+import socket
+import threading
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+
+from . import handlers  # noqa: F401  (registers the routes)
+from .routing import ROUTER, DaemonError, Request, Response
+
+if TYPE_CHECKING:
+    from .engine import FakeEngine
+
+
+def dispatch(engine: FakeEngine, request: Request) -> Response:
+    """Route ``request`` to its handler; always returns a Response (errors included)."""
+    found = ROUTER.match(request.method, request.path)
+    if found is None:
+        return Response(404, {"message": "page not found"})
+    route, params = found
+    request.params = params
+    with engine.lock:
+        engine.calls[route.operation] = engine.calls.get(route.operation, 0) + 1
+    try:
+        engine.faults.before_call(route.operation)
+        engine.transitions.apply_due()
+        result = route.handler(engine, request)
+    except DaemonError as err:
+        return Response(err.status, {"message": err.message})
+    if isinstance(result, Response):
+        return result
+    return Response(200, result)
+
+
+def operation_of(request: Request) -> str | None:
+    found = ROUTER.match(request.method, request.path)
+    return found[0].operation if found else None
+
+
+class FakeTransport(HTTPAdapter):
+    def __init__(self, engine: FakeEngine):
+        super().__init__(pool_connections=1, pool_maxsize=1)
+        self.engine = engine
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        body = request.body
+        if body is None:
+            data = b""
+        elif isinstance(body, str):
+            data = body.encode()
+        elif isinstance(body, bytes | bytearray):
+            data = bytes(body)
+        elif hasattr(body, "read"):
+            data = body.read()
+        else:  # an iterable of chunks
+            data = b"".join(c.encode() if isinstance(c, str) else c for c in body)
+        req = Request.from_url(request.method or "GET", request.url or "/", dict(request.headers), data)
+        answer = dispatch(self.engine, req)
+        if answer.kind in ("stream", "hijack") and answer.status < 400:
+            raw = _socket_response(request, answer)
+        else:
+            raw = _memory_response(request, answer)
+        return self.build_response(request, raw)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _headers(answer: Response, length: int | None) -> dict[str, str]:
+    content_type = answer.content_type or (
+        "application/json" if answer.kind == "json" else "application/octet-stream"
+    )
+    headers = {
+        "Api-Version": "1.41",
+        "Content-Type": content_type,
+        "Docker-Experimental": "false",
+        "Ostype": "linux",
+        "Server": "Docker/20.10.24+dfsg1 (linux)",
+    }
+    if length is not None:
+        headers["Content-Length"] = str(length)
+    headers.update(answer.headers)
+    return headers
+
+
+def _memory_response(request: requests.PreparedRequest, answer: Response) -> urllib3.HTTPResponse:
+    if answer.kind == "json" or answer.kind in ("stream", "hijack"):
+        data = b"" if answer.body is None else (json.dumps(answer.body) + "\n").encode()
+        if answer.status in (204, 304):
+            data = b""
+        answer.kind = "json"
+    elif isinstance(answer.body, bytes):
+        data = answer.body
+    else:
+        data = b"".join(answer.body or ())
+    return urllib3.HTTPResponse(
+        body=io.BytesIO(data),
+        headers=_headers(answer, len(data)),
+        status=answer.status,
+        reason=_reason(answer.status),
+        preload_content=False,
+        decode_content=False,
+        request_method=request.method,
+        request_url=request.url,
+    )
+
+
+def _socket_response(request: requests.PreparedRequest, answer: Response) -> urllib3.HTTPResponse:
+    client_end, server_end = socket.socketpair()
+    headers = _headers(answer, None)
+    status = answer.status
+    if answer.kind == "stream":
+        headers["Transfer-Encoding"] = "chunked"
+    else:  # hijack: the daemon upgrades the connection to a raw stream
+        status = 101 if request.headers.get("Upgrade") else 200
+        headers["Connection"] = "Upgrade"
+        headers["Upgrade"] = "tcp"
+        headers["Content-Type"] = answer.content_type or "application/vnd.docker.raw-stream"
+    head = f"HTTP/1.1 {status} {_reason(status) or 'UPGRADED'}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    server_end.sendall(head.encode("latin-1"))
+    parsed = http.client.HTTPResponse(client_end, method=request.method)
+    # Parse the headers before any body byte is written, so the body stays in the socket
+    # for the readers (docker-py reads hijacked streams from the socket itself).
+    parsed.begin()
+    writer = threading.Thread(
+        target=_write_body, args=(server_end, answer.body or (), answer.kind == "stream"),
+        name="fakedocker-stream", daemon=True,
+    )
+    writer.start()
+    return urllib3.HTTPResponse(
+        body=parsed,
+        headers=dict(parsed.getheaders()),
+        status=parsed.status,
+        reason=parsed.reason,
+        preload_content=False,
+        decode_content=False,
+        original_response=parsed,
+        request_method=request.method,
+        request_url=request.url,
+    )
+
+
+def _write_body(sock: socket.socket, chunks: Iterable[bytes], chunked: bool) -> None:
+    iterator = iter(chunks)
+    try:
+        for chunk in iterator:
+            if _peer_closed(sock):
+                break
+            if not chunk:
+                continue
+            if chunked:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            else:
+                sock.sendall(chunk)
+        else:
+            if chunked:
+                sock.sendall(b"0\r\n\r\n")
+    except OSError:
+        pass  # the reader went away
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        sock.close()
+
+
+def _peer_closed(sock: socket.socket) -> bool:
+    poller = select.poll()
+    poller.register(sock, select.POLLHUP | select.POLLERR)
+    return any(ev & (select.POLLHUP | select.POLLERR) for _, ev in poller.poll(0))
+
