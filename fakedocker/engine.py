@@ -17,7 +17,15 @@ from typing import Any
 
 from .faults import Faults
 from .state.containers import ContainerStore
-from .state.images import Image, ImageStore, Registry, full_config, image_id_for, make_layers, parse_reference
+from .state.images import (
+    Image,
+    ImageStore,
+    Registry,
+    full_config,
+    image_id_for,
+    make_layers,
+    parse_reference,
+)
 from .state.networks import NetworkStore
 from .state.swarm import SwarmState
 from .state.volumes import VolumeStore
@@ -64,6 +72,8 @@ class FakeEngine:
         self.images = ImageStore()
         self.registry = Registry()
         self.default_runtime = runtime
+        #: ``(container, cmd, env, user, workdir) -> (exit_code, stdout, stderr)``: what execs do
+        self.exec_handler: Callable[..., Any] | None = None
         self.volumes = VolumeStore(self)
         self.networks = NetworkStore(self)
         self.containers = ContainerStore(self)
@@ -143,6 +153,11 @@ class FakeEngine:
     def crash(self, container: str, exit_code: int = 1, oom: bool = False) -> None:
         """Make a running container exit now with ``exit_code`` (``oom``: as the OOM killer)."""
         self.containers.crash(container, exit_code, oom=oom)
+
+    def set_runtime(self, match: Any, runtime: Any) -> None:
+        """Run the containers ``match`` selects (image ref or id, container-name prefix, or a
+        callable ``match(container) -> bool``) with ``runtime`` (see :mod:`fakedocker.runtime`)."""
+        self.containers.set_runtime(match, runtime)
 
     def oom_kill(self, container: str) -> None:
         self.containers.crash(container, 137, oom=True)

@@ -64,6 +64,40 @@ def no_such_path(container_id: str, path: str) -> DaemonError:
     return DaemonError(404, f"Could not find the file {path} in container {container_id}")
 
 
+def cannot_kill(ref: str, reason: str, status: int) -> DaemonError:
+    return DaemonError(status, f"Cannot kill container: {ref}: {reason}")
+
+
+def invalid_signal(sig: str) -> DaemonError:
+    return DaemonError(400, f"Invalid signal: {sig}")
+
+
+def container_already_paused(container_id: str) -> DaemonError:
+    return DaemonError(409, f"Container {container_id} is already paused")
+
+
+def container_not_paused(container_id: str) -> DaemonError:
+    return DaemonError(500, f"Container {container_id} is not paused")
+
+
+def exec_container_paused(container_id: str) -> DaemonError:
+    return DaemonError(409, f"Container {container_id} is paused, unpause the container before exec")
+
+
+def too_many_endpoints(names: list[str]) -> DaemonError:
+    return DaemonError(
+        400, f"Container cannot be connected to network endpoints: {', '.join(names)}"
+    )
+
+
+def extraction_point_not_directory() -> DaemonError:
+    return DaemonError(500, "extraction point is not a directory")
+
+
+def invalid_filter(text: str) -> DaemonError:
+    return DaemonError(400, f"Invalid filter '{text}'")
+
+
 # images -----------------------------------------------------------------------------------
 
 
@@ -123,6 +157,41 @@ def volume_in_use(name: str, container_ids: list[str]) -> DaemonError:
     return DaemonError(409, f"remove {name}: volume is in use - [{', '.join(container_ids)}]")
 
 
+def volume_plugin_not_found(name: str, driver: str) -> DaemonError:
+    return DaemonError(
+        404, f'create {name}: error looking up volume plugin {driver}: plugin "{driver}" not found'
+    )
+
+
+def volume_name_too_short(name: str) -> DaemonError:
+    return DaemonError(
+        400,
+        f"create {name}: volume name is too short, names should be at least two alphanumeric "
+        "characters",
+    )
+
+
+def invalid_volume_name(name: str) -> DaemonError:
+    return DaemonError(
+        400,
+        f'create {name}: "{name}" includes invalid characters for a local volume name, only '
+        '"[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, '
+        "use absolute path",
+    )
+
+
+def invalid_volume_option(name: str, option: str) -> DaemonError:
+    return DaemonError(400, f'create {name}: invalid option: "{option}"')
+
+
+def missing_volume_option(name: str, option: str) -> DaemonError:
+    return DaemonError(400, f'create {name}: missing required option: "{option}"')
+
+
+def volume_quota_unsupported(name: str) -> DaemonError:
+    return DaemonError(400, f"create {name}: quota size requested but no quota support")
+
+
 # networks ---------------------------------------------------------------------------------
 
 
@@ -142,6 +211,156 @@ def network_name_conflict(name: str) -> DaemonError:
 
 def predefined_network(name: str) -> DaemonError:
     return DaemonError(403, f"{name} is a pre-defined network and cannot be removed")
+
+
+def predefined_network_create(name: str) -> DaemonError:
+    # the daemon's wording has the trailing space
+    return DaemonError(403, f"operation is not permitted on predefined {name} network ")
+
+
+def network_name_warning(name: str, network_id: str) -> str:
+    """The ``Warning`` of a create that duplicates a name without ``CheckDuplicate``."""
+    return f"Network with name {name} (id : {network_id}) already exists"
+
+
+def network_ambiguous(ref: str, count: int, how: str) -> DaemonError:
+    """``how``: ``name`` or ``ID prefix``."""
+    return DaemonError(400, f"network {ref} is ambiguous ({count} matches found based on {how})")
+
+
+def invalid_network_name(name: str) -> DaemonError:
+    return DaemonError(500, f"invalid name: {name}")
+
+
+def network_plugin_not_found(driver: str) -> DaemonError:
+    return DaemonError(404, f'plugin "{driver}" not found')
+
+
+def network_single_instance(driver: str) -> DaemonError:
+    return DaemonError(403, f'only one instance of "{driver}" network is allowed')
+
+
+def invalid_subnet(subnet: str) -> DaemonError:
+    return DaemonError(500, f"Invalid subnet {subnet} : invalid CIDR address: {subnet}")
+
+
+def pool_overlaps() -> DaemonError:
+    return DaemonError(403, "Pool overlaps with other one on this address space")
+
+
+def gateway_out_of_range(gateway: str) -> DaemonError:
+    return DaemonError(
+        500, f"failed to allocate gateway ({gateway}): Requested address is out of range"
+    )
+
+
+def bridge_multiple_subnets() -> DaemonError:
+    return DaemonError(403, "bridge driver doesn't support multiple subnets")
+
+
+def no_available_pool(ipv6: bool = False) -> DaemonError:
+    family = "IPv6" if ipv6 else "IPv4"
+    return DaemonError(
+        404,
+        f"could not find an available, non-overlapping {family} address pool among the "
+        "defaults to assign to the network",
+    )
+
+
+def invalid_network_filter_value(key: str, value: str) -> DaemonError:
+    return DaemonError(500, f"invalid filter: '{key}'='{value}'")
+
+
+def invalid_dangling_filter() -> DaemonError:
+    return DaemonError(
+        400,
+        "invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" "
+        "(or \"0\")",
+    )
+
+
+def endpoint_exists(container_name: str, network_name: str) -> DaemonError:
+    return DaemonError(
+        403, f"endpoint with name {container_name} already exists in network {network_name}"
+    )
+
+
+def no_such_endpoint(name: str) -> DaemonError:
+    return DaemonError(404, f"endpoint {name} not found")
+
+
+def not_connected(container_id: str, network_name: str, running: bool) -> DaemonError:
+    where = "network" if running else "the network"
+    return DaemonError(500, f"container {container_id} is not connected to {where} {network_name}")
+
+
+def ip_on_predefined_network() -> DaemonError:
+    return DaemonError(400, "user specified IP address is supported on user defined networks only")
+
+
+def alias_on_predefined_network() -> DaemonError:
+    return DaemonError(
+        400, "network-scoped alias is supported only for containers in user defined networks"
+    )
+
+
+def ip_without_subnet() -> DaemonError:
+    return DaemonError(
+        400,
+        "user specified IP address is supported only when connecting to networks with user "
+        "configured subnets",
+    )
+
+
+def conflict_host_network() -> DaemonError:
+    return DaemonError(
+        400, "container cannot be disconnected from host network or connected to host network"
+    )
+
+
+def conflict_shared_network() -> DaemonError:
+    return DaemonError(
+        400,
+        "container sharing network namespace with another container or host cannot be "
+        "connected to any other network",
+    )
+
+
+def conflict_no_network() -> DaemonError:
+    return DaemonError(
+        400,
+        "container cannot be connected to multiple networks with one of the networks in "
+        "private (none) mode",
+    )
+
+
+def address_in_use() -> DaemonError:
+    return DaemonError(403, "Address already in use")
+
+
+def invalid_ipv4(address: str) -> DaemonError:
+    # sic: the daemon's message ends with a stray parenthesis
+    return DaemonError(500, f"Invalid IPv4 address: {address})")
+
+
+def address_not_in_subnet(address: str) -> DaemonError:
+    return DaemonError(
+        500, f"Invalid address {address}: It does not belong to any of this network's subnets"
+    )
+
+
+def no_available_address(network_name: str) -> DaemonError:
+    return DaemonError(500, f"no available IPv4 addresses on this network's address pools: "
+                            f"{network_name}")
+
+
+def attach_failed(network: str, reason: str) -> DaemonError:
+    """Attaching a running container to a network that is not local (swarm path)."""
+    return DaemonError(500, f"Could not attach to network {network}: {reason}")
+
+
+def attach_no_cluster() -> DaemonError:
+    return DaemonError(500, "invalid cluster node while attaching to network")
 
 
 # swarm ------------------------------------------------------------------------------------
@@ -186,6 +405,100 @@ def service_name_conflict(name: str) -> DaemonError:
 def task_image_missing(image: str) -> str:
     """The ``Status.Err`` of a task whose image cannot be had."""
     return "No such image: " + image
+
+
+def update_out_of_sequence() -> DaemonError:
+    """A service, node or swarm update with a stale ``version``."""
+    return DaemonError(500, "rpc error: code = Unknown desc = update out of sequence")
+
+
+def service_mode_change() -> DaemonError:
+    return DaemonError(501, "rpc error: code = Unimplemented desc = service mode change is not allowed")
+
+
+def service_rename() -> DaemonError:
+    return DaemonError(501, "rpc error: code = Unimplemented desc = renaming services is not supported")
+
+
+def invalid_service_name() -> DaemonError:
+    return DaemonError(
+        400, "rpc error: code = InvalidArgument desc = name must be valid as a DNS name component"
+    )
+
+
+def service_image_missing() -> DaemonError:
+    return DaemonError(
+        400, "rpc error: code = InvalidArgument desc = ContainerSpec: image reference must be provided"
+    )
+
+
+def service_network_not_found(ref: str) -> DaemonError:
+    """A service created with a network that does not exist (the daemon answers 500)."""
+    return DaemonError(500, f"network {ref} not found")
+
+
+def port_in_use_by_service(port: int, service_name: str, service_id: str) -> DaemonError:
+    return DaemonError(
+        400,
+        f"rpc error: code = InvalidArgument desc = port '{port}' is already in use by service "
+        f"'{service_name}' ({service_id}) as an ingress port",
+    )
+
+
+def invalid_desired_state_filter(value: str) -> DaemonError:
+    return DaemonError(500, f"Invalid desired-state filter: '{value}'")
+
+
+def leave_manager_needs_force() -> DaemonError:
+    return DaemonError(
+        503,
+        "You are attempting to leave the swarm on a node that is participating as a manager. "
+        "Removing the last manager erases all current state of the swarm. Use `--force` to "
+        "ignore this message. ",
+    )
+
+
+def join_needs_remote_addr() -> DaemonError:
+    return DaemonError(400, "at least 1 RemoteAddr is required to join")
+
+
+def join_timeout() -> DaemonError:
+    return DaemonError(
+        503,
+        "Timeout was reached before node joined. The attempt to join the swarm will continue "
+        'in the background. Use the "docker info" command to see the current swarm status of '
+        "your node.",
+    )
+
+
+def swarm_invalid_data_path_port(port: int) -> DaemonError:
+    return DaemonError(
+        400,
+        f"rpc error: code = InvalidArgument desc = Datapath port {port} is outside the "
+        "valid range 1024 - 49151",
+    )
+
+
+def invalid_node_role(role: str) -> DaemonError:
+    return DaemonError(400, f"invalid role {role!r}")
+
+
+def invalid_node_availability(availability: str) -> DaemonError:
+    return DaemonError(400, f"invalid availability {availability!r}")
+
+
+def demote_last_manager() -> DaemonError:
+    return DaemonError(
+        500, "rpc error: code = FailedPrecondition desc = attempting to demote the last manager of the swarm"
+    )
+
+
+def remove_manager_node(node_id: str) -> DaemonError:
+    return DaemonError(
+        500,
+        f"rpc error: code = FailedPrecondition desc = node {node_id} is a cluster manager and is "
+        "a member of the raft cluster. It must be demoted to worker before removal",
+    )
 
 
 # generic ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ runs them in one of three modes:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -68,7 +69,9 @@ class Transitions:
         progression.position += 1
         step.action()
         if not progression.done:
-            progression.due = self._clock() + progression.steps[progression.position].delay
+            # timed from when this step was due, so a clock that jumps runs every step it passed
+            base = progression.due if self.mode == "timer" else self._clock()
+            progression.due = base + progression.steps[progression.position].delay
         self.changed.notify_all()
 
     def apply_due(self) -> None:
@@ -116,7 +119,8 @@ class Transitions:
     def wait(self, predicate: Callable[[], bool], timeout: float | None = None) -> bool:
         """Block (outside any handler's lock hold) until ``predicate()`` is true, applying due
         steps in timer mode.  Used by streams that report progress as it happens."""
-        deadline = None if timeout is None else self._clock() + timeout
+        # real time bounds the wait: the engine's clock may be a test's, standing still
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             while True:
                 self.apply_due()
@@ -127,7 +131,7 @@ class Transitions:
                 if nxt is not None:
                     wait_for = min(wait_for, max(0.0, nxt - self._clock()))
                 if deadline is not None:
-                    remaining = deadline - self._clock()
+                    remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         return False
                     wait_for = min(wait_for, remaining)

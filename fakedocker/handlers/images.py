@@ -129,9 +129,7 @@ def remove_image(engine: Any, req: Request) -> list[dict[str, str]]:
 
 
 def _is_tag_reference(name: str, image: Image) -> bool:
-    if image.id == name or image.id[7:].startswith(name.removeprefix("sha256:")):
-        return False
-    return True
+    return not (image.id == name or image.id[7:].startswith(name.removeprefix("sha256:")))
 
 
 # pull -------------------------------------------------------------------------------------
@@ -270,7 +268,7 @@ def _follow(engine: Any, lines: list[bytes], done: list[bool]) -> Iterator[bytes
     sent = 0
     while True:
         with engine.lock:
-            engine.transitions.wait(lambda: done[0] or len(lines) > sent, timeout=0.25)
+            engine.transitions.wait(lambda n=sent: done[0] or len(lines) > n, timeout=0.25)
             batch = lines[sent:]
             sent = len(lines)
             finished = done[0] and sent == len(lines)
