@@ -28,6 +28,9 @@ def bind(client: APIClient, engine: FakeEngine) -> None:
     # An instance attribute shadows requests.Session.get_adapter: every URL, whatever its
     # scheme (http+docker://, http://, https://), is answered by the engine.
     client.get_adapter = lambda url: transport  # type: ignore[method-assign]
+    # Proxy variables, .netrc and CA bundles from the environment mean nothing to an in-memory
+    # transport; not reading them per request is most of requests' own overhead.
+    client.trust_env = False
 
 
 def engine_of(client: Any) -> FakeEngine | None:
@@ -41,6 +44,7 @@ def api_client(engine: FakeEngine, base_url: str = "unix:///var/run/docker.sock"
     client = APIClient.__new__(APIClient)
     bind(client, engine)
     _original_init(client, base_url=base_url, version=version, **kwargs)
+    client.trust_env = False  # requests.Session.__init__ reset it
     return client
 
 
@@ -69,6 +73,8 @@ def _patched_init(self: APIClient, *args: Any, **kwargs: Any) -> None:
     if engine is not None:
         bind(self, engine)
     _original_init(self, *args, **kwargs)
+    if engine is not None:
+        self.trust_env = False  # requests.Session.__init__ reset it
 
 
 class patch(contextlib.ContextDecorator):
