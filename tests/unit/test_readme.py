@@ -1,0 +1,34 @@
+"""The README's fakedocker examples run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import fakedocker
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _python_blocks() -> list[str]:
+    text = README.read_text()
+    section = text.split("## Testing your own Docker code with fakedocker", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+
+
+def test_readme_has_the_examples():
+    assert len(_python_blocks()) == 2
+
+
+def test_pytest_example_runs_with_the_fixture():
+    namespace: dict = {}
+    exec(compile(_python_blocks()[0], "README:test_cleanup.py", "exec"), namespace)
+    with fakedocker.patch() as engine:
+        namespace["test_remove_exited"](engine)
+
+
+def test_plain_example_runs():
+    namespace: dict = {}
+    exec(compile(_python_blocks()[1], "README:example", "exec"), namespace)
+    assert namespace["count_images"]() == 0
+    assert namespace["engine"].images.resolve("127.0.0.1:5000/big:1") is not None
