@@ -1,0 +1,161 @@
+"""The narrow Docker client protocol the spawners use, how the real client is built, and how
+calls leave the event loop.
+
+``docker.APIClient`` satisfies :class:`DockerClient` against a real daemon; fakedocker's client
+(a genuine ``APIClient`` answered in memory) satisfies it in tests.  The spawners call nothing
+outside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlparse
+
+import docker
+from docker.utils import kwargs_from_env
+
+
+@runtime_checkable
+class DockerClient(Protocol):
+    """Every Docker call a spawner makes (signatures as docker-py 7's ``APIClient``)."""
+
+    # daemon
+    def ping(self) -> bool: ...
+    def version(self, api_version: bool = True) -> dict: ...
+    def info(self) -> dict: ...
+
+    # images
+    def inspect_image(self, image: str) -> dict: ...
+    def pull(self, repository: str, tag: str | None = None, stream: bool = False,
+             auth_config: dict | None = None, decode: bool = False, platform: str | None = None,
+             all_tags: bool = False) -> Any: ...
+
+    # containers
+    def create_host_config(self, *args: Any, **kwargs: Any) -> dict: ...
+    def create_container(self, image: str, command: Any = None, hostname: str | None = None,
+                         user: Any = None, detach: bool = False, stdin_open: bool = False,
+                         tty: bool = False, ports: Any = None, environment: Any = None,
+                         volumes: Any = None, network_disabled: bool = False, name: str | None = None,
+                         entrypoint: Any = None, working_dir: str | None = None,
+                         domainname: str | None = None, host_config: Any = None,
+                         mac_address: str | None = None, labels: Any = None,
+                         stop_signal: str | None = None, networking_config: Any = None,
+                         healthcheck: Any = None, stop_timeout: int | None = None,
+                         runtime: str | None = None, use_config_proxy: bool = True,
+                         platform: str | None = None) -> dict: ...
+    def start(self, container: Any, *args: Any, **kwargs: Any) -> None: ...
+    def stop(self, container: Any, timeout: int | None = None) -> None: ...
+    def remove_container(self, container: Any, v: bool = False, link: bool = False,
+                         force: bool = False) -> None: ...
+    def inspect_container(self, container: Any) -> dict: ...
+    def containers(self, quiet: bool = False, all: bool = False, trunc: bool = False,  # noqa: A002
+                   latest: bool = False, since: str | None = None, before: str | None = None,
+                   limit: int = -1, size: bool = False, filters: dict | None = None) -> list: ...
+    def port(self, container: Any, private_port: int) -> Any: ...
+    def put_archive(self, container: Any, path: str, data: bytes) -> bool: ...
+
+    # exec
+    def exec_create(self, container: Any, cmd: Any, stdout: bool = True, stderr: bool = True,
+                    stdin: bool = False, tty: bool = False, privileged: bool = False,
+                    user: str = "", environment: Any = None, workdir: str | None = None,
+                    detach_keys: str | None = None) -> dict: ...
+    def exec_start(self, exec_id: Any, detach: bool = False, tty: bool = False,
+                   stream: bool = False, socket: bool = False, demux: bool = False) -> Any: ...
+    def exec_inspect(self, exec_id: Any) -> dict: ...
+
+    # volumes
+    def create_volume(self, name: str | None = None, driver: str | None = None,
+                      driver_opts: dict | None = None, labels: dict | None = None) -> dict: ...
+    def inspect_volume(self, name: str) -> dict: ...
+    def remove_volume(self, name: str, force: bool = False) -> None: ...
+
+    # swarm services
+    def create_service(self, task_template: Any, name: str | None = None, labels: Any = None,
+                       mode: Any = None, update_config: Any = None, networks: Any = None,
+                       endpoint_config: Any = None, endpoint_spec: Any = None,
+                       rollback_config: Any = None) -> dict: ...
+    def inspect_service(self, service: str, insert_defaults: bool | None = None) -> dict: ...
+    def remove_service(self, service: str) -> bool: ...
+    def services(self, filters: dict | None = None, status: bool | None = None) -> list: ...
+    def tasks(self, filters: dict | None = None) -> list: ...
+
+
+#: the attribute names the protocol allows (checked by the strict test wrapper)
+PROTOCOL_METHODS = frozenset(
+    name for name in vars(DockerClient) if not name.startswith("_") and callable(getattr(DockerClient, name))
+)
+
+
+def client_kwargs_for(client_kwargs: Mapping[str, Any], tls_config: Mapping[str, Any],
+                      environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The ``docker.APIClient`` keyword arguments for a spawner's settings.
+
+    Order of precedence, lowest first: ``tls_config``, the DOCKER_HOST / DOCKER_TLS_VERIFY /
+    DOCKER_CERT_PATH environment, then ``client_kwargs``.
+    """
+    kwargs: dict[str, Any] = {"version": "auto"}
+    if tls_config:
+        kwargs["tls"] = docker.tls.TLSConfig(**tls_config)
+    kwargs.update(kwargs_from_env(environment=environ))
+    kwargs.update(client_kwargs)
+    return kwargs
+
+
+def remote_daemon_host(client_kwargs: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
+    """The host of a daemon reached over tcp (where published ports live), else None."""
+    base_url = client_kwargs.get("base_url") or environ.get("DOCKER_HOST") or ""
+    if not base_url.startswith(("tcp://", "http://", "https://")):
+        return None
+    return urlparse(base_url).hostname or None
+
+
+class DockerCalls:
+    """Runs blocking docker-py calls off the event loop, in one bounded pool per hub process.
+
+    The pool bounds how many calls are in flight against the daemon at once; a spawner awaits
+    each of its calls before making the next, so one server's calls stay in order while other
+    servers' calls proceed in parallel.
+    """
+
+    _lock = threading.Lock()
+    _pools: dict[int, ThreadPoolExecutor] = {}
+
+    @classmethod
+    def executor(cls, max_workers: int) -> ThreadPoolExecutor:
+        with cls._lock:
+            pool = cls._pools.get(max_workers)
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers, thread_name_prefix="dockerspawner")
+                cls._pools[max_workers] = pool
+            return pool
+
+    @staticmethod
+    def submit(executor: ThreadPoolExecutor, func: Any, *args: Any, **kwargs: Any) -> asyncio.Future:
+        return asyncio.wrap_future(executor.submit(functools.partial(func, *args, **kwargs)))
+
+
+class ClientCache:
+    """One client per distinct configuration per hub process."""
+
+    _lock = threading.Lock()
+    _clients: dict[str, Any] = {}
+
+    @classmethod
+    def get(cls, key: str, factory: Any) -> Any:
+        with cls._lock:
+            client = cls._clients.get(key)
+            if client is None:
+                client = factory()
+                cls._clients[key] = client
+            return client
+
+    @classmethod
+    def clear(cls) -> None:
+        """Forget every cached client (tests use this between engines)."""
+        with cls._lock:
+            cls._clients.clear()

@@ -1,0 +1,64 @@
+"""Safe names for Docker objects: escaping user and server names, and name templates.
+
+Kept pure (no traits, no I/O) so property tests can check them directly.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import escapism
+
+#: characters that pass unescaped under the default scheme: DNS-safe, lowercase
+DNS_SAFE_CHARACTERS = frozenset(string.ascii_lowercase + string.digits)
+#: the default scheme's escape character; it can never occur unescaped in a result
+ESCAPE_CHARACTER = "-"
+
+LEGACY_SAFE_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-")
+LEGACY_ESCAPE_CHARACTER = "_"
+
+
+def escape_dns_safe(text: str) -> str:
+    """Escape ``text`` to lowercase letters, digits and ``-XX`` hex escapes.
+
+    Injective (two different inputs never give the same output) and DNS-label safe.
+    """
+    return escapism.escape(text, safe=DNS_SAFE_CHARACTERS, escape_char=ESCAPE_CHARACTER)
+
+
+def escape_legacy(text: str) -> str:
+    """The pre-12.0 scheme: letters, digits and ``-`` pass; everything else becomes ``_XX``."""
+    return escapism.escape(text, safe=LEGACY_SAFE_CHARACTERS, escape_char=LEGACY_ESCAPE_CHARACTER)
+
+
+def resolve_escape(escape: Any) -> Callable[[str], str]:
+    """The escape function an ``escape`` setting names: None (default), ``"legacy"`` or a callable."""
+    if escape is None:
+        return escape_dns_safe
+    if escape == "legacy":
+        return escape_legacy
+    if callable(escape):
+        return escape
+    raise ValueError(f"escape must be None, 'legacy' or a callable, not {escape!r}")
+
+
+def image_name_for_template(image: str) -> str:
+    """``{imagename}``: the image reference with ``/`` and ``:`` made name-safe."""
+    return image.replace("/", "-").replace(":", "-")
+
+
+def default_name_template(server_name: str) -> str:
+    """The documented defaults: ``{prefix}-{username}``, plus ``--{servername}`` for named servers.
+
+    ``--`` cannot occur in an escaped name (every ``-`` there starts a two-hex-digit escape),
+    so the separator keeps (user, server) pairs apart.
+    """
+    if server_name:
+        return "{prefix}-{username}--{servername}"
+    return "{prefix}-{username}"
+
+
+def format_template(template: str, namespace: Mapping[str, Any]) -> str:
+    return template.format(**namespace)

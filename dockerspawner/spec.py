@@ -1,0 +1,132 @@
+"""Pure builders: what the spawner resolved, turned into Docker API arguments.
+
+No I/O and no trait lookups: every input is in the value object, so the same input always
+gives the same output and property tests can exercise it directly.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from docker.types import HostConfig, Mount
+
+#: labels on every object the spawner creates (documented in the README)
+LABEL_MANAGED_BY = "org.jupyter.hub.managed-by"
+LABEL_USER = "org.jupyter.hub.user"
+LABEL_SERVER_NAME = "org.jupyter.hub.server-name"
+LABEL_IMAGE = "org.jupyter.hub.image"
+MANAGED_BY = "dockerspawner"
+
+DEFAULT_CPU_PERIOD = 100_000  # microseconds: 100 ms
+
+
+@dataclass(frozen=True)
+class ContainerRequest:
+    """Everything a container spec depends on, already resolved by the spawner."""
+
+    image: str
+    name: str
+    port: int
+    command: list[str] | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    network_name: str = "bridge"
+    publish_host_ip: str | None = "127.0.0.1"  # None: do not publish (internal ip, host network)
+    volume_binds: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    volume_mount_points: tuple[str, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    links: Mapping[str, str] = field(default_factory=dict)
+    mem_limit: int | None = None
+    mem_guarantee: int | None = None
+    cpu_limit: float | None = None
+    cpu_guarantee: float | None = None
+    extra_create_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    extra_host_config: Mapping[str, Any] = field(default_factory=dict)
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` merged into a copy of ``base``; nested dicts merge, everything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def render_templates(value: Any, namespace: Mapping[str, Any]) -> Any:
+    """Format every string inside ``value`` (dicts, lists, tuples) with ``namespace``."""
+    if isinstance(value, str):
+        return value.format(**namespace)
+    if isinstance(value, Mapping):
+        return {render_templates(k, namespace): render_templates(v, namespace) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(render_templates(v, namespace) for v in value)
+    return value
+
+
+def build_host_config_kwargs(req: ContainerRequest) -> dict[str, Any]:
+    """The keyword arguments of ``create_host_config`` for ``req``."""
+    kwargs: dict[str, Any] = {"network_mode": req.network_name}
+    if req.publish_host_ip is not None:
+        kwargs["port_bindings"] = {req.port: (req.publish_host_ip,)}
+    if req.volume_binds:
+        kwargs["binds"] = {host: dict(spec) for host, spec in req.volume_binds.items()}
+    if req.mounts:
+        kwargs["mounts"] = list(req.mounts)
+    if req.links:
+        kwargs["links"] = dict(req.links)
+    if req.mem_limit:
+        kwargs["mem_limit"] = req.mem_limit
+    if req.mem_guarantee:
+        kwargs["mem_reservation"] = req.mem_guarantee
+    if req.cpu_guarantee:
+        kwargs["cpu_shares"] = max(2, int(req.cpu_guarantee * 1024))
+    kwargs = deep_merge(kwargs, req.extra_host_config)
+    if req.cpu_limit:
+        period = kwargs.get("cpu_period") or DEFAULT_CPU_PERIOD
+        kwargs.setdefault("cpu_period", period)
+        kwargs["cpu_quota"] = int(req.cpu_limit * period)
+    return kwargs
+
+
+def build_create_kwargs(req: ContainerRequest, api_version: str) -> dict[str, Any]:
+    """The keyword arguments of ``create_container`` for ``req`` (host config included)."""
+    host_config = HostConfig(version=api_version, **build_host_config_kwargs(req))
+    labels = {LABEL_MANAGED_BY: MANAGED_BY}
+    labels.update(req.labels)
+    kwargs: dict[str, Any] = {
+        "image": req.image,
+        "name": req.name,
+        "environment": dict(req.environment),
+        "labels": labels,
+        "ports": [req.port],
+        "host_config": host_config,
+    }
+    if req.command is not None:
+        kwargs["command"] = list(req.command)
+    if req.volume_mount_points:
+        kwargs["volumes"] = list(req.volume_mount_points)
+    extra = dict(req.extra_create_kwargs)
+    extra_host = extra.pop("host_config", None)
+    merged = deep_merge(kwargs, extra)
+    if extra_host:  # a host_config in extra_create_kwargs merges into ours, not over it
+        merged["host_config"] = deep_merge(host_config, extra_host)
+    return merged
+
+
+def default_volume_binds(volumes: Mapping[str, Any], read_only_volumes: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """``{host: {"bind": path, "mode": m}}`` from the ``volumes`` and ``read_only_volumes`` settings."""
+    binds: dict[str, dict[str, str]] = {}
+    for host, target in volumes.items():
+        if isinstance(target, Mapping):
+            binds[host] = {"bind": target["bind"], "mode": target.get("mode", "rw")}
+        else:
+            binds[host] = {"bind": target, "mode": "rw"}
+    for host, target in read_only_volumes.items():
+        binds[host] = {"bind": target, "mode": "ro"}
+    return binds

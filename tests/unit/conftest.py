@@ -1,0 +1,101 @@
+"""Fixtures for the spawner tests: a fake Docker engine whose single-user containers really
+serve HTTP, and a real JupyterHub (MockHub, with configurable-http-proxy) spawning into it."""
+
+from __future__ import annotations
+
+import sys
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from traitlets.config import Config
+
+import fakedocker
+from dockerspawner.client import ClientCache
+from fakedocker.runtime import HostProcessRuntime
+
+SINGLEUSER_IMAGE = "quay.io/jupyterhub/singleuser:test"
+SINGLEUSER_CONFIG = {
+    "Cmd": ["jupyterhub-singleuser"],
+    "Env": ["PATH=/opt/venv/bin:/usr/bin:/bin"],
+    "ExposedPorts": {"8888/tcp": {}},
+    "User": "jovyan",
+    "WorkingDir": "/home/jovyan",
+}
+
+
+def _host_service_url(ctx) -> dict[str, str]:
+    """Point the stand-in server at the container port's published address on the host."""
+    url = urlparse(ctx.env["JUPYTERHUB_SERVICE_URL"])
+    published = ctx.ports.get(f"{url.port}/tcp")
+    if published:
+        host_ip, host_port = published[0]
+        netloc = f"{'127.0.0.1' if host_ip in ('0.0.0.0', '') else host_ip}:{host_port}"
+    else:  # internal-ip networking: tests reach it on loopback at the container port
+        netloc = f"127.0.0.1:{url.port}"
+    return {"JUPYTERHUB_SERVICE_URL": urlunparse(url._replace(netloc=netloc))}
+
+
+#: a container of the single-user image runs JupyterHub's light stand-in server on the host
+SINGLEUSER_RUNTIME = HostProcessRuntime(
+    command=[sys.executable, "-m", "jupyterhub.tests.mocksu"], env=_host_service_url
+)
+
+
+@pytest.fixture
+def engine():
+    """A fake daemon with the single-user image present, patched into docker-py."""
+    engine = fakedocker.FakeEngine()
+    engine.add_image(SINGLEUSER_IMAGE, config=SINGLEUSER_CONFIG)
+    engine.add_image("busybox:1.30.1", config={"Cmd": ["sh"]})
+    engine.set_runtime(SINGLEUSER_IMAGE, SINGLEUSER_RUNTIME)
+    ClientCache.clear()
+    with fakedocker.patch(engine):
+        yield engine
+    ClientCache.clear()
+    engine.close()
+
+
+@pytest.fixture
+def hub_config(request) -> Config:
+    """The hub's configuration; ``@pytest.mark.spawner(name=value, ...)`` sets DockerSpawner
+    (or, with ``cls="SwarmSpawner"`` etc., another spawner class) options for one test."""
+    c = Config()
+    c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
+    c.JupyterHub.allow_named_servers = True
+    c.DockerSpawner.image = SINGLEUSER_IMAGE
+    c.DockerSpawner.remove = True
+    c.Spawner.start_timeout = 30
+    c.Spawner.http_timeout = 30
+    marker = request.node.get_closest_marker("spawner")
+    if marker is not None:
+        options = dict(marker.kwargs)
+        cls = options.pop("cls", "DockerSpawner")
+        if cls != "DockerSpawner":
+            c.JupyterHub.spawner_class = f"dockerspawner.{cls}"
+        for key, value in options.items():
+            setattr(c[cls], key, value)
+    return c
+
+
+@pytest.fixture
+async def hub(engine, hub_config, tmp_path, monkeypatch):
+    """A running JupyterHub (MockHub: real proxy, in-memory database) using DockerSpawner."""
+    from jupyterhub.tests.mocking import MockHub
+
+    monkeypatch.chdir(tmp_path)
+    app = MockHub.instance(config=hub_config)
+    await app.initialize([])
+    await app.start()
+    try:
+        yield app
+    finally:
+        for user in list(app.users.values()):
+            for name, spawner in list(user.spawners.items()):
+                if spawner.active:
+                    await user.stop(name)
+        app.log.handlers = []
+        MockHub.clear_instance()
+        try:
+            await app.stop()
+        except Exception as err:  # pragma: no cover - teardown noise
+            print(f"error stopping hub: {err}", file=sys.stderr)
