@@ -23,9 +23,11 @@ LEGACY_ESCAPE_CHARACTER = "_"
 def escape_dns_safe(text: str) -> str:
     """Escape ``text`` to lowercase letters, digits and ``-XX`` hex escapes.
 
-    Injective (two different inputs never give the same output) and DNS-label safe.
+    Injective (two different inputs never give the same output) and DNS-label safe: the
+    hex digits of escapes are lowercased, which stays injective because a ``-`` always
+    starts an escape.
     """
-    return escapism.escape(text, safe=DNS_SAFE_CHARACTERS, escape_char=ESCAPE_CHARACTER)
+    return escapism.escape(text, safe=DNS_SAFE_CHARACTERS, escape_char=ESCAPE_CHARACTER).lower()
 
 
 def escape_legacy(text: str) -> str:

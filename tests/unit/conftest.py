@@ -7,6 +7,7 @@ import sys
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+from strict_client import StrictClient
 from traitlets.config import Config
 
 import fakedocker
@@ -42,8 +43,15 @@ SINGLEUSER_RUNTIME = HostProcessRuntime(
 
 
 @pytest.fixture
-def engine():
-    """A fake daemon with the single-user image present, patched into docker-py."""
+def engine(monkeypatch):
+    """A fake daemon with the single-user image present, patched into docker-py.
+
+    Spawners get their client wrapped in StrictClient, so every spawner test also proves the
+    spawners call nothing outside the client protocol."""
+    original_get = ClientCache.get.__func__
+    monkeypatch.setattr(
+        ClientCache, "get", classmethod(lambda cls, key, factory: original_get(cls, key, lambda: StrictClient(factory())))
+    )
     engine = fakedocker.FakeEngine()
     engine.add_image(SINGLEUSER_IMAGE, config=SINGLEUSER_CONFIG)
     engine.add_image("busybox:1.30.1", config={"Cmd": ["sh"]})

@@ -1,0 +1,102 @@
+"""Property tests: names are safe, injective and deterministic for any user or server name."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from types import SimpleNamespace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jupyterhub.objects import Hub
+
+from dockerspawner import DockerSpawner
+from dockerspawner.naming import escape_dns_safe, escape_legacy
+from dockerspawner.spec import ContainerRequest, build_create_kwargs
+
+DNS_SAFE = re.compile(r"^[a-z0-9-]*$")
+DOCKER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+
+names = st.text(min_size=1, max_size=40)
+
+
+def spawner_for(username: str, server_name: str = "", **traits) -> DockerSpawner:
+    user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username)
+    return DockerSpawner(user=user, hub=Hub(), orm_spawner=SimpleNamespace(name=server_name, server=None),
+                         image="quay.io/jupyterhub/singleuser:6.1", **traits)
+
+
+@given(names)
+def test_default_escape_is_dns_safe(name):
+    assert DNS_SAFE.match(escape_dns_safe(name))
+
+
+@given(names, names)
+def test_default_escape_is_injective(a, b):
+    if a != b:
+        assert escape_dns_safe(a) != escape_dns_safe(b)
+
+
+@given(names, names)
+def test_legacy_escape_is_injective(a, b):
+    if a != b:
+        assert escape_legacy(a) != escape_legacy(b)
+
+
+@given(st.tuples(names, st.one_of(st.just(""), names)), st.tuples(names, st.one_of(st.just(""), names)))
+@settings(max_examples=300)
+def test_no_two_user_server_pairs_share_a_container_name(first, second):
+    if first == second:
+        return
+    a, b = spawner_for(*first), spawner_for(*second)
+    assert a.object_name != b.object_name
+    assert DOCKER_NAME.match(a.object_name) and DNS_SAFE.match(a.object_name)
+
+
+@given(names, names)
+def test_no_two_users_share_a_volume_name(a, b):
+    template = {"jupyterhub-user-{username}": "/home/jovyan/work"}
+    if a == b:
+        return
+    va = list(spawner_for(a, volumes=template).volume_binds)
+    vb = list(spawner_for(b, volumes=template).volume_binds)
+    assert va != vb
+    assert DOCKER_NAME.match(va[0])
+
+
+@given(names, st.sampled_from(["/srv/home/{username}", "/data/{username}/work", "/exports/users/{username}"]))
+def test_username_in_a_host_path_stays_under_its_parent(username, template):
+    for escape in (None, "legacy"):
+        host = next(iter(spawner_for(username, escape=escape, volumes={template: "/home/jovyan"}).volume_binds))
+        parent = template.split("{username}")[0].rstrip("/")
+        normalised = posixpath.normpath(host)
+        assert normalised.startswith(parent + "/")
+        assert normalised == host  # nothing for the kernel to resolve: no '..', '.', '//'
+        assert host.count("/") == template.count("/")
+
+
+requests = st.builds(
+    ContainerRequest,
+    image=st.sampled_from(["busybox:1.36", "127.0.0.1:5000/a/b:2"]),
+    name=st.from_regex(r"[a-z][a-z0-9-]{1,20}", fullmatch=True),
+    port=st.integers(1, 65535),
+    command=st.one_of(st.none(), st.lists(st.text(max_size=10), max_size=3)),
+    environment=st.dictionaries(st.from_regex(r"[A-Z_]{1,8}", fullmatch=True), st.text(max_size=10), max_size=4),
+    mem_limit=st.one_of(st.none(), st.integers(1, 2**40)),
+    cpu_limit=st.one_of(st.none(), st.floats(0.01, 64)),
+    mem_guarantee=st.one_of(st.none(), st.integers(1, 2**40)),
+    cpu_guarantee=st.one_of(st.none(), st.floats(0.01, 64)),
+)
+
+
+@given(requests)
+def test_building_the_spec_is_deterministic_and_pure(req):
+    first = build_create_kwargs(req, "1.41")
+    second = build_create_kwargs(req, "1.41")
+    assert first == second
+    host = first["host_config"]
+    if req.cpu_limit:
+        assert host["CpuQuota"] == int(req.cpu_limit * host["CpuPeriod"])
+    if req.mem_limit:
+        assert host["Memory"] == req.mem_limit
+    assert first["labels"]["org.jupyter.hub.managed-by"] == "dockerspawner"
