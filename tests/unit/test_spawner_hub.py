@@ -114,3 +114,110 @@ async def test_stopped_container_is_resumed_when_not_removed(hub, engine):
     assert spawner.object_id == first_id
     assert api.inspect_container(first_id)["State"]["Running"] is True
     await stop(hub, user)
+
+
+# allowed_images through the REST API ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("allowed", "options", "status", "image"),
+    [
+        ({}, {"image": "busybox:1.30.1"}, 400, None),  # 13.0: no choice unless allowed
+        ({}, {}, 201, "quay.io/jupyterhub/singleuser:test"),
+        (["quay.io/jupyterhub/singleuser:test", "other:1"], {"image": "evil/miner:latest"}, 400, None),
+        (["quay.io/jupyterhub/singleuser:test", "other:1"], {"image": ["other:1"]}, 400, None),
+        ({"Default": "quay.io/jupyterhub/singleuser:test"}, {"image": "Default"}, 201,
+         "quay.io/jupyterhub/singleuser:test"),
+        ({"Default": "quay.io/jupyterhub/singleuser:test"}, {"image": "quay.io/jupyterhub/singleuser:test"},
+         400, None),
+    ],
+)
+async def test_allowed_images_via_rest_api(hub, engine, allowed, options, status, image):
+    user = new_user(hub)
+    user.spawners[""].allowed_images = allowed
+    r = await spawn(hub, user, **options)
+    if status == 400:
+        assert r.status_code == 400, r.text
+        assert "image" in r.json()["message"].lower()
+        assert engine.api_client().containers(all=True, filters={"label": f"{LABEL_USER}={user.name}"}) == []
+        return
+    assert r.status_code in (201, 202), r.text
+    await wait_for_spawn(hub, user)
+    info = engine.api_client().inspect_container(user.spawners[""].object_id)
+    assert info["Config"]["Image"] == image
+    await stop(hub, user)
+
+
+@pytest.mark.spawner(pull_policy="never")
+async def test_missing_image_with_pull_never_fails_with_a_message(hub, engine):
+    user = new_user(hub)
+    user.spawners[""].image = "127.0.0.1:5000/absent/image:1"
+    r = await spawn(hub, user)
+    assert r.status_code == 500
+    assert "127.0.0.1:5000/absent/image:1 is not present" in r.json()["message"]
+
+
+@pytest.mark.spawner(pull_policy="always", mem_limit="256M", cpu_limit=0.5,
+                     volumes={"data-{username}-{servername}": "/home/jovyan/work"})
+async def test_named_server_with_limits_volumes_and_pull(hub, engine):
+    engine.registry.push("quay.io/jupyterhub/singleuser:test", config={"Cmd": ["jupyterhub-singleuser"]})
+    user = new_user(hub)
+    r = await spawn(hub, user, "lab")
+    assert r.status_code in (201, 202), r.text
+    await wait_for_spawn(hub, user, "lab")
+    assert engine.calls["pull"] == 1
+    api = engine.api_client()
+    info = api.inspect_container(user.spawners["lab"].object_id)
+    assert info["HostConfig"]["Memory"] == 256 * 1024**2
+    assert (info["HostConfig"]["CpuQuota"], info["HostConfig"]["CpuPeriod"]) == (50_000, 100_000)
+    assert [m["Name"] for m in info["Mounts"] if m["Type"] == "volume"] == [f"data-{user.name}-lab"]
+    await stop(hub, user, "lab")
+
+
+async def test_hub_restart_reattaches_running_servers(engine, hub_config, tmp_path, monkeypatch):
+    """State survives a hub restart: the new hub finds the container running and can stop it."""
+    from jupyterhub.tests.mocking import MockHub
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JUPYTERHUB_TEST_DB_URL", f"sqlite:///{tmp_path}/hub.sqlite")
+    hub_config.ConfigurableHTTPProxy.should_start = False
+    hub_config.ConfigurableHTTPProxy.auth_token = "unused"
+    hubs = []
+
+    async def new_hub():
+        app = MockHub(test_clean_db=False, config=hub_config)
+        hubs.append(app)
+        await app.initialize([])
+        return app
+
+    try:
+        first = await new_hub()
+        user = add_user(first.db, first, name="restartme")
+        await user.spawn()
+        container_id = user.spawners[""].object_id
+        first.cleanup_servers = False
+        await first.stop()
+        assert engine.api_client().inspect_container(container_id)["State"]["Running"] is True
+
+        second = await new_hub()
+        user = second.users["restartme"]
+        assert user.running
+        spawner = user.spawners[""]
+        assert spawner.object_id == container_id
+        assert await spawner.poll() is None
+        await user.stop()
+        assert engine.api_client().containers(all=True, filters={"label": f"{LABEL_USER}=restartme"}) == []
+
+        # a container removed while the hub is down is noticed on the next start
+        third_user = add_user(second.db, second, name="vanishes")
+        await third_user.spawn()
+        gone = third_user.spawners[""].object_id
+        second.cleanup_servers = False
+        await second.stop()
+        engine.api_client().remove_container(gone, force=True)
+        third = await new_hub()
+        assert not third.users["vanishes"].running
+    finally:
+        for app in hubs:
+            app.log.handlers = []
+            await app.stop()
