@@ -504,3 +504,29 @@ def test_default_image_matches_the_installed_jupyterhub():
 
     major_minor = ".".join(jupyterhub.__version__.split(".")[:2])
     assert DockerSpawner().image == f"quay.io/jupyterhub/singleuser:{major_minor}"
+
+
+# internal ssl -----------------------------------------------------------------------------------------
+
+
+async def test_move_certs_stages_files_into_the_certs_volume(make_spawner, engine, tmp_path):
+    paths = {}
+    for key, name in (("keyfile", "user.key"), ("certfile", "user.crt"), ("cafile", "ca.crt")):
+        (tmp_path / name).write_text(f"-----{key}-----\n")
+        paths[key] = str(tmp_path / name)
+    spawner = make_spawner("sam", prefix="hub-")
+    spawner.internal_ssl = True
+    assert spawner.use_internal_hostname is True
+    assert f"DNS:{spawner.internal_hostname}" in spawner.ssl_alt_names
+    moved = await spawner.move_certs(paths)
+    assert moved == {"keyfile": "/etc/jupyterhub/ssl/user.key", "certfile": "/etc/jupyterhub/ssl/user.crt",
+                     "cafile": "/etc/jupyterhub/ssl/ca.crt"}
+    api = engine.api_client()
+    assert api.inspect_volume("hub-ssl-sam")["Name"] == "hub-ssl-sam"
+    assert engine.calls["put_archive"] == 1
+    assert api.containers(all=True) == []  # the staging container is gone
+    spawner.cert_paths = moved
+    kwargs = await create_kwargs(spawner)
+    assert "hub-ssl-sam:/etc/jupyterhub/ssl:ro" in kwargs["host_config"]["Binds"]
+    env = kwargs["environment"]
+    assert env["JUPYTERHUB_SSL_KEYFILE"] == "/etc/jupyterhub/ssl/user.key"
