@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 from jupyterhub.tests.utils import add_user, api_request, async_requests, public_host
@@ -184,6 +185,11 @@ async def test_hub_restart_reattaches_running_servers(engine, hub_config, tmp_pa
     hub_config.ConfigurableHTTPProxy.auth_token = "unused"
     hubs = []
 
+    async def stop_hub(app):
+        result = app.stop()  # async from JupyterHub 6, plain before
+        if inspect.isawaitable(result):
+            await result
+
     async def new_hub():
         app = MockHub(test_clean_db=False, config=hub_config)
         hubs.append(app)
@@ -196,7 +202,7 @@ async def test_hub_restart_reattaches_running_servers(engine, hub_config, tmp_pa
         await user.spawn()
         container_id = user.spawners[""].object_id
         first.cleanup_servers = False
-        await first.stop()
+        await stop_hub(first)
         assert engine.api_client().inspect_container(container_id)["State"]["Running"] is True
 
         second = await new_hub()
@@ -213,11 +219,11 @@ async def test_hub_restart_reattaches_running_servers(engine, hub_config, tmp_pa
         await third_user.spawn()
         gone = third_user.spawners[""].object_id
         second.cleanup_servers = False
-        await second.stop()
+        await stop_hub(second)
         engine.api_client().remove_container(gone, force=True)
         third = await new_hub()
         assert not third.users["vanishes"].running
     finally:
         for app in hubs:
             app.log.handlers = []
-            await app.stop()
+            await stop_hub(app)
