@@ -94,6 +94,10 @@ def extraction_point_not_directory() -> DaemonError:
     return DaemonError(500, "extraction point is not a directory")
 
 
+def conflicting_cpu_options(other: str) -> DaemonError:
+    return DaemonError(400, f"Conflicting options: Nano CPUs and {other} cannot both be set")
+
+
 def invalid_filter(text: str) -> DaemonError:
     return DaemonError(400, f"Invalid filter '{text}'")
 
@@ -216,6 +220,10 @@ def predefined_network(name: str) -> DaemonError:
 def predefined_network_create(name: str) -> DaemonError:
     # the daemon's wording has the trailing space
     return DaemonError(403, f"operation is not permitted on predefined {name} network ")
+
+
+def predefined_network_swarm_create(name: str) -> DaemonError:
+    return DaemonError(403, f"{name} is a pre-defined network and cannot be created")
 
 
 def network_name_warning(name: str, network_id: str) -> str:

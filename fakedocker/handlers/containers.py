@@ -1,3 +1,709 @@
-"""containers routes."""
+"""Container routes: create, list, inspect, lifecycle, logs, archive, stats, top, update."""
 
 from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import struct
+import tarfile
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from .. import messages
+from ..routing import DaemonError, Request, Response, route
+from ..state.containers import ZERO_TIME, Container, FileNode, shell_join
+
+
+def _store(engine: Any) -> Any:
+    return engine.containers
+
+
+# create -------------------------------------------------------------------------------------
+
+@route("POST", "/containers/create", "create_container")
+def create_container(engine: Any, req: Request) -> Response:
+    body = req.json()
+    if not isinstance(body, dict):
+        raise DaemonError(400, "invalid JSON in request body")
+    c = _store(engine).create(body, req.arg("name") or None)
+    return Response(201, {"Id": c.id, "Warnings": []})
+
+
+# inspect ------------------------------------------------------------------------------------
+
+def _state(c: Container) -> dict[str, Any]:
+    state = {
+        "Status": c.status,
+        "Running": c.status in ("running", "paused", "restarting"),
+        "Paused": c.status == "paused",
+        "Restarting": c.status == "restarting",
+        "OOMKilled": c.oom_killed,
+        "Dead": c.status == "dead",
+        "Pid": c.pid,
+        "ExitCode": c.exit_code,
+        "Error": c.error,
+        "StartedAt": c.started_at,
+        "FinishedAt": c.finished_at,
+    }
+    if c.config.get("Healthcheck"):
+        state["Health"] = {"Status": "healthy" if c.running else "unhealthy",
+                           "FailingStreak": 0, "Log": []}
+    return state
+
+
+def network_settings(c: Container) -> dict[str, Any]:
+    mode = c.network_mode()
+    ports: dict[str, Any] = {}
+    if c.running and mode not in ("host", "none") and not mode.startswith("container:"):
+        for key in c.exposed_ports():
+            ports[key] = None
+        for key, bound in c.ports.items():
+            ports[key] = list(bound)
+    networks = {name: dict(ep) for name, ep in c.networks.items()}
+    bridge = networks.get("bridge") or {}
+    sandbox = c.sandbox_id
+    return {
+        "Bridge": "",
+        "SandboxID": sandbox,
+        "HairpinMode": False,
+        "LinkLocalIPv6Address": "",
+        "LinkLocalIPv6PrefixLen": 0,
+        "Ports": ports,
+        "SandboxKey": (("/var/run/docker/netns/default" if mode == "host" else
+                        f"/var/run/docker/netns/{sandbox[:12]}") if sandbox else ""),
+        "SecondaryIPAddresses": None,
+        "SecondaryIPv6Addresses": None,
+        "EndpointID": bridge.get("EndpointID", ""),
+        "Gateway": bridge.get("Gateway", ""),
+        "GlobalIPv6Address": bridge.get("GlobalIPv6Address", ""),
+        "GlobalIPv6PrefixLen": bridge.get("GlobalIPv6PrefixLen", 0),
+        "IPAddress": bridge.get("IPAddress", ""),
+        "IPPrefixLen": bridge.get("IPPrefixLen", 0),
+        "IPv6Gateway": bridge.get("IPv6Gateway", ""),
+        "MacAddress": bridge.get("MacAddress", ""),
+        "Networks": networks,
+    }
+
+
+def inspect(c: Container) -> dict[str, Any]:
+    path_args = c.path_args()
+    base = f"/var/lib/docker/containers/{c.id}"
+    started = c.started_at != ZERO_TIME
+    return {
+        "Id": c.id,
+        "Created": c.created,
+        "Path": path_args[0] if path_args else "",
+        "Args": path_args[1:],
+        "State": _state(c),
+        "Image": c.image_id,
+        "ResolvConfPath": f"{base}/resolv.conf" if started else "",
+        "HostnamePath": f"{base}/hostname" if started else "",
+        "HostsPath": f"{base}/hosts" if started else "",
+        "LogPath": f"{base}/{c.id}-json.log" if started else "",
+        "Name": "/" + c.name,
+        "RestartCount": c.restart_count,
+        "Driver": "overlay2",
+        "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": c.running_execs() or None,
+        "HostConfig": dict(c.host_config),
+        "GraphDriver": {
+            "Data": {
+                "LowerDir": f"/var/lib/docker/overlay2/{c.id}-init/diff",
+                "MergedDir": f"/var/lib/docker/overlay2/{c.id}/merged",
+                "UpperDir": f"/var/lib/docker/overlay2/{c.id}/diff",
+                "WorkDir": f"/var/lib/docker/overlay2/{c.id}/work",
+            },
+            "Name": "overlay2",
+        },
+        "Mounts": [dict(m) for m in c.mounts],
+        "Config": dict(c.config),
+        "NetworkSettings": network_settings(c),
+    }
+
+
+@route("GET", "/containers/{id}/json", "inspect_container")
+def inspect_container(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        return inspect(_store(engine).get(req.params["id"]))
+
+
+# list ---------------------------------------------------------------------------------------
+
+def human_duration(seconds: float) -> str:
+    """go-units HumanDuration, as ``docker ps`` statuses use it."""
+    s = int(seconds)
+    if seconds < 1:
+        return "Less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return f"{s} seconds"
+    minutes = s // 60
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = round(s / 3600)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{hours // 24 // 365} years"
+
+
+def _parse_iso(value: str) -> float:
+    if not value or value.startswith("0001-"):
+        return 0.0
+    main, _, frac = value.rstrip("Z").partition(".")
+    t = datetime.strptime(main, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
+    return t + (float("0." + frac) if frac else 0.0)
+
+
+def _status_text(engine: Any, c: Container) -> str:
+    now = engine.now()
+    if c.status in ("running", "paused", "restarting"):
+        text = "Up " + human_duration(now - _parse_iso(c.started_at))
+        if c.status == "paused":
+            text += " (Paused)"
+        return text
+    if c.status == "exited":
+        return f"Exited ({c.exit_code}) {human_duration(now - _parse_iso(c.finished_at))} ago"
+    if c.status == "removing":
+        return "Removal In Progress"
+    if c.status == "dead":
+        return "Dead"
+    return "Created"
+
+
+def _summary_ports(c: Container) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    ns_ports = network_settings(c)["Ports"]
+    for key, bound in ns_ports.items():
+        port, _, proto = key.partition("/")
+        if not bound:
+            out.append({"PrivatePort": int(port), "Type": proto or "tcp"})
+            continue
+        for b in bound:
+            out.append({"IP": b["HostIp"], "PrivatePort": int(port), "PublicPort": int(b["HostPort"]),
+                        "Type": proto or "tcp"})
+    return out
+
+
+def summary(engine: Any, c: Container, size: bool = False) -> dict[str, Any]:
+    mode = c.host_config.get("NetworkMode") or "default"
+    out = {
+        "Id": c.id,
+        "Names": ["/" + c.name],
+        "Image": c.image,
+        "ImageID": c.image_id,
+        "Command": shell_join(c.path_args()),
+        "Created": int(c.created_unix),
+        "Ports": _summary_ports(c),
+        "Labels": dict(c.labels),
+        "State": c.status,
+        "Status": _status_text(engine, c),
+        "HostConfig": {"NetworkMode": mode},
+        "NetworkSettings": {"Networks": {name: dict(ep) for name, ep in c.networks.items()}},
+        "Mounts": [
+            {k: m[k] for k in ("Type", "Name", "Source", "Destination", "Driver", "Mode", "RW",
+                               "Propagation") if k in m}
+            for m in c.mounts
+        ],
+    }
+    if size:
+        out["SizeRw"] = 0
+        out["SizeRootFs"] = 0
+    return out
+
+
+_FILTER_KEYS = {"ancestor", "before", "exited", "health", "id", "isolation", "is-task", "label",
+                "name", "network", "publish", "expose", "since", "status", "volume"}
+_STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
+
+
+def _label_ok(labels: dict[str, str], wanted: list[str]) -> bool:
+    for w in wanted:
+        key, eq, value = w.partition("=")
+        if key not in labels or (eq and labels[key] != value):
+            return False
+    return True
+
+
+def _ancestor_ids(engine: Any, refs: list[str]) -> set[str]:
+    ids = set()
+    for ref in refs:
+        image = engine.images.resolve(ref)
+        if image is not None:
+            ids.add(image.id)
+    return ids
+
+
+def _name_matches(c: Container, patterns: list[str]) -> bool:
+    for p in patterns:
+        try:
+            if re.search(p, "/" + c.name):
+                return True
+        except re.error:
+            if p in c.name:
+                return True
+    return False
+
+
+@route("GET", "/containers/json", "containers")
+def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
+    filters = req.filters()
+    for key in filters:
+        if key not in _FILTER_KEYS:
+            raise messages.invalid_filter(key)
+    for s in filters.get("status", ()):
+        if s not in _STATUSES:
+            raise messages.invalid_filter(f"status={s}")
+    show_all = req.flag("all")
+    limit = req.int_arg("limit", -1) or -1
+    size = req.flag("size")
+    store = _store(engine)
+    with engine.lock:
+        candidates = sorted(store.by_id.values(), key=lambda c: (c.created_unix, c.created), reverse=True)
+        before = [req.arg("before")] if req.arg("before") else []
+        since = [req.arg("since")] if req.arg("since") else []
+        before += filters.get("before", [])
+        since += filters.get("since", [])
+        if before or since or limit > 0 or "status" in filters or "exited" in filters:
+            show_all = True
+        if before:
+            ref = store.get(before[-1])
+            candidates = [c for c in candidates if c.created_unix < ref.created_unix
+                          or (c.created_unix == ref.created_unix and c.created < ref.created)]
+        if since:
+            ref = store.get(since[-1])
+            candidates = [c for c in candidates if c.created_unix > ref.created_unix
+                          or (c.created_unix == ref.created_unix and c.created > ref.created)]
+        ancestors = _ancestor_ids(engine, filters["ancestor"]) if "ancestor" in filters else None
+        networks = filters.get("network")
+        net_names: set[str] = set()
+        if networks:
+            for ref in networks:
+                net = engine.networks.resolve(ref) if hasattr(engine.networks, "resolve") else None
+                net_names.add(net.name if net is not None else ref)
+        out = []
+        for c in candidates:
+            if not show_all and not c.running:
+                continue
+            if "name" in filters and not _name_matches(c, filters["name"]):
+                continue
+            if "id" in filters and not any(c.id.startswith(i) for i in filters["id"]):
+                continue
+            if "label" in filters and not _label_ok(c.labels, filters["label"]):
+                continue
+            if "status" in filters and c.status not in filters["status"]:
+                continue
+            if "exited" in filters and (c.status != "exited"
+                                        or str(c.exit_code) not in filters["exited"]):
+                continue
+            if ancestors is not None and c.image_id not in ancestors and c.image not in filters["ancestor"]:
+                continue
+            if networks and not (set(c.networks) & net_names or any(
+                    ep.get("NetworkID", "").startswith(n) for ep in c.networks.values() for n in networks if n)):
+                continue
+            if "volume" in filters and not any(
+                    m.get("Name") in filters["volume"] or m.get("Destination") in filters["volume"]
+                    or m.get("Source") in filters["volume"] for m in c.mounts):
+                continue
+            if "is-task" in filters:
+                is_task = "com.docker.swarm.task" in c.labels
+                if (filters["is-task"][-1].lower() in ("1", "true")) != is_task:
+                    continue
+            if "publish" in filters or "expose" in filters:
+                published = {k.partition("/")[0] for k in c.ports} | set(c.ports)
+                exposed = set(c.exposed_ports()) | {k.partition("/")[0] for k in c.exposed_ports()}
+                if "expose" in filters and not set(filters["expose"]) & exposed:
+                    continue
+                if "publish" in filters and not (set(filters["publish"]) & published or any(
+                        b["HostPort"] in filters["publish"] for v in c.ports.values() for b in v)):
+                    continue
+            out.append(summary(engine, c, size))
+            if limit > 0 and len(out) >= limit:
+                break
+        return out
+
+
+# lifecycle ----------------------------------------------------------------------------------
+
+@route("POST", "/containers/{id}/start", "start")
+def start(engine: Any, req: Request) -> Response:
+    started = _store(engine).start(req.params["id"])
+    return Response(204 if started else 304, None)
+
+
+def _timeout(req: Request) -> int | None:
+    return req.int_arg("t")
+
+
+@route("POST", "/containers/{id}/stop", "stop")
+def stop(engine: Any, req: Request) -> Response:
+    stopped = _store(engine).stop(req.params["id"], _timeout(req))
+    return Response(204 if stopped else 304, None)
+
+
+@route("POST", "/containers/{id}/restart", "restart")
+def restart(engine: Any, req: Request) -> Response:
+    _store(engine).restart(req.params["id"], _timeout(req))
+    return Response(204, None)
+
+
+@route("POST", "/containers/{id}/kill", "kill")
+def kill(engine: Any, req: Request) -> Response:
+    _store(engine).kill(req.params["id"], req.arg("signal"))
+    return Response(204, None)
+
+
+@route("POST", "/containers/{id}/pause", "pause")
+def pause(engine: Any, req: Request) -> Response:
+    _store(engine).pause(req.params["id"])
+    return Response(204, None)
+
+
+@route("POST", "/containers/{id}/unpause", "unpause")
+def unpause(engine: Any, req: Request) -> Response:
+    _store(engine).unpause(req.params["id"])
+    return Response(204, None)
+
+
+@route("POST", "/containers/{id}/wait", "wait")
+def wait(engine: Any, req: Request) -> dict[str, Any]:
+    return _store(engine).wait(req.params["id"], req.arg("condition"))
+
+
+@route("DELETE", "/containers/{id}", "remove_container")
+def remove_container(engine: Any, req: Request) -> Response:
+    _store(engine).remove(req.params["id"], v=req.flag("v"), force=req.flag("force"),
+                          link=req.flag("link"))
+    return Response(204, None)
+
+
+@route("POST", "/containers/{id}/rename", "rename")
+def rename(engine: Any, req: Request) -> Response:
+    _store(engine).rename(req.params["id"], req.arg("name") or "")
+    return Response(204, None)
+
+
+@route("POST", "/containers/{id}/resize", "resize")
+def resize(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        c = _store(engine).get(req.params["id"])
+        if not c.running:
+            raise messages.container_not_running(c.id)
+    return Response(200, None)
+
+
+@route("POST", "/containers/prune", "prune_containers")
+def prune_containers(engine: Any, req: Request) -> dict[str, Any]:
+    filters = req.filters()
+    store = _store(engine)
+    deleted = []
+    with engine.lock:
+        for c in list(store.by_id.values()):
+            if c.running:
+                continue
+            if "label" in filters and not _label_ok(c.labels, filters["label"]):
+                continue
+            store.remove(c.id)
+            deleted.append(c.id)
+        engine.emit("container", "prune", "", {"reclaimed": "0"})
+    return {"ContainersDeleted": deleted or None, "SpaceReclaimed": 0}
+
+
+@route("POST", "/containers/{id}/update", "update_container")
+def update_container(engine: Any, req: Request) -> dict[str, Any]:
+    body = req.json() or {}
+    with engine.lock:
+        c = _store(engine).get(req.params["id"])
+        policy = body.get("RestartPolicy")
+        if policy is not None and c.host_config.get("AutoRemove") and policy.get("Name") not in ("", "no"):
+            raise DaemonError(400, "Restart policy cannot be updated because AutoRemove is enabled for the container")
+        for key, value in body.items():
+            if key in c.host_config or key in ("RestartPolicy",):
+                c.host_config[key] = value
+        engine.emit("container", "update", c.id, c.attributes())
+    return {"Warnings": None}
+
+
+@route("GET", "/containers/{id}/top", "top")
+def top(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        c = _store(engine).get(req.params["id"])
+        if not c.running:
+            raise messages.container_not_running(c.id)
+        return {
+            "Titles": ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"],
+            "Processes": [[c.config.get("User") or "root", str(c.pid), "1", "0",
+                           c.started_at[11:16], "?", "00:00:00", shell_join(c.path_args())]],
+        }
+
+
+def _stats(engine: Any, c: Container) -> dict[str, Any]:
+    running = c.running
+    limit = c.host_config.get("Memory") or 25_000_000_000
+    cpu = {"cpu_usage": {"total_usage": 0, "percpu_usage": [0], "usage_in_kernelmode": 0,
+                         "usage_in_usermode": 0},
+           "system_cpu_usage": 0 if not running else int(engine.now() * 1e9),
+           "online_cpus": 1, "throttling_data": {"periods": 0, "throttled_periods": 0,
+                                                 "throttled_time": 0}}
+    return {
+        "read": engine.now_iso() if running else ZERO_TIME,
+        "preread": ZERO_TIME,
+        "pids_stats": {"current": 1} if running else {},
+        "blkio_stats": {"io_service_bytes_recursive": None},
+        "num_procs": 0,
+        "storage_stats": {},
+        "cpu_stats": cpu,
+        "precpu_stats": cpu,
+        "memory_stats": {"usage": 1_000_000, "limit": limit, "stats": {}} if running else {},
+        "name": "/" + c.name,
+        "id": c.id,
+        "networks": {"eth0": {"rx_bytes": 0, "rx_packets": 0, "rx_errors": 0, "rx_dropped": 0,
+                              "tx_bytes": 0, "tx_packets": 0, "tx_errors": 0, "tx_dropped": 0}}
+        if running and c.networks else {},
+    }
+
+
+@route("GET", "/containers/{id}/stats", "stats")
+def stats(engine: Any, req: Request) -> Response:
+    store = _store(engine)
+    with engine.lock:
+        c = store.get(req.params["id"])
+        first = _stats(engine, c)
+    if not req.flag("stream", True) or req.flag("one-shot"):
+        return Response(200, first)
+
+    def gen() -> Iterator[bytes]:
+        yield (json.dumps(first) + "\n").encode()
+        while True:
+            with engine.lock:
+                if not c.running or c.removed:
+                    return
+                store.changed.wait(1.0)
+                if not c.running or c.removed:
+                    return
+                data = _stats(engine, c)
+            yield (json.dumps(data) + "\n").encode()
+
+    return Response(200, gen(), kind="stream", content_type="application/json")
+
+
+# logs ---------------------------------------------------------------------------------------
+
+def frame(stream: int, data: bytes) -> bytes:
+    return struct.pack(">BxxxL", stream, len(data)) + data
+
+
+def _as_time(value: str | None) -> float | None:
+    if value in (None, "", "0"):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        try:
+            return _parse_iso(value)
+        except ValueError:
+            raise DaemonError(400, f"invalid value for since: {value!r}") from None
+
+
+@route("GET", "/containers/{id}/logs", "logs")
+def logs(engine: Any, req: Request) -> Response:
+    want_out = req.flag("stdout")
+    want_err = req.flag("stderr")
+    if not (want_out or want_err):
+        raise DaemonError(400, "Bad parameters: you must choose at least one stream")
+    timestamps = req.flag("timestamps")
+    follow = req.flag("follow")
+    tail_arg = req.arg("tail", "all")
+    tail = None if tail_arg in (None, "", "all") else int(tail_arg)
+    since = _as_time(req.arg("since"))
+    until = _as_time(req.arg("until"))
+    streams = {s for s, w in ((1, want_out), (2, want_err)) if w}
+    store = _store(engine)
+    with engine.lock:
+        c = store.get(req.params["id"])
+        tty = bool(c.config.get("Tty"))
+        entries = [e for e in c.logs if e[1] in streams and (since is None or e[0] >= since)
+                   and (until is None or e[0] <= until)]
+        index = len(c.logs)
+        if tail is not None:
+            entries = entries[-tail:] if tail > 0 else []
+
+    def encode(batch: list[tuple[float, int, bytes]]) -> bytes:
+        parts = []
+        for t, s, data in batch:
+            if timestamps:
+                data = engine.now_iso(t).encode() + b" " + data
+            parts.append(data if tty else frame(s, data))
+        return b"".join(parts)
+
+    def gen() -> Iterator[bytes]:
+        nonlocal index
+        yield encode(entries)
+        if not follow:
+            return
+        while True:
+            with engine.lock:
+                if c.running and not c.removed and len(c.logs) == index:
+                    store.changed.wait(0.25)
+                batch = [e for e in c.logs[index:] if e[1] in streams
+                         and (until is None or e[0] <= until)]
+                index = len(c.logs)
+                finished = not c.running or c.removed
+            if batch:
+                yield encode(batch)
+            if finished:
+                return
+            if not batch:
+                yield b""
+
+    content_type = "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
+    return Response(200, gen(), kind="stream", content_type=content_type)
+
+
+# archive ------------------------------------------------------------------------------------
+
+def _go_time(engine: Any, t: float) -> str:
+    text = engine.now_iso(t)  # ...SS.nnnnnnnnnZ
+    main, _, frac = text[:-1].partition(".")
+    frac = frac.rstrip("0")
+    return f"{main}.{frac}Z" if frac else f"{main}Z"
+
+
+def _go_mode(node: FileNode) -> int:
+    if node.kind == "dir":
+        return 0x80000000 | node.mode
+    if node.kind == "symlink":
+        return 0x08000000 | node.mode
+    return node.mode
+
+
+def _path_stat(engine: Any, path: str, node: FileNode) -> str:
+    name = path.rstrip("/").rsplit("/", 1)[-1] or "/"
+    stat = {
+        "name": name,
+        "size": 4096 if node.kind == "dir" else len(node.data) if node.kind == "file" else len(node.link),
+        "mode": _go_mode(node),
+        "mtime": _go_time(engine, node.mtime),
+        "linkTarget": node.link,
+    }
+    return base64.b64encode(json.dumps(stat).encode()).decode()
+
+
+def _lookup(engine: Any, req: Request) -> tuple[Container, dict[str, FileNode], str, str]:
+    store = _store(engine)
+    ref = req.params["id"]
+    c = store.get(ref)
+    raw = req.arg("path")
+    if raw in (None, ""):
+        raise DaemonError(400, "bad parameter: path cannot be empty")
+    files = store.file_tree(c)
+    return c, files, store.norm(raw), ref
+
+
+@route("GET", "/containers/{id}/archive", "get_archive")
+def get_archive(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        c, files, path, ref = _lookup(engine, req)
+        node = files.get(path)
+        if node is None:
+            raise messages.no_such_path(ref, req.arg("path") or path)
+        stat = _path_stat(engine, path, node)
+        root_name = path.rsplit("/", 1)[-1] or "."
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for p, n in _store(engine).iter_tree(files, path):
+                rel = root_name + p[len(path):] if path != "/" else ("." + p if p != "/" else ".")
+                info = tarfile.TarInfo(rel)
+                info.mode = n.mode
+                info.mtime = int(n.mtime)
+                if n.kind == "dir":
+                    info.type = tarfile.DIRTYPE
+                    tar.addfile(info)
+                elif n.kind == "symlink":
+                    info.type = tarfile.SYMTYPE
+                    info.linkname = n.link
+                    tar.addfile(info)
+                else:
+                    info.size = len(n.data)
+                    tar.addfile(info, io.BytesIO(n.data))
+        data = buf.getvalue()
+    return Response(200, iter([data]), kind="stream", content_type="application/x-tar",
+                    headers={"X-Docker-Container-Path-Stat": stat})
+
+
+@route("HEAD", "/containers/{id}/archive", "archive_stat")
+def archive_stat(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        c, files, path, ref = _lookup(engine, req)
+        node = files.get(path)
+        if node is None:
+            raise messages.no_such_path(ref, req.arg("path") or path)
+        return Response(200, b"", kind="raw",
+                        headers={"X-Docker-Container-Path-Stat": _path_stat(engine, path, node)})
+
+
+@route("PUT", "/containers/{id}/archive", "put_archive")
+def put_archive(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        c, files, path, ref = _lookup(engine, req)
+        node = files.get(path)
+        if node is None:
+            raise messages.no_such_path(ref, req.arg("path") or path)
+        if node.kind != "dir":
+            raise messages.extraction_point_not_directory()
+        try:
+            with tarfile.open(fileobj=io.BytesIO(req.body), mode="r:*") as tar:
+                _extract(_store(engine), files, path, tar, engine.now())
+        except (tarfile.TarError, EOFError) as exc:
+            raise DaemonError(500, f"Error processing tar file: {exc}") from None
+    return Response(200, None)
+
+
+def _extract(store: Any, files: dict[str, FileNode], path: str, tar: tarfile.TarFile,
+             now: float) -> None:
+    for m in tar.getmembers():
+        target = store.norm(path + "/" + m.name)
+        parent = target.rsplit("/", 1)[0] or "/"
+        store._mkdirs(files, parent, now)
+        if m.isdir():
+            existing = files.get(target)
+            if existing is None or existing.kind != "dir":
+                files[target] = FileNode("dir", m.mode & 0o7777, m.mtime)
+            else:
+                existing.mode, existing.mtime = m.mode & 0o7777, m.mtime
+        elif m.issym():
+            files[target] = FileNode("symlink", 0o777, m.mtime, link=m.linkname)
+        elif m.islnk():
+            src = files.get(store.norm(path + "/" + m.linkname))
+            files[target] = FileNode("file", m.mode & 0o7777, m.mtime, src.data if src else b"")
+        elif m.isfile():
+            fh = tar.extractfile(m)
+            files[target] = FileNode("file", m.mode & 0o7777, m.mtime, fh.read() if fh else b"")
+
+
+@route("GET", "/containers/{id}/export", "export")
+def export(engine: Any, req: Request) -> Response:
+    raise DaemonError(501, "fakedocker: container export is not implemented")
+
+
+@route("GET", "/containers/{id}/changes", "diff")
+def diff(engine: Any, req: Request) -> Any:
+    with engine.lock:
+        _store(engine).get(req.params["id"])
+    return None

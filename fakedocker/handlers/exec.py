@@ -1,3 +1,194 @@
-"""exec routes."""
+"""Exec routes: create, start (a hijacked stream), inspect, resize.
+
+What an exec prints and its exit code come from, in order: the container's runtime, if it
+implements ``exec(container, cmd, env, user, workdir)`` and does not return ``None``; else
+``engine.exec_handler`` (same signature); else exit 0 with no output.  The answer is
+``(exit_code, stdout_bytes, stderr_bytes)``; a bare int, bytes/str (stdout) or ``None`` are
+accepted too.
+"""
 
 from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import messages
+from ..routing import DaemonError, Request, Response, route
+from ..state.containers import merge_env
+from .containers import frame
+
+_exec_pids = itertools.count(9000)
+
+
+@dataclass
+class ExecInstance:
+    id: str
+    container_id: str
+    cmd: list[str]
+    env: list[str] | None
+    user: str
+    workdir: str
+    tty: bool
+    privileged: bool
+    attach_stdin: bool
+    attach_stdout: bool
+    attach_stderr: bool
+    detach_keys: str = ""
+    running: bool = False
+    exit_code: int | None = None
+    pid: int = 0
+    output: list[tuple[int, bytes]] = field(default_factory=list)
+
+    def inspect(self) -> dict[str, Any]:
+        process: dict[str, Any] = {
+            "tty": self.tty,
+            "entrypoint": self.cmd[0] if self.cmd else "",
+            "arguments": self.cmd[1:],
+            "privileged": self.privileged,
+        }
+        if self.user:
+            process["user"] = self.user
+        return {
+            "ID": self.id,
+            "Running": self.running,
+            "ExitCode": self.exit_code,
+            "ProcessConfig": process,
+            "OpenStdin": self.attach_stdin,
+            "OpenStderr": self.attach_stderr,
+            "OpenStdout": self.attach_stdout,
+            "CanRemove": False,
+            "ContainerID": self.container_id,
+            "DetachKeys": self.detach_keys,
+            "Pid": self.pid,
+        }
+
+
+def _action(prefix: str, cmd: list[str]) -> str:
+    return f"{prefix}: {cmd[0] if cmd else ''} {' '.join(cmd[1:])}"
+
+
+@route("POST", "/containers/{id}/exec", "exec_create")
+def exec_create(engine: Any, req: Request) -> Response:
+    body = req.json() or {}
+    cmd = body.get("Cmd") or []
+    if isinstance(cmd, str):
+        cmd = [cmd]
+    store = engine.containers
+    with engine.lock:
+        c = store.get(req.params["id"])
+        if c.status == "paused":
+            raise messages.exec_container_paused(c.id)
+        if not c.running:
+            raise messages.container_not_running(c.id)
+        if not cmd:
+            raise DaemonError(400, "No exec command specified")
+        inst = ExecInstance(
+            id=engine.new_id(), container_id=c.id, cmd=[str(a) for a in cmd], env=body.get("Env"),
+            user=body.get("User") or "", workdir=body.get("WorkingDir") or "",
+            tty=bool(body.get("Tty")), privileged=bool(body.get("Privileged")),
+            attach_stdin=bool(body.get("AttachStdin")),
+            attach_stdout=bool(body.get("AttachStdout", True)),
+            attach_stderr=bool(body.get("AttachStderr", True)),
+            detach_keys=body.get("detachKeys") or "",
+        )
+        store.execs[inst.id] = inst
+        c.exec_ids.append(inst.id)
+        c.execs.append(inst)
+        engine.emit("container", _action("exec_create", inst.cmd), c.id, c.attributes(execID=inst.id))
+    return Response(201, {"Id": inst.id})
+
+
+def _get(engine: Any, exec_id: str) -> ExecInstance:
+    inst = engine.containers.execs.get(exec_id)
+    if inst is None:
+        raise messages.no_such_exec(exec_id)
+    return inst
+
+
+def _normalise(result: Any) -> tuple[int, bytes, bytes]:
+    if result is None:
+        return 0, b"", b""
+    if isinstance(result, int):
+        return result, b"", b""
+    if isinstance(result, str | bytes):
+        return 0, result.encode() if isinstance(result, str) else result, b""
+    code, out, err = (list(result) + [b"", b""])[:3]
+
+    def as_bytes(v: Any) -> bytes:
+        if v is None:
+            return b""
+        return v.encode() if isinstance(v, str) else bytes(v)
+
+    return int(code or 0), as_bytes(out), as_bytes(err)
+
+
+@route("POST", "/exec/{id}/start", "exec_start")
+def exec_start(engine: Any, req: Request) -> Response:
+    body = req.json() or {}
+    detach = bool(body.get("Detach"))
+    store = engine.containers
+    with engine.lock:
+        inst = _get(engine, req.params["id"])
+        c = store.by_id.get(inst.container_id)
+        if c is None:
+            raise messages.no_such_container(inst.container_id)
+        if not c.running:
+            raise messages.container_not_running(c.id)
+        if inst.running:
+            raise DaemonError(409, f"Error: Exec command {inst.id} is already running")
+        inst.running = True
+        inst.exit_code = None
+        inst.pid = next(_exec_pids)
+        env = merge_env(c.config.get("Env"), inst.env)
+        env_dict = {k: v for k, _, v in (e.partition("=") for e in env)}
+        runtime_exec = getattr(store.runtime_for(c), "exec", None)
+        handler = getattr(engine, "exec_handler", None)
+        engine.emit("container", _action("exec_start", inst.cmd), c.id, c.attributes(execID=inst.id))
+    workdir = inst.workdir or c.config.get("WorkingDir") or "/"
+    user = inst.user or c.config.get("User") or ""
+    try:
+        result = None
+        if runtime_exec is not None:
+            result = runtime_exec(c, list(inst.cmd), env_dict, user, workdir)
+        if result is None and handler is not None:
+            result = handler(c, list(inst.cmd), env_dict, user, workdir)
+        code, out, err = _normalise(result)
+    except Exception:
+        with engine.lock:
+            inst.running = False
+            inst.exit_code = 126
+        raise
+    with engine.lock:
+        inst.running = False
+        inst.exit_code = code
+        engine.emit("container", "exec_die", c.id, c.attributes(execID=inst.id, exitCode=str(code)))
+    if detach:
+        return Response(200, None)
+    tty = inst.tty or bool(body.get("Tty"))
+    chunks: list[bytes] = []
+    if tty:
+        data = (out if inst.attach_stdout else b"") + (err if inst.attach_stderr else b"")
+        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if data:
+            chunks.append(data)
+    else:
+        if out and inst.attach_stdout:
+            chunks.append(frame(1, out))
+        if err and inst.attach_stderr:
+            chunks.append(frame(2, err))
+    content_type = "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
+    return Response(200, iter(chunks), kind="hijack", content_type=content_type)
+
+
+@route("GET", "/exec/{id}/json", "exec_inspect")
+def exec_inspect(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        return _get(engine, req.params["id"]).inspect()
+
+
+@route("POST", "/exec/{id}/resize", "exec_resize")
+def exec_resize(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        _get(engine, req.params["id"])
+    return Response(201, None)

@@ -1,3 +1,163 @@
-"""swarm routes."""
+"""Swarm routes: the swarm, nodes, services and tasks (state in :mod:`fakedocker.state.swarm`)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ..routing import Request, Response, route
+
+
+def _version(req: Request) -> int | None:
+    return req.int_arg("version")
+
+
+def _body(req: Request) -> dict[str, Any]:
+    body = req.json()
+    return body if isinstance(body, dict) else {}
+
+
+# swarm --------------------------------------------------------------------------------------
+
+@route("GET", "/swarm", "inspect_swarm")
+def inspect_swarm(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        return engine.swarm.inspect_swarm()
+
+
+@route("POST", "/swarm/init", "init_swarm")
+def init_swarm(engine: Any, req: Request) -> str:
+    body = _body(req)
+    with engine.lock:
+        return engine.swarm.init(body)
+
+
+@route("POST", "/swarm/join", "join_swarm")
+def join_swarm(engine: Any, req: Request) -> Response:
+    body = _body(req)
+    with engine.lock:
+        engine.swarm.join(body)
+    return Response(200, None)  # pragma: no cover  (join always fails on the fake)
+
+
+@route("POST", "/swarm/leave", "leave_swarm")
+def leave_swarm(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        engine.swarm.leave(req.flag("force"))
+    return Response(200, None)
+
+
+@route("POST", "/swarm/update", "update_swarm")
+def update_swarm(engine: Any, req: Request) -> Response:
+    body = req.json()
+    with engine.lock:
+        engine.swarm.update(
+            _version(req), body if isinstance(body, dict) else None,
+            req.flag("rotateWorkerToken"), req.flag("rotateManagerToken"),
+        )
+    return Response(200, None)
+
+
+@route("GET", "/swarm/unlockkey", "get_unlock_key")
+def get_unlock_key(engine: Any, req: Request) -> dict[str, str]:
+    with engine.lock:
+        engine.swarm.require_manager()
+        return {"UnlockKey": ""}
+
+
+# nodes --------------------------------------------------------------------------------------
+
+@route("GET", "/nodes", "nodes")
+def list_nodes(engine: Any, req: Request) -> list[dict[str, Any]]:
+    filters = req.filters()
+    with engine.lock:
+        return engine.swarm.list_nodes(filters)
+
+
+@route("GET", "/nodes/{id}", "inspect_node")
+def inspect_node(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        return engine.swarm.get_node(req.params["id"]).inspect(engine)
+
+
+@route("POST", "/nodes/{id}/update", "update_node")
+def update_node(engine: Any, req: Request) -> Response:
+    body = _body(req)
+    with engine.lock:
+        engine.swarm.update_node(req.params["id"], _version(req), body)
+    return Response(200, None)
+
+
+@route("DELETE", "/nodes/{id}", "remove_node")
+def remove_node(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        engine.swarm.remove_node(req.params["id"], req.flag("force"))
+    return Response(200, None)  # pragma: no cover  (the only node is the last manager)
+
+
+# services -----------------------------------------------------------------------------------
+
+@route("POST", "/services/create", "create_service")
+def create_service(engine: Any, req: Request) -> Response:
+    body = _body(req)
+    with engine.lock:
+        service = engine.swarm.create_service(body)
+        return Response(201, {"ID": service.id})
+
+
+@route("GET", "/services", "services")
+def list_services(engine: Any, req: Request) -> list[dict[str, Any]]:
+    filters = req.filters()
+    status = req.flag("status")
+    with engine.lock:
+        out = []
+        for service in engine.swarm.list_services(filters):
+            data = service.inspect()
+            if status:
+                data["ServiceStatus"] = engine.swarm.service_status(service)
+            out.append(data)
+        return out
+
+
+@route("GET", "/services/{id}", "inspect_service")
+def inspect_service(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        return engine.swarm.get_service(req.params["id"]).inspect(req.flag("insertDefaults"))
+
+
+@route("POST", "/services/{id}/update", "update_service")
+def update_service(engine: Any, req: Request) -> dict[str, Any]:
+    body = _body(req)
+    with engine.lock:
+        engine.swarm.update_service(req.params["id"], _version(req), body)
+        return {"Warnings": None}
+
+
+@route("DELETE", "/services/{id}", "remove_service")
+def remove_service(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        engine.swarm.remove_service(req.params["id"])
+    return Response(200, None)
+
+
+@route("GET", "/services/{id}/logs", "service_logs")
+def service_logs(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        engine.swarm.get_service(req.params["id"])
+    return Response(200, b"", kind="raw", content_type="application/vnd.docker.raw-stream")
+
+
+# tasks --------------------------------------------------------------------------------------
+
+@route("GET", "/tasks", "tasks")
+def list_tasks(engine: Any, req: Request) -> list[dict[str, Any]]:
+    filters = req.filters()
+    with engine.lock:
+        return [task.inspect() for task in engine.swarm.list_tasks(filters)]
+
+
+@route("GET", "/tasks/{id}", "inspect_task")
+def inspect_task(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        return engine.swarm.get_task(req.params["id"]).inspect()
+
+

@@ -1,3 +1,45 @@
-"""volumes routes."""
+"""Volume routes: list, create, inspect, remove, prune."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ..routing import Request, Response, route
+
+
+@route("GET", "/volumes", "volumes")
+def list_volumes(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        vols = engine.volumes.list(req.filters())
+        return {"Volumes": [v.inspect() for v in vols], "Warnings": None}
+
+
+@route("POST", "/volumes/create", "create_volume")
+def create_volume(engine: Any, req: Request) -> Response:
+    body = req.json() or {}
+    with engine.lock:
+        vol = engine.volumes.create(
+            name=body.get("Name") or None,
+            driver=body.get("Driver") or "local",
+            driver_opts=body.get("DriverOpts") or None,
+            labels=body.get("Labels") or None,
+        )
+        return Response(201, vol.inspect())
+
+
+@route("POST", "/volumes/prune", "prune_volumes")
+def prune_volumes(engine: Any, req: Request) -> dict[str, Any]:
+    deleted = engine.volumes.prune(req.filters())
+    return {"VolumesDeleted": deleted, "SpaceReclaimed": 0}
+
+
+@route("GET", "/volumes/{name}", "inspect_volume")
+def inspect_volume(engine: Any, req: Request) -> dict[str, Any]:
+    with engine.lock:
+        return engine.volumes.get(req.params["name"]).inspect()
+
+
+@route("DELETE", "/volumes/{name}", "remove_volume")
+def remove_volume(engine: Any, req: Request) -> Response:
+    engine.volumes.remove(req.params["name"], force=req.flag("force"))
+    return Response(204, None)

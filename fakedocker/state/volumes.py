@@ -5,18 +5,274 @@ Interface used by other modules (containers, swarm):
 - ``engine.volumes.by_name: dict[str, Volume]``
 - ``engine.volumes.get(name) -> Volume`` (raises ``messages.no_such_volume``)
 - ``engine.volumes.ensure(name, driver="local", driver_opts=None, labels=None) -> Volume``:
-  the volume, created (with a ``volume create`` event) if it does not exist — what the daemon
-  does for a named volume in a container's binds or mounts.
+  the volume, created if it does not exist — what the daemon does for a named volume in a
+  container's binds or mounts.  Like the daemon, it emits a ``volume create`` event whether
+  or not the volume already existed (an existing volume is returned unchanged).
 - ``engine.volumes.create_anonymous() -> Volume``: a volume with a fresh 64-hex name.
 - ``engine.volumes.users(name) -> list[str]``: ids of the containers whose ``mounts`` use it.
+- ``engine.volumes.remove(name, force=False)``: 404 if missing (even forced), 409
+  ``volume is in use`` while a container (running or not) mounts it; ``destroy`` event.
+- ``engine.volumes.mount(name, container_id, destination, rw=True, propagation="")`` /
+  ``unmount(name, container_id)``: the ``mount`` / ``unmount`` events the daemon emits when a
+  container using the volume starts / stops (they change no state).
+
+Behaviour checked against Docker 20.10.24 (API 1.41):
+
+- ``create`` of an existing name with the ``local`` driver answers the existing volume as it
+  is (labels and options of the request are ignored, not even validated) and still emits a
+  ``create`` event; an unknown driver is a 404 ``error looking up volume plugin``.
+- ``Labels`` and ``Options`` are ``null`` when none were given; ``CreatedAt`` is RFC 3339 in
+  whole seconds (``2024-01-02T03:04:05Z``).
+- the ``name`` list filter is a regular-expression search; ``label`` needs every value to
+  match; ``driver`` is exact; ``dangling`` accepts ``true/1/false/0``.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
+
+from .. import messages
+from ..routing import DaemonError
+
+_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+_VALID_OPTS = ("type", "device", "o", "size")
+# an option needs another one (volume/local/local_unix.go, mandatoryOpts)
+_MANDATORY_OPTS = (("type", "device"), ("device", "type"), ("o", "device"))
+ROOT = "/var/lib/docker/volumes"
+
+
+@dataclass
+class Volume:
+    name: str
+    driver: str = "local"
+    options: dict[str, str] | None = None
+    labels: dict[str, str] | None = None
+    created_at: str = ""
+    anonymous: bool = False
+    scope: str = "local"
+    status: dict[str, Any] | None = field(default=None)
+
+    @property
+    def mountpoint(self) -> str:
+        return f"{ROOT}/{self.name}/_data"
+
+    def inspect(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "CreatedAt": self.created_at,
+            "Driver": self.driver,
+            "Labels": dict(self.labels) if self.labels is not None else None,
+            "Mountpoint": self.mountpoint,
+            "Name": self.name,
+            "Options": dict(self.options) if self.options is not None else None,
+            "Scope": self.scope,
+        }
+        if self.status is not None:
+            out["Status"] = dict(self.status)
+        return out
+
+
+def label_matches(labels: dict[str, str] | None, wanted: str) -> bool:
+    """``key`` or ``key=value`` against a label map."""
+    labels = labels or {}
+    if "=" in wanted:
+        key, value = wanted.split("=", 1)
+        return key in labels and labels[key] == value
+    return wanted in labels
+
+
+def regex_search(pattern: str, text: str) -> bool:
+    """The daemon's ``filters.Match``: a regular-expression search (an invalid one never matches)."""
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
+
+
+def parse_bool_filter(values: list[str], error: DaemonError) -> bool:
+    value = values[-1].lower() if values else ""
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise error
 
 
 class VolumeStore:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
-        self.by_name: dict[str, Any] = {}
+        self.by_name: dict[str, Volume] = {}
+
+    # lookups ---------------------------------------------------------------------------
+    def resolve(self, name: str) -> Volume | None:
+        return self.by_name.get(name)
+
+    def get(self, name: str) -> Volume:
+        with self.engine.lock:
+            vol = self.by_name.get(name)
+            if vol is None:
+                raise messages.no_such_volume(name)
+            return vol
+
+    def users(self, name: str) -> list[str]:
+        """Ids of the containers (running or not) whose mounts use volume ``name``."""
+        with self.engine.lock:
+            out = []
+            for c in self.engine.containers.by_id.values():
+                for m in getattr(c, "mounts", None) or ():
+                    if m.get("Type") == "volume" and m.get("Name") == name:
+                        out.append(c.id)
+                        break
+            return out
+
+    # create ----------------------------------------------------------------------------
+    def create(self, name: str | None = None, driver: str | None = "local",
+               driver_opts: dict[str, str] | None = None,
+               labels: dict[str, str] | None = None) -> Volume:
+        """``POST /volumes/create``: validates like the ``local`` driver; idempotent by name."""
+        engine = self.engine
+        driver = driver or "local"
+        with engine.lock:
+            if driver != "local":
+                raise messages.volume_plugin_not_found(name or engine.new_id(), driver)
+            if not name:
+                _validate_opts("", driver_opts)
+                return self._add(engine.new_id(), driver, driver_opts, labels, anonymous=True)
+            existing = self.by_name.get(name)
+            if existing is not None:
+                engine.emit("volume", "create", existing.name, {"driver": existing.driver})
+                return existing
+            if len(name) == 1:
+                raise messages.volume_name_too_short(name)
+            if not _NAME_RE.match(name):
+                raise messages.invalid_volume_name(name)
+            _validate_opts(name, driver_opts)
+            return self._add(name, driver, driver_opts, labels)
+
+    def ensure(self, name: str, driver: str | None = "local",
+               driver_opts: dict[str, str] | None = None,
+               labels: dict[str, str] | None = None) -> Volume:
+        """The named volume a container mounts, created if missing (a ``create`` event either way)."""
+        return self.create(name, driver, driver_opts, labels)
+
+    def create_anonymous(self) -> Volume:
+        with self.engine.lock:
+            return self._add(self.engine.new_id(), "local", None, None, anonymous=True)
+
+    def _add(self, name: str, driver: str, driver_opts: dict[str, str] | None,
+             labels: dict[str, str] | None, anonymous: bool = False) -> Volume:
+        engine = self.engine
+        vol = Volume(
+            name=name,
+            driver=driver,
+            options=dict(driver_opts) if driver_opts else None,
+            labels=dict(labels) if labels else None,
+            created_at=_created_at(engine.now()),
+            anonymous=anonymous,
+        )
+        self.by_name[name] = vol
+        engine.emit("volume", "create", name, {"driver": driver})
+        return vol
+
+    # remove ----------------------------------------------------------------------------
+    def remove(self, name: str, force: bool = False) -> None:
+        """``DELETE /volumes/{name}``.  ``force`` does not skip any check (it only ignores
+        volumes a plugin lost, which the fake cannot have)."""
+        with self.engine.lock:
+            vol = self.get(name)
+            users = self.users(name)
+            if users:
+                raise messages.volume_in_use(name, users)
+            del self.by_name[name]
+            self.engine.emit("volume", "destroy", vol.name, {"driver": vol.driver})
+
+    def prune(self, filters: dict[str, list[str]] | None = None) -> list[str]:
+        """``POST /volumes/prune`` (API 1.41: every unused volume, named or anonymous)."""
+        filters = filters or {}
+        for key in filters:
+            if key not in ("label", "label!"):
+                raise messages.invalid_filter(key)
+        with self.engine.lock:
+            deleted = []
+            for vol in list(self.by_name.values()):
+                if not all(label_matches(vol.labels, w) for w in filters.get("label", ())):
+                    continue
+                if any(label_matches(vol.labels, w) for w in filters.get("label!", ())):
+                    continue
+                if self.users(vol.name):
+                    continue
+                del self.by_name[vol.name]
+                self.engine.emit("volume", "destroy", vol.name, {"driver": vol.driver})
+                deleted.append(vol.name)
+            self.engine.emit("volume", "prune", "", {"reclaimed": "0"})
+            return deleted
+
+    # list ------------------------------------------------------------------------------
+    def list(self, filters: dict[str, list[str]] | None = None) -> list[Volume]:
+        filters = filters or {}
+        for key in filters:
+            if key not in ("name", "label", "driver", "dangling"):
+                raise messages.invalid_filter(key)
+        dangling = None
+        if "dangling" in filters:
+            values = filters["dangling"]
+            dangling = parse_bool_filter(
+                values, messages.invalid_filter(f"dangling=[{' '.join(values)}]")
+            )
+        with self.engine.lock:
+            out = []
+            for vol in self.by_name.values():
+                names = filters.get("name")
+                if names and not any(regex_search(p, vol.name) for p in names):
+                    continue
+                if not all(label_matches(vol.labels, w) for w in filters.get("label", ())):
+                    continue
+                drivers = filters.get("driver")
+                if drivers and vol.driver not in drivers:
+                    continue
+                if dangling is not None and dangling != (not self.users(vol.name)):
+                    continue
+                out.append(vol)
+            return out
+
+    # events the containers module asks for --------------------------------------------
+    def mount(self, name: str, container_id: str, destination: str, rw: bool = True,
+              propagation: str = "") -> None:
+        """Emit the ``mount`` event of a starting container (as the daemon does at start)."""
+        with self.engine.lock:
+            vol = self.by_name.get(name)
+            self.engine.emit("volume", "mount", name, {
+                "container": container_id,
+                "destination": destination,
+                "driver": vol.driver if vol else "local",
+                "propagation": propagation,
+                "read/write": "true" if rw else "false",
+            })
+
+    def unmount(self, name: str, container_id: str) -> None:
+        """Emit the ``unmount`` event of a stopping container."""
+        with self.engine.lock:
+            vol = self.by_name.get(name)
+            self.engine.emit("volume", "unmount", name, {
+                "container": container_id,
+                "driver": vol.driver if vol else "local",
+            })
+
+
+def _validate_opts(name: str, opts: dict[str, str] | None) -> None:
+    if not opts:
+        return
+    for key in opts:
+        if key not in _VALID_OPTS:
+            raise messages.invalid_volume_option(name, key)
+    for key, needs in _MANDATORY_OPTS:
+        if key in opts and needs not in opts:
+            raise messages.missing_volume_option(name, needs)
+    if "size" in opts:
+        raise messages.volume_quota_unsupported(name)
+
+
+def _created_at(t: float) -> str:
+    return datetime.fromtimestamp(int(t), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

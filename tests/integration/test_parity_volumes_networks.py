@@ -1,0 +1,166 @@
+"""Volumes and networks, fake vs real (the real daemon runs in swarm mode: see provision.sh)."""
+
+from conftest import BUSYBOX
+from normalize import error_of, normalize, subset
+
+SLEEP = ["sh", "-c", "sleep 1000"]
+TMPFS_OPTS = {"type": "tmpfs", "device": "tmpfs", "o": "size=1m"}
+
+
+def test_volume_lifecycle(api, names):
+    name = names("vol")
+    created = api.create_volume(name, driver="local", driver_opts=TMPFS_OPTS,
+                                labels={"k": "v", **names.label})
+    expected = {
+        "CreatedAt": "<time>", "Driver": "local", "Labels": {"k": "v", "fdtest": "fdtest-X"},
+        "Mountpoint": "/var/lib/docker/volumes/fdtest-X-vol/_data", "Name": "fdtest-X-vol",
+        "Options": TMPFS_OPTS, "Scope": "local",
+    }
+    assert names.norm(created) == expected
+    assert names.norm(api.inspect_volume(name)) == expected
+    # Creating an existing volume again returns it unchanged (no error, labels not updated).
+    assert names.norm(api.create_volume(name, labels={"k": "other"})) == expected
+    listed = api.volumes(filters={"name": name})
+    assert names.norm(listed) == {"Volumes": [expected], "Warnings": None}
+    assert api.volumes(filters={"name": names("nothing")}) == {"Volumes": [], "Warnings": None}
+
+    # In use by a container, even one never started.
+    container = api.create_container(BUSYBOX, command=SLEEP, name=names("c"),
+                                     host_config=api.create_host_config(binds=[f"{name}:/data"]))
+    assert error_of(api.remove_volume, name) == (
+        "APIError", 409, f"remove {name}: volume is in use - [<id>]",
+    )
+    api.start(container)
+    assert error_of(api.remove_volume, name) == (
+        "APIError", 409, f"remove {name}: volume is in use - [<id>]",
+    )
+    api.remove_container(container, force=True)
+    assert api.remove_volume(name) is None
+    assert error_of(api.remove_volume, name) == ("NotFound", 404, f"get {name}: no such volume")
+    assert error_of(api.inspect_volume, name) == ("NotFound", 404, f"get {name}: no such volume")
+
+
+def test_anonymous_volume_name(api, names):
+    created = api.create_volume(labels=names.label)
+    assert normalize(created["Name"]) == "<id>"
+    api.remove_volume(created["Name"])
+
+
+def test_default_networks_exist(api):
+    listed = {n["Name"]: (n["Driver"], n["Scope"]) for n in api.networks()}
+    assert listed["bridge"] == ("bridge", "local")
+    assert listed["host"] == ("host", "local")
+    assert listed["none"] == ("null", "local")
+    assert sorted(n["Name"] for n in api.networks(names=["host"])) == ["host"]
+
+
+def test_network_lifecycle(api, names):
+    net, cname = names("net"), names("c")
+    created = api.create_network(net, driver="bridge", labels={"nk": "nv", **names.label},
+                                 attachable=True)
+    assert normalize(created) == {"Id": "<id>", "Warning": ""}
+    info = names.norm(api.inspect_network(net))
+    assert info == {
+        "Name": "fdtest-X-net", "Id": "<id>", "Created": "<time>", "Scope": "local",
+        "Driver": "bridge", "EnableIPv6": False,
+        "IPAM": {"Driver": "default", "Options": None,
+                 "Config": [{"Subnet": "<ip>", "Gateway": "<ip>"}]},
+        "Internal": False, "Attachable": True, "Ingress": False,
+        "ConfigFrom": {"Network": ""}, "ConfigOnly": False, "Containers": {}, "Options": {},
+        "Labels": {"nk": "nv", "fdtest": "fdtest-X"},
+    }
+    assert api.inspect_network(created["Id"])["Name"] == net
+    assert [n["Name"] for n in api.networks(names=[net])] == [net]
+    assert error_of(api.create_network, net, driver="bridge", check_duplicate=True) == (
+        "APIError", 409, f"network with name {net} already exists",
+    )
+
+    container = api.create_container(BUSYBOX, command=SLEEP, name=cname)
+    assert api.connect_container_to_network(container, net, aliases=["alias1", "alias2"]) is None
+    endpoint = names.norm(api.inspect_container(container)["NetworkSettings"]["Networks"])
+    assert sorted(endpoint) == ["bridge", "fdtest-X-net"]
+    # Before start: the alias list already ends with the short id, addresses are empty.
+    assert subset(endpoint["fdtest-X-net"], ["Aliases", "IPAddress", "NetworkID", "IPAMConfig",
+                                             "Links", "DriverOpts"]) == {
+        "Aliases": ["<short-id>", "alias1", "alias2"], "IPAddress": "", "NetworkID": "",
+        "IPAMConfig": None, "Links": None, "DriverOpts": None,
+    }
+    assert api.inspect_container(container)["NetworkSettings"]["Networks"][net]["Aliases"] == [
+        "alias1", "alias2", container["Id"][:12],
+    ]
+
+    api.start(container)
+    endpoint = names.norm(api.inspect_container(container)["NetworkSettings"]["Networks"])
+    assert subset(endpoint["fdtest-X-net"], ["Aliases", "IPAddress", "NetworkID", "EndpointID",
+                                             "Gateway", "MacAddress", "GlobalIPv6Address"]) == {
+        "Aliases": ["<short-id>", "alias1", "alias2"], "IPAddress": "<ip>", "NetworkID": "<id>",
+        "EndpointID": "<id>", "Gateway": "<ip>", "MacAddress": "<mac>", "GlobalIPv6Address": "",
+    }
+    assert names.norm(api.inspect_network(net)["Containers"]) == {
+        "<id>": {"Name": "fdtest-X-c", "EndpointID": "<id>", "MacAddress": "<mac>",
+                 "IPv4Address": "<ip>", "IPv6Address": ""},
+    }
+    assert error_of(api.connect_container_to_network, container, net) == (
+        "APIError", 403, f"endpoint with name {cname} already exists in network {net}",
+    )
+    assert error_of(api.remove_network, net) == (
+        "APIError", 403,
+        f"error while removing network: network {net} id <id> has active endpoints",
+    )
+    assert api.disconnect_container_from_network(container, net) is None
+    assert list(api.inspect_container(container)["NetworkSettings"]["Networks"]) == ["bridge"]
+    assert error_of(api.disconnect_container_from_network, container, net) == (
+        "APIError", 500, f"container <id> is not connected to network {net}",
+    )
+    assert api.remove_network(net) is None
+    assert error_of(api.remove_network, net) == ("NotFound", 404, f"network {net} not found")
+    assert error_of(api.inspect_network, net) == ("NotFound", 404, f"network {net} not found")
+    api.kill(container)
+
+
+def test_connect_to_missing_network(api, names):
+    # In swarm mode an unknown network name is looked up in the cluster too: 500, not 404.
+    net = names("nonet")
+    failure = (f"Could not attach to network {net}: rpc error: code = NotFound "
+               f"desc = network {net} not found")
+    running = api.create_container(BUSYBOX, command=SLEEP, name=names("c"))
+    api.start(running)
+    assert error_of(api.connect_container_to_network, running, net) == ("APIError", 500, failure)
+
+    # A created container accepts any network name; the failure comes at start.
+    created = api.create_container(BUSYBOX, command=SLEEP, name=names("c"))
+    assert api.connect_container_to_network(created, net) is None
+    assert sorted(api.inspect_container(created)["NetworkSettings"]["Networks"]) == sorted(
+        ["bridge", net])
+    assert error_of(api.start, created) == ("APIError", 500, failure)
+    state = api.inspect_container(created)["State"]
+    assert subset(state, ["Status", "Running", "ExitCode", "Error", "Pid"]) == {
+        "Status": "created", "Running": False, "ExitCode": 128, "Error": failure, "Pid": 0,
+    }
+
+
+def test_duplicate_network_name_without_check(api, names):
+    # API 1.41 with CheckDuplicate unset (docker-py's default): a second network of that name.
+    net = names("net")
+    first = api.create_network(net, driver="bridge")
+    second = api.create_network(net, driver="bridge")
+    assert second["Id"] != first["Id"]
+    assert normalize(second) == {
+        "Id": "<id>", "Warning": f"Network with name {net} (id : <id>) already exists",
+    }
+    assert second["Warning"] == f"Network with name {net} (id : {first['Id']}) already exists"
+    assert sorted(n["Id"] for n in api.networks(names=[net])) == sorted([first["Id"],
+                                                                          second["Id"]])
+    for created in (first, second):
+        api.remove_network(created["Id"])
+
+
+def test_remove_network_of_stopped_container(api, names):
+    # Only running endpoints block removal; a stopped container keeps a stale entry.
+    net = names("net")
+    api.create_network(net, driver="bridge")
+    container = api.create_container(BUSYBOX, command=SLEEP, name=names("c"))
+    api.connect_container_to_network(container, net)
+    assert api.remove_network(net) is None
+    assert sorted(api.inspect_container(container)["NetworkSettings"]["Networks"]) == sorted(
+        ["bridge", net])
