@@ -109,6 +109,12 @@ def no_such_image(ref: str) -> DaemonError:
     return DaemonError(404, f"No such image: {ref}")
 
 
+def no_such_image_inspect(ref: str, normalized: str) -> DaemonError:
+    """What ``GET /images/{name}/json`` answers for a missing image (the daemon wraps its
+    own message, with the reference as given and as normalised)."""
+    return DaemonError(404, f"no such image: {ref}: No such image: {normalized}")
+
+
 def image_in_use(ref: str, container_short_id: str, image_short_id: str) -> DaemonError:
     return DaemonError(
         409,

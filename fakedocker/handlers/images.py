@@ -61,8 +61,16 @@ def list_images(engine: Any, req: Request) -> list[dict[str, Any]]:
 
 @route("GET", "/images/{name:path}/json", "inspect_image")
 def inspect_image(engine: Any, req: Request) -> dict[str, Any]:
+    name = req.params["name"]
     with engine.lock:
-        return engine.images.get(req.params["name"]).inspect()
+        image = engine.images.resolve(name)
+        if image is None:
+            try:
+                normalized = parse_reference(name).tagged
+            except DaemonError:
+                normalized = name
+            raise messages.no_such_image_inspect(name, normalized)
+        return image.inspect()
 
 
 @route("POST", "/images/{name:path}/tag", "tag")

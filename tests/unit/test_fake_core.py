@@ -132,7 +132,7 @@ def test_missing_image_is_image_not_found(api):
     with pytest.raises(docker.errors.ImageNotFound) as err:
         api.inspect_image("busybox:nope")
     assert err.value.status_code == 404
-    assert err.value.explanation == "No such image: busybox:nope"
+    assert err.value.explanation == "no such image: busybox:nope: No such image: busybox:nope"
 
 
 def test_images_filters(engine, api):
