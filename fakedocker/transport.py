@@ -79,10 +79,14 @@ class FakeTransport(HTTPAdapter):
         req = Request.from_url(request.method or "GET", request.url or "/", dict(request.headers), data)
         answer = dispatch(self.engine, req)
         if answer.kind in ("stream", "hijack") and answer.status < 400:
-            raw = _socket_response(request, answer)
-        else:
-            raw = _memory_response(request, answer)
-        return self.build_response(request, raw)
+            return self.build_response(request, _socket_response(request, answer))
+        raw, content = _memory_response(request, answer)
+        response = self.build_response(request, raw)
+        # The whole body is in memory already: hand it over instead of streaming it back
+        # out of the raw response (what response.content would otherwise do).
+        response._content = content
+        response._content_consumed = True
+        return response
 
 
 def _reason(status: int) -> str:
@@ -109,7 +113,7 @@ def _headers(answer: Response, length: int | None) -> dict[str, str]:
     return headers
 
 
-def _memory_response(request: requests.PreparedRequest, answer: Response) -> urllib3.HTTPResponse:
+def _memory_response(request: requests.PreparedRequest, answer: Response) -> tuple[urllib3.HTTPResponse, bytes]:
     if answer.kind == "json" or answer.kind in ("stream", "hijack"):
         data = b"" if answer.body is None else (json.dumps(answer.body) + "\n").encode()
         if answer.status in (204, 304):
@@ -119,7 +123,7 @@ def _memory_response(request: requests.PreparedRequest, answer: Response) -> url
         data = answer.body
     else:
         data = b"".join(answer.body or ())
-    return urllib3.HTTPResponse(
+    raw = urllib3.HTTPResponse(
         body=io.BytesIO(data),
         headers=_headers(answer, len(data)),
         status=answer.status,
@@ -129,6 +133,7 @@ def _memory_response(request: requests.PreparedRequest, answer: Response) -> url
         request_method=request.method,
         request_url=request.url,
     )
+    return raw, data
 
 
 def _socket_response(request: requests.PreparedRequest, answer: Response) -> urllib3.HTTPResponse:
