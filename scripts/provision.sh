@@ -164,9 +164,26 @@ for tag in "${PULL_TAGS[@]}"; do
     fi
 done
 
+# --- configurable-http-proxy (JupyterHub's proxy, for the spawner tests) --------
+if ! command -v configurable-http-proxy >/dev/null 2>&1; then
+    if ! command -v npm >/dev/null 2>&1; then
+        log "installing nodejs and npm"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null ||
+            die "apt-get install nodejs npm failed"
+    fi
+    log "installing configurable-http-proxy"
+    # version 5 needs Node >= 20; Debian 12's own nodejs is 18
+    chp=configurable-http-proxy
+    node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    ((node_major >= 20)) || chp=configurable-http-proxy@4
+    npm install -g --silent "$chp" >/dev/null || die "npm install -g $chp failed"
+fi
+
 # --- summary -----------------------------------------------------------------
 log "docker $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')," \
     "swarm $(docker info --format '{{.Swarm.LocalNodeState}}')"
 log "registry $REGISTRY_ADDR: $(curl -sf "http://$REGISTRY_ADDR/v2/$PULL_REPO/tags/list")"
 log "images: $(docker image ls --format '{{.Repository}}:{{.Tag}}' 'fakedocker-test/*' | sort | tr '\n' ' ')"
+log "configurable-http-proxy $(configurable-http-proxy --version)"
 log "ready"
