@@ -376,3 +376,27 @@ def test_server_answers_docker_py_over_a_unix_socket(engine, tmp_path):
         with pytest.raises(docker.errors.ImageNotFound):
             client.inspect_image("nope:1")
         client.close()
+
+
+def test_serve_command_runs_a_daemon_the_docker_client_can_use(tmp_path):
+    import subprocess
+    import sys
+
+    sock = tmp_path / "fake.sock"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fakedocker", "serve", "--socket", str(sock),
+         "--image", 'busybox:1.36={"Cmd": ["sh"]}'],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout.readline().startswith("fakedocker: serving on unix://")
+        client = docker.DockerClient(base_url=f"unix://{sock}")
+        assert client.images.get("busybox:1.36").attrs["Config"]["Cmd"] == ["sh"]
+        container = client.containers.run("busybox:1.36", ["sh", "-c", "sleep 100"], detach=True,
+                                           name="served")
+        assert client.containers.get("served").status == "running"
+        container.remove(force=True)
+        client.close()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
