@@ -31,6 +31,8 @@ class ContainerRequest:
     name: str
     port: int
     command: list[str] | None = None
+    user: str | None = None  # "uid:gid", a name, or None for the image's USER
+    working_dir: str | None = None  # None: the image's WORKDIR
     environment: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     network_name: str = "bridge"
@@ -109,6 +111,10 @@ def build_create_kwargs(req: ContainerRequest, api_version: str) -> dict[str, An
     }
     if req.command is not None:
         kwargs["command"] = list(req.command)
+    if req.user is not None:
+        kwargs["user"] = req.user
+    if req.working_dir is not None:
+        kwargs["working_dir"] = req.working_dir
     if req.volume_mount_points:
         kwargs["volumes"] = list(req.volume_mount_points)
     extra = dict(req.extra_create_kwargs)
