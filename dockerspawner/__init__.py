@@ -1,6 +1,7 @@
 """JupyterHub spawners that run each user's server in Docker."""
 
 from .dockerspawner import DockerSpawner
+from .swarmspawner import SwarmSpawner
 
 __version__ = "0.1.0.dev0"
-__all__ = ["DockerSpawner", "__version__"]
+__all__ = ["DockerSpawner", "SwarmSpawner", "__version__"]

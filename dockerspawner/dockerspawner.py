@@ -729,6 +729,11 @@ class DockerSpawner(Spawner):
                     return None
             return None
 
+    def reuse_object(self, info: dict) -> bool:
+        """Whether an existing object (its inspect dict) is started again rather than replaced:
+        a stopped container is resumed unless remove is True or it belongs to another name."""
+        return not self.remove and info["Name"].lstrip("/") == self.object_name
+
     async def create_object(self) -> dict:
         """Create the container; returns the create answer (with its Id)."""
         request = await self.container_request()
@@ -854,9 +859,9 @@ class DockerSpawner(Spawner):
         try:
             await self.pull_image(self.image)
             existing = await self.get_object()
-            if existing is not None and (self.remove or existing["Name"].lstrip("/") != self.object_name):
-                self.object_id = existing["Id"]
-                self.log.info("Removing container %s before starting it anew", existing["Name"].lstrip("/"))
+            if existing is not None and not self.reuse_object(existing):
+                self.object_id = existing[self.object_id_key]
+                self.log.info("Removing %s %s before starting it anew", self.object_type, self.object_name)
                 await self.remove_object()
                 existing = None
             if existing is None:
@@ -865,7 +870,7 @@ class DockerSpawner(Spawner):
                 self.log.info("Created %s %s (id %s) from image %s", self.object_type, self.object_name,
                               self.object_id[:7], self.image)
             else:
-                self.object_id = existing["Id"]
+                self.object_id = existing[self.object_id_key]
                 self.log.info("Found existing %s %s (id %s)", self.object_type, self.object_name,
                               self.object_id[:7])
             await self.start_object()
@@ -906,7 +911,7 @@ class DockerSpawner(Spawner):
             info = await self.get_object()
             if info is None:
                 return
-            self.object_id = info["Id"]
+            self.object_id = info[self.object_id_key]
         self.log.info("Stopping %s %s (id %s)", self.object_type, self.object_name, self.object_id[:7])
         try:
             await self.stop_object(now=now)

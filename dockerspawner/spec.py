@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from docker import types as docker_types
 from docker.types import HostConfig, Mount
 
 #: labels on every object the spawner creates (documented in the README)
@@ -136,3 +137,97 @@ def default_volume_binds(volumes: Mapping[str, Any], read_only_volumes: Mapping[
     for host, target in read_only_volumes.items():
         binds[host] = {"bind": target, "mode": "ro"}
     return binds
+
+
+# swarm services --------------------------------------------------------------------------------
+
+#: networks that are node-local: a service cannot join them by name
+LOCAL_NETWORKS = frozenset({"bridge", "host", "default", "none"})
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """What only a swarm service has, on top of the container request."""
+
+    publish_mode: str | None = "host"  # None: do not publish (the hub reaches the task directly)
+    volume_driver: str = ""
+    volume_driver_options: Mapping[str, str] = field(default_factory=dict)
+    extra_container_spec: Mapping[str, Any] = field(default_factory=dict)
+    extra_task_spec: Mapping[str, Any] = field(default_factory=dict)
+    extra_resources_spec: Mapping[str, Any] = field(default_factory=dict)
+    extra_placement_spec: Mapping[str, Any] = field(default_factory=dict)
+    extra_endpoint_spec: Mapping[str, Any] = field(default_factory=dict)
+
+
+def build_service_mounts(req: ContainerRequest, opts: ServiceOptions) -> list[Mount]:
+    """The service's mounts: volumes and read-only volumes (host paths as binds, names as
+    volumes on ``volume_driver``), then the ``mounts`` setting."""
+    mounts: list[Mount] = []
+    for source, bind in req.volume_binds.items():
+        is_path = source.startswith("/")
+        driver = None
+        if not is_path and (opts.volume_driver or opts.volume_driver_options):
+            driver = docker_types.DriverConfig(opts.volume_driver or "local", dict(opts.volume_driver_options) or None)
+        mounts.append(Mount(
+            target=bind["bind"],
+            source=source,
+            type="bind" if is_path else "volume",
+            read_only=bind.get("mode") == "ro",
+            driver_config=driver,
+        ))
+    mounts.extend(req.mounts)
+    return mounts
+
+
+def build_service_kwargs(req: ContainerRequest, opts: ServiceOptions) -> dict[str, Any]:
+    """The keyword arguments of ``create_service`` for one server."""
+    labels = {LABEL_MANAGED_BY: MANAGED_BY}
+    labels.update(req.labels)
+    container_kwargs: dict[str, Any] = {
+        "image": req.image,
+        "env": dict(req.environment),
+        "labels": dict(labels),
+        "mounts": build_service_mounts(req, opts),
+    }
+    if req.command is not None:
+        container_kwargs["args"] = list(req.command)  # like `docker run IMAGE CMD`: entrypoint kept
+    if req.user is not None:
+        container_kwargs["user"] = req.user
+    if req.working_dir is not None:
+        container_kwargs["workdir"] = req.working_dir
+    container_kwargs.update(opts.extra_container_spec)
+
+    resources: dict[str, Any] = {}
+    if req.mem_limit:
+        resources["mem_limit"] = req.mem_limit
+    if req.mem_guarantee:
+        resources["mem_reservation"] = req.mem_guarantee
+    if req.cpu_limit:
+        resources["cpu_limit"] = int(req.cpu_limit * 1e9)
+    if req.cpu_guarantee:
+        resources["cpu_reservation"] = int(req.cpu_guarantee * 1e9)
+    resources.update(opts.extra_resources_spec)
+
+    task_kwargs: dict[str, Any] = {
+        "container_spec": docker_types.ContainerSpec(**container_kwargs),
+        "resources": docker_types.Resources(**resources),
+        # a server that exits is reported to the hub, not silently restarted
+        "restart_policy": docker_types.RestartPolicy(condition="none"),
+    }
+    if opts.extra_placement_spec:
+        task_kwargs["placement"] = docker_types.Placement(**opts.extra_placement_spec)
+    if req.network_name not in LOCAL_NETWORKS:
+        task_kwargs["networks"] = [req.network_name]
+    task_kwargs.update(opts.extra_task_spec)
+
+    endpoint_kwargs: dict[str, Any] = {}
+    if opts.publish_mode:
+        endpoint_kwargs["ports"] = {None: (req.port, "tcp", opts.publish_mode)}
+    endpoint_kwargs.update(opts.extra_endpoint_spec)
+
+    return {
+        "task_template": docker_types.TaskTemplate(**task_kwargs),
+        "name": req.name,
+        "labels": labels,
+        "endpoint_spec": docker_types.EndpointSpec(**endpoint_kwargs),
+    }

@@ -1,0 +1,223 @@
+"""SwarmSpawner: each user's server as a Docker Swarm-mode service.
+
+The lifecycle is DockerSpawner's; the object is a service instead of a container, so a few
+steps differ: creating it (a service spec), waiting for its task to run, finding where it
+answers, and stopping it (a service cannot be paused: stopping removes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from docker.errors import ImageNotFound, NotFound
+from tornado import web
+from traitlets import CaselessStrEnum, Dict, Unicode, default
+
+from . import spec
+from .dockerspawner import DockerSpawner
+
+#: task states on the way to running (a task in one of these is still starting)
+PENDING_TASK_STATES = ("new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting")
+#: task states it never comes back from
+FINAL_TASK_STATES = ("complete", "shutdown", "failed", "rejected", "remove", "orphaned")
+
+
+class SwarmSpawner(DockerSpawner):
+    """A Spawner for JupyterHub that runs each user's server as a separate Docker Swarm service."""
+
+    object_type = "service"
+    object_id_key = "ID"
+
+    extra_container_spec = Dict(config=True, help="Keyword arguments to pass to the ContainerSpec constructor.")
+    extra_task_spec = Dict(config=True, help="Keyword arguments to pass to the TaskTemplate constructor.")
+    extra_resources_spec = Dict(config=True, help="Keyword arguments to pass to the Resources spec.")
+    extra_placement_spec = Dict(config=True, help="Keyword arguments to pass to the Placement constructor.")
+    extra_endpoint_spec = Dict(config=True, help="Keyword arguments to pass to the Endpoint constructor.")
+    volume_driver = Unicode(
+        "",
+        config=True,
+        help="""Use this driver for mounting the notebook volumes.  It must support multiple
+        hosts for volumes to follow a server across the swarm.""",
+    )
+    volume_driver_options = Dict(config=True, help="Configuration options for the multi-host volume driver.")
+    publish_mode = CaselessStrEnum(
+        ["host", "ingress"],
+        default_value="host",
+        config=True,
+        help="""How the server's port is published when the hub does not reach the task on a
+        network (use_internal_ip and use_internal_hostname both False): "host" binds a port on
+        the node running the task (read from the task's status), "ingress" uses the swarm's
+        routing mesh (the service's published port on any node).""",
+    )
+
+    @default("pull_policy")
+    def _default_pull_policy(self) -> str:
+        return "skip"
+
+    @property
+    def service_name(self) -> str:
+        """Alias for object_name."""
+        return self.object_name
+
+    @property
+    def service_id(self) -> str | None:
+        """Alias for object_id."""
+        return self.object_id
+
+    @property
+    def will_resume(self) -> bool:
+        """A stopped service is removed, so a server never resumes."""
+        return False
+
+    def clear_state(self) -> None:
+        super().clear_state()
+        self.object_id = None
+
+    def reuse_object(self, info: dict) -> bool:
+        """A leftover service (from a hub that died mid-stop) is replaced, never reused."""
+        return False
+
+    # -- building ------------------------------------------------------------------------
+    def service_options(self) -> spec.ServiceOptions:
+        return spec.ServiceOptions(
+            publish_mode=None if (self.use_internal_ip or self.use_internal_hostname) else self.publish_mode,
+            volume_driver=self.volume_driver,
+            volume_driver_options=dict(self.volume_driver_options),
+            extra_container_spec=dict(self.extra_container_spec),
+            extra_task_spec=dict(self.extra_task_spec),
+            extra_resources_spec=dict(self.extra_resources_spec),
+            extra_placement_spec=dict(self.extra_placement_spec),
+            extra_endpoint_spec=dict(self.extra_endpoint_spec),
+        )
+
+    # -- lifecycle steps -----------------------------------------------------------------
+    async def get_object(self) -> dict | None:
+        """The service's inspect dict, or None when it is gone."""
+        for ref in dict.fromkeys(r for r in (self.object_id, self.object_name) if r):
+            try:
+                return await self.docker("inspect_service", ref)
+            except NotFound:
+                continue
+        return None
+
+    async def create_object(self) -> dict:
+        request = await self.container_request()
+        kwargs = spec.build_service_kwargs(request, self.service_options())
+        self.log.debug("Creating service %s for %s", request.name, self._log_name)
+        return await self.docker("create_service", **kwargs)
+
+    async def start_object(self) -> None:
+        """A service starts when it is created: wait for its task to run."""
+        await self.running_task()
+
+    async def stop_object(self, now: bool = False) -> None:
+        await self.remove_object()
+
+    async def remove_object(self) -> None:
+        try:
+            await self.docker("remove_service", self.object_id)
+        except NotFound:
+            pass
+
+    async def get_command(self) -> list[str] | None:
+        """cmd + args; with no cmd, the image's own CMD (the image need not be on the hub's node,
+        so it is only inspected when args must be appended to its CMD)."""
+        if self.cmd:
+            return list(self.cmd) + list(self.get_args())
+        if not self.get_args():
+            return None
+        try:
+            return await super().get_command()
+        except ImageNotFound:
+            raise web.HTTPError(
+                500, f"Image {self.image} is not on the hub's node: set cmd to pass args to its command"
+            ) from None
+
+    async def post_start_exec(self) -> None:
+        self.log.warning("post_start_cmd is not supported by SwarmSpawner (the task may run on "
+                         "another node); ignoring it for %s", self._log_name)
+
+    async def tasks(self) -> list[dict]:
+        """The service's tasks, newest first."""
+        tasks = await self.docker("tasks", filters={"service": self.object_id})
+        return sorted(tasks, key=lambda t: (t.get("CreatedAt", ""), t["Version"]["Index"]), reverse=True)
+
+    async def running_task(self) -> dict:
+        """Wait for the service's task to run; a task that fails reports its own error."""
+        delay = 0.05
+        last_state = None
+        while True:
+            tasks = await self.tasks()
+            if tasks:
+                task = tasks[0]
+                status = task["Status"]
+                state = status["State"]
+                if state != last_state:
+                    self.log.debug("Task of %s is %s (%s)", self.service_name, state, status.get("Message", ""))
+                    last_state = state
+                if state == "running":
+                    return task
+                if state in FINAL_TASK_STATES:
+                    reason = status.get("Err") or status.get("Message") or state
+                    self.log.error("Swarm task of %s %s: %s", self.service_name, state, reason)
+                    raise web.HTTPError(500, f"The swarm could not run your server (task {state}): {reason}")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    async def get_ip_and_port(self) -> tuple[str, int]:
+        """Where the hub reaches the server.
+
+        use_internal_hostname: the service's DNS name on the network; use_internal_ip: the
+        task's address on network_name; otherwise the published port (host mode: from the
+        task's status; ingress: from the service's endpoint) on host_ip.  With
+        network_mode host, override this to return (self.host_ip, self.port).
+        """
+        if self.use_internal_hostname:
+            return self.service_name, self.port
+        task = await self.running_task()
+        if self.use_internal_ip:
+            for attachment in task.get("NetworksAttachments") or []:
+                network = attachment["Network"]
+                if network["Spec"]["Name"] == self.network_name or network["ID"] == self.network_name:
+                    return attachment["Addresses"][0].split("/")[0], self.port
+            raise web.HTTPError(500, f"The server's task is not on network {self.network_name}")
+        ports = (task["Status"].get("PortStatus") or {}).get("Ports") or []
+        if not ports:
+            service = await self.get_object() or {}
+            ports = (service.get("Endpoint") or {}).get("Ports") or []
+        for port in ports:
+            if port.get("TargetPort") == self.port and port.get("PublishedPort"):
+                return self.host_ip, int(port["PublishedPort"])
+        raise web.HTTPError(500, f"Port {self.port} of service {self.service_name} is not published")
+
+    async def poll(self) -> Any:
+        """None while the service's task runs (or is starting); its status once it ended; 0 when
+        the service is gone."""
+        service = await self.get_object()
+        if service is None:
+            self.log.warning("Service not found: %s", self.service_name)
+            return 0
+        self.object_id = service["ID"]
+        tasks = await self.tasks()
+        if not tasks:
+            return None
+        status = tasks[0]["Status"]
+        state = status["State"]
+        if state == "running" or state in PENDING_TASK_STATES:
+            return None
+        return f"Task {state}: {status.get('Err') or status.get('Message', '')}"
+
+    async def stop(self, now: bool = False) -> None:
+        """Remove the service (services cannot be paused) and clear the state."""
+        if not self.object_id:
+            service = await self.get_object()
+            if service is None:
+                return
+            self.object_id = service["ID"]
+        self.log.info("Removing service %s (id %s)", self.service_name, self.object_id[:7])
+        await self.remove_object()
+        self.object_id = None
+
+
+__all__ = ["SwarmSpawner"]

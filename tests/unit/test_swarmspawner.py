@@ -1,0 +1,219 @@
+"""SwarmSpawner on fakedocker's swarm: the service spec, task states, addresses, poll and stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from types import SimpleNamespace
+
+import pytest
+from jupyterhub.objects import Hub, Server
+from strict_client import StrictClient
+from tornado import web
+
+import fakedocker
+from dockerspawner import SwarmSpawner
+from dockerspawner.client import ClientCache
+from dockerspawner.spec import ContainerRequest, ServiceOptions, build_service_kwargs
+
+IMAGE = "quay.io/jupyterhub/singleuser:test"
+
+
+def swarm_engine(**kwargs) -> fakedocker.FakeEngine:
+    engine = fakedocker.FakeEngine(**kwargs)
+    engine.add_image(IMAGE, config={"Cmd": ["jupyterhub-singleuser"], "ExposedPorts": {"8888/tcp": {}}})
+    engine.api_client().init_swarm(advertise_addr="127.0.0.1")
+    return engine
+
+
+@pytest.fixture
+def make_spawner(monkeypatch):
+    original_get = ClientCache.get.__func__
+    monkeypatch.setattr(
+        ClientCache, "get", classmethod(lambda cls, key, factory: original_get(cls, key, lambda: StrictClient(factory())))
+    )
+    patches = []
+
+    def make(engine, username: str = "alice", server_name: str = "", **traits) -> SwarmSpawner:
+        if not patches:
+            ClientCache.clear()
+            patch = fakedocker.patch(engine)
+            patch.__enter__()
+            patches.append(patch)
+        user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username)
+        traits.setdefault("image", IMAGE)
+        spawner = SwarmSpawner(user=user, hub=Hub(), orm_spawner=SimpleNamespace(name=server_name, server=None),
+                               **traits)
+        spawner.api_token = "tok-swarm"
+        spawner.server = Server(base_url=f"/user/{username}/")
+        return spawner
+
+    yield make
+    for patch in patches:
+        patch.__exit__(None, None, None)
+    ClientCache.clear()
+
+
+# the spec ---------------------------------------------------------------------------------------
+
+
+def test_service_spec_renders_every_extra_option():
+    req = ContainerRequest(
+        image="img:1", name="jupyter-alice", port=8888, command=["jupyterhub-singleuser"],
+        environment={"A": "1"}, labels={"org.jupyter.hub.user": "alice"}, network_name="jhub-overlay",
+        volume_binds={"home-alice": {"bind": "/home/jovyan", "mode": "rw"},
+                      "/srv/data": {"bind": "/data", "mode": "ro"}},
+        mem_limit=2 * 1024**3, mem_guarantee=1024**3, cpu_limit=1.5, cpu_guarantee=0.25,
+    )
+    opts = ServiceOptions(
+        publish_mode="host",
+        volume_driver="nfs", volume_driver_options={"addr": "127.0.0.1"},
+        extra_container_spec={"stop_grace_period": 5_000_000_000, "hostname": "nb"},
+        extra_task_spec={"log_driver": {"Name": "json-file"}},
+        extra_resources_spec={"mem_reservation": 512 * 1024**2},
+        extra_placement_spec={"constraints": ["node.role == worker"]},
+        extra_endpoint_spec={"mode": "vip"},
+    )
+    kwargs = build_service_kwargs(req, opts)
+    template = kwargs["task_template"]
+    container = template["ContainerSpec"]
+    assert kwargs["name"] == "jupyter-alice"
+    assert kwargs["labels"] == {"org.jupyter.hub.managed-by": "dockerspawner", "org.jupyter.hub.user": "alice"}
+    assert container["Image"] == "img:1"
+    assert container["Args"] == ["jupyterhub-singleuser"] and container.get("Command") is None
+    assert container["Env"] == ["A=1"]
+    assert container["Hostname"] == "nb" and container["StopGracePeriod"] == 5_000_000_000
+    assert container["Mounts"] == [
+        {"Target": "/home/jovyan", "Source": "home-alice", "Type": "volume", "ReadOnly": False,
+         "VolumeOptions": {"DriverConfig": {"Name": "nfs", "Options": {"addr": "127.0.0.1"}}}},
+        {"Target": "/data", "Source": "/srv/data", "Type": "bind", "ReadOnly": True},
+    ]
+    assert template["Resources"] == {
+        "Limits": {"MemoryBytes": 2 * 1024**3, "NanoCPUs": 1_500_000_000},
+        "Reservations": {"MemoryBytes": 512 * 1024**2, "NanoCPUs": 250_000_000},
+    }
+    assert template["Placement"] == {"Constraints": ["node.role == worker"]}
+    assert template["RestartPolicy"]["Condition"] == "none"
+    assert template["LogDriver"] == {"Name": "json-file"}
+    assert template["Networks"] == [{"Target": "jhub-overlay"}]
+    assert kwargs["endpoint_spec"] == {
+        "Mode": "vip", "Ports": [{"Protocol": "tcp", "PublishedPort": None, "TargetPort": 8888, "PublishMode": "host"}]
+    }
+
+
+def test_service_spec_without_publishing_or_extras():
+    req = ContainerRequest(image="img:1", name="n", port=8888)
+    kwargs = build_service_kwargs(req, ServiceOptions(publish_mode=None))
+    assert kwargs["endpoint_spec"] == {}
+    assert "Networks" not in kwargs["task_template"]
+    assert "Placement" not in kwargs["task_template"]
+
+
+# the lifecycle on the fake swarm --------------------------------------------------------------------
+
+
+async def test_spawn_poll_stop(make_spawner):
+    engine = swarm_engine()
+    spawner = make_spawner(engine, mem_limit="1G", cpu_limit=0.5, publish_mode="host",
+                           volumes={"home-{username}": "/home/jovyan/work"})
+    assert spawner.pull_policy == "skip" and spawner.will_resume is False
+    ip, port = await spawner.start()
+    api = engine.api_client()
+    service = api.inspect_service(spawner.service_id)
+    assert service["Spec"]["Name"] == spawner.service_name == "jupyter-alice"
+    assert service["Spec"]["TaskTemplate"]["Resources"]["Limits"] == {"MemoryBytes": 1024**3, "NanoCPUs": 500_000_000}
+    [task] = api.tasks(filters={"service": spawner.service_id})
+    assert task["Status"]["State"] == "running"
+    published = task["Status"]["PortStatus"]["Ports"][0]
+    assert (ip, port) == ("127.0.0.1", published["PublishedPort"])
+    env = dict(e.split("=", 1) for e in service["Spec"]["TaskTemplate"]["ContainerSpec"]["Env"])
+    assert env["JUPYTERHUB_USER"] == "alice" and env["JUPYTER_IMAGE_SPEC"] == IMAGE
+    assert await spawner.poll() is None
+    assert spawner.get_state() == {"object_id": spawner.service_id}
+
+    await spawner.stop()
+    assert api.services(filters={"name": "jupyter-alice"}) == []
+    assert spawner.object_id is None and spawner.get_state() == {}
+    assert await spawner.poll() == 0
+
+
+async def test_state_survives_a_hub_restart(make_spawner):
+    engine = swarm_engine()
+    first = make_spawner(engine)
+    await first.start()
+    state = first.get_state()
+    second = make_spawner(engine)
+    second.load_state(state)
+    assert second.service_id == first.service_id
+    assert await second.poll() is None
+    await second.stop()
+    assert engine.api_client().services() == []
+
+
+async def test_internal_ip_and_hostname_on_an_overlay_network(make_spawner):
+    engine = swarm_engine()
+    api = engine.api_client()
+    api.create_network("jhub-overlay", driver="overlay", attachable=True)
+    spawner = make_spawner(engine, network_name="jhub-overlay")
+    assert spawner.use_internal_ip is True
+    ip, port = await spawner.start()
+    [task] = api.tasks(filters={"service": spawner.service_id})
+    [attachment] = [a for a in task["NetworksAttachments"] if a["Network"]["Spec"]["Name"] == "jhub-overlay"]
+    assert ip == attachment["Addresses"][0].split("/")[0] and port == 8888
+    assert "Ports" not in api.inspect_service(spawner.service_id)["Endpoint"]["Spec"]  # nothing published
+    await spawner.stop()
+    named = make_spawner(engine, "bob", network_name="jhub-overlay", use_internal_hostname=True)
+    assert await named.start() == ("jupyter-bob", 8888)
+    await named.stop()
+
+
+async def test_missing_image_rejects_the_task_with_its_own_error(make_spawner, caplog):
+    engine = swarm_engine()
+    spawner = make_spawner(engine, image="127.0.0.1:5000/nowhere/notebook:1")
+    with caplog.at_level(logging.ERROR), pytest.raises(web.HTTPError) as err:
+        await asyncio.wait_for(spawner.start(), 10)
+    assert err.value.status_code == 500
+    assert "task rejected" in err.value.log_message
+    assert "No such image: 127.0.0.1:5000/nowhere/notebook:1" in err.value.log_message
+    assert "No such image" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
+async def test_failed_task_is_reported_by_poll(make_spawner):
+    engine = swarm_engine()
+    spawner = make_spawner(engine)
+    await spawner.start()
+    engine.swarm.fail_task(spawner.service_id, exit_code=3)
+    status = await spawner.poll()
+    assert status.startswith("Task failed") and "non-zero exit (3)" in status
+    await spawner.stop()
+
+
+async def test_start_waits_through_the_pending_task_states(make_spawner):
+    now = [1000.0]
+    engine = swarm_engine(transitions="timer", clock=lambda: now[0], step_delay=1.0)
+    spawner = make_spawner(engine)
+    starting = asyncio.ensure_future(spawner.start())
+    for _ in range(200):  # bounded: until the spawner has looked at the task a few times
+        if engine.calls.get("tasks", 0) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    assert not starting.done()
+    [task] = engine.api_client().tasks(filters={"service": spawner.service_id})
+    assert task["Status"]["State"] in ("new", "pending", "assigned", "accepted", "preparing", "starting")
+    now[0] += 60  # every remaining state is due
+    ip, port = await asyncio.wait_for(starting, 10)
+    assert port > 0
+    await spawner.stop()
+
+
+async def test_a_leftover_service_is_replaced(make_spawner):
+    engine = swarm_engine()
+    first = make_spawner(engine)
+    await first.start()
+    leftover = first.service_id
+    second = make_spawner(engine)  # a new hub that lost the state
+    await second.start()
+    assert second.service_id != leftover
+    assert [s["ID"] for s in engine.api_client().services()] == [second.service_id]
+    await second.stop()
