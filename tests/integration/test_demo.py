@@ -93,7 +93,8 @@ def docker_client() -> Iterator[docker.DockerClient]:
 class Hub:
     """The demo hub in a subprocess (its own session, so the proxy goes with it)."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, config: Path = CONFIG) -> None:
+        self.config = config
         self.port = free_port("127.0.0.1")
         self.url = f"http://127.0.0.1:{self.port}"
         self.password = secrets.token_urlsafe(12)
@@ -115,7 +116,7 @@ class Hub:
     def start(self) -> None:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)],
+                [sys.executable, "-m", "jupyterhub", "-f", str(self.config)],
                 cwd=self.log_path.parent, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )

@@ -1,0 +1,117 @@
+"""SwarmSpawner end to end on the real single-node swarm: a real JupyterHub, proxy and
+single-user image; the server runs as a service whose task publishes its port in host mode
+(this machine's routing mesh does not work); spawn -> answers through the proxy -> stop.
+
+Skipped, not failed, when no daemon answers, the swarm is not active, or the image is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import docker.errors
+import pytest
+import requests
+from test_demo import (
+    CONFIG,
+    HTTP_TIMEOUT,
+    IMAGE,
+    SPAWN_TIMEOUT,
+    STOP_TIMEOUT,
+    Hub,
+    form_xsrf,
+    wait_for,
+)
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module")
+def swarm_client() -> Iterator[docker.DockerClient]:
+    try:
+        client = docker.DockerClient(base_url="unix:///var/run/docker.sock", timeout=30)
+        info = client.info()
+    except Exception as exc:
+        pytest.skip(f"no Docker daemon: {exc}")
+    if info["Swarm"]["LocalNodeState"] != "active":
+        pytest.skip("the daemon is not in an active swarm (scripts/provision.sh initialises one)")
+    try:
+        client.images.get(IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.skip(f"{IMAGE} is missing (scripts/build-singleuser-image.sh builds it)")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def user_name(swarm_client: docker.DockerClient) -> Iterator[str]:
+    name = f"swarmtest{secrets.token_hex(4)}"
+    yield name
+    for service in swarm_client.services.list(filters={"name": f"jupyter-{name}"}):
+        service.remove()
+    with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+        swarm_client.volumes.get(f"jupyterhub-user-{name}").remove(force=True)
+
+
+@pytest.fixture
+def hub(tmp_path: Path, swarm_client: docker.DockerClient, user_name: str) -> Iterator[Hub]:
+    config = tmp_path / "swarm_config.py"
+    config.write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n"
+        "c.JupyterHub.spawner_class = 'docker-swarm'\n"
+        "c.SwarmSpawner.publish_mode = 'host'\n"
+    )
+    hub = Hub(tmp_path, config=config)
+    try:
+        hub.start()
+        yield hub
+    finally:
+        hub.stop()
+        print(f"--- hub log ({hub.log_path}) ---\n{hub.log_tail(200)}")
+
+
+def test_swarm_spawn_answer_stop(hub: Hub, user_name: str, swarm_client: docker.DockerClient):
+    browser = requests.Session()
+    page = browser.get(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT)
+    login = browser.post(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT, allow_redirects=False,
+                         data={"_xsrf": form_xsrf(page.text), "username": user_name, "password": hub.password})
+    assert login.status_code == 302, login.text[:300]
+    assert browser.get(f"{hub.url}/hub/spawn", timeout=HTTP_TIMEOUT).status_code == 200
+
+    def server_answers():
+        reply = browser.get(f"{hub.url}/user/{user_name}/api", timeout=HTTP_TIMEOUT)
+        if reply.status_code == 200 and reply.url.startswith(f"{hub.url}/user/{user_name}/api"):
+            return reply.json()
+        return None
+
+    info = wait_for("the swarm server through the proxy", server_answers, SPAWN_TIMEOUT, interval=0.5,
+                    alive=hub.check_alive)
+    assert "version" in info
+
+    [service] = swarm_client.services.list(filters={"name": f"jupyter-{user_name}"})
+    assert service.attrs["Spec"]["Labels"]["org.jupyter.hub.user"] == user_name
+    [task] = service.tasks(filters={"desired-state": "running"})
+    assert task["Status"]["State"] == "running"
+    assert any(p["PublishMode"] == "host" and p["TargetPort"] == 8888
+               for p in task["Status"]["PortStatus"]["Ports"])
+
+    made = browser.post(f"{hub.url}/hub/api/users/{user_name}/tokens", timeout=HTTP_TIMEOUT,
+                        headers={"X-XSRFToken": browser.cookies.get("_xsrf", path="/hub/")},
+                        json={"note": "swarm test", "expires_in": 600})
+    assert made.status_code == 201, made.text[:300]
+    api = requests.Session()
+    api.headers["Authorization"] = f"token {made.json()['token']}"
+    stop = api.delete(f"{hub.url}/hub/api/users/{user_name}/server", timeout=STOP_TIMEOUT)
+    assert stop.status_code in (202, 204), stop.text[:300]
+
+    def service_gone() -> bool:
+        return not swarm_client.services.list(filters={"name": f"jupyter-{user_name}"})
+
+    wait_for("the service to be removed", service_gone, STOP_TIMEOUT, alive=hub.check_alive)
+    user = api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()
+    assert user["servers"] == {}
