@@ -1,0 +1,215 @@
+"""SystemUserSpawner end to end on the real daemon: a real host account, a real JupyterHub.
+
+Creates a fresh host user (``useradd -m``), starts JupyterHub in a subprocess (as
+``test_demo.py`` does: free loopback ports, the hub on every interface, containers told to
+reach it at docker0's address, DummyAuthenticator with a password) configured with
+SystemUserSpawner and the real single-user image, logs the user in, spawns, writes a file
+through the proxy with the Jupyter contents API, and checks the file is in the user's home on
+the host, owned by the user's uid.  Then stops the server and checks the container is gone.
+The container, the hub (and its proxy) and the user (with its home) are removed, pass or fail.
+
+Skipped, not failed, when no Docker daemon answers, the single-user image or
+configurable-http-proxy is missing, or the test cannot create users (not root, no useradd).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import pytest
+import requests
+from test_demo import IMAGE, form_xsrf, wait_for
+from test_demo import Hub as DemoHub
+
+HTTP_TIMEOUT = 10
+SPAWN_TIMEOUT = 90
+STOP_TIMEOUT = 60
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module")
+def docker_client() -> Iterator[docker.DockerClient]:
+    try:
+        client = docker.DockerClient(base_url="unix:///var/run/docker.sock", timeout=30)
+        client.ping()
+    except Exception as exc:  # no socket, permission, daemon down
+        pytest.skip(f"no Docker daemon: {exc}")
+    try:
+        client.images.get(IMAGE)
+    except docker.errors.ImageNotFound:
+        client.close()
+        pytest.skip(f"{IMAGE} is missing: run scripts/build-singleuser-image.sh")
+    if shutil.which("configurable-http-proxy") is None:
+        client.close()
+        pytest.skip("configurable-http-proxy is not installed")
+    if os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("userdel") is None:
+        client.close()
+        pytest.skip("creating a host user needs root and useradd/userdel")
+    yield client
+    client.close()
+
+
+def docker0_address(client: docker.DockerClient) -> str:
+    """The host's address on the default bridge, where containers reach the hub."""
+    attrs = client.networks.get("bridge").attrs
+    configs = (attrs.get("IPAM") or {}).get("Config") or []
+    for config in configs:
+        gateway = config.get("Gateway")
+        if gateway and ipaddress.ip_address(gateway).version == 4:
+            return gateway
+    interface = (attrs.get("Options") or {}).get("com.docker.network.bridge.name", "docker0")
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "dev", interface],
+                         capture_output=True, text=True, timeout=5, check=True).stdout.split()
+    return out[out.index("inet") + 1].split("/")[0]
+
+
+@pytest.fixture
+def system_user(docker_client: docker.DockerClient) -> Iterator[pwd.struct_passwd]:
+    """A fresh host account with a home directory; removed afterwards (after its container)."""
+    name = f"sustest{secrets.token_hex(4)}"
+    subprocess.run(["useradd", "-m", "-s", "/bin/bash", name], check=True, capture_output=True, timeout=30)
+    try:
+        yield pwd.getpwnam(name)
+    finally:
+        # the container's processes run as the user: userdel refuses while they exist
+        with contextlib.suppress(docker.errors.NotFound):
+            docker_client.containers.get(f"jupyter-{name}").remove(force=True)
+        done = subprocess.run(["userdel", "-r", name], capture_output=True, text=True, timeout=30)
+        # exit 12: the home could not be removed completely, e.g. files the uid could not delete
+        assert done.returncode == 0, f"userdel -r {name} failed: {done.stderr}"
+
+
+class Hub(DemoHub):
+    """The demo test's hub subprocess, started with SystemUserSpawner's configuration."""
+
+    def __init__(self, tmp_path: Path, hub_connect_ip: str) -> None:
+        super().__init__(tmp_path)
+        state = tmp_path / "state"
+        state.mkdir()
+        self.config = tmp_path / "jupyterhub_config.py"
+        settings: dict[str, Any] = {
+            "JupyterHub.bind_url": self.url,
+            "JupyterHub.hub_ip": "0.0.0.0",
+            "JupyterHub.hub_port": int(self.env["DEMO_HUB_PORT"]),
+            "JupyterHub.hub_connect_ip": hub_connect_ip,
+            "ConfigurableHTTPProxy.api_url": f"http://127.0.0.1:{self.env['DEMO_PROXY_API_PORT']}",
+            "ConfigurableHTTPProxy.pid_file": str(state / "proxy.pid"),
+            "JupyterHub.db_url": f"sqlite:///{state / 'jupyterhub.sqlite'}",
+            "JupyterHub.cookie_secret_file": str(state / "cookie_secret"),
+            "JupyterHub.cleanup_servers": True,
+            "JupyterHub.authenticator_class": "dummy",
+            "Authenticator.allow_all": True,
+            "DummyAuthenticator.password": self.password,
+            "JupyterHub.spawner_class": "dockerspawner.systemuserspawner.SystemUserSpawner",
+            "SystemUserSpawner.image": IMAGE,
+            "SystemUserSpawner.pull_policy": "ifnotpresent",  # built here, no registry
+            "SystemUserSpawner.host_homedir_format_string": "/home/{username}",
+            "SystemUserSpawner.image_homedir_format_string": "/home/{username}",
+            "SystemUserSpawner.remove": True,
+            "Spawner.start_timeout": 120,
+            "Spawner.http_timeout": 60,
+        }
+        lines = ["c = get_config()  # noqa: F821"]
+        lines += [f"c.{key} = {value!r}" for key, value in settings.items()]
+        self.config.write_text("\n".join(lines) + "\n")
+
+    def start(self) -> None:
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "jupyterhub", "-f", str(self.config)],
+                cwd=self.log_path.parent, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        wait_for("the hub to answer /hub/api",
+                 lambda: requests.get(f"{self.url}/hub/api", timeout=HTTP_TIMEOUT).ok,
+                 60, alive=self.check_alive)
+
+
+@pytest.fixture
+def hub(tmp_path: Path, docker_client: docker.DockerClient, system_user: pwd.struct_passwd) -> Iterator[Hub]:
+    # (system_user first: its clean-up then runs after the hub has stopped)
+    hub = Hub(tmp_path, docker0_address(docker_client))
+    try:
+        hub.start()
+        yield hub
+    finally:
+        hub.stop()
+        print(f"--- hub log ({hub.log_path}) ---\n{hub.log_tail(200)}")
+
+
+def test_system_user_spawn_writes_into_the_host_home(hub: Hub, system_user: pwd.struct_passwd,
+                                                      docker_client: docker.DockerClient):
+    name, uid, gid, home = system_user.pw_name, system_user.pw_uid, system_user.pw_gid, Path(system_user.pw_dir)
+    assert home == Path("/home") / name
+    browser = requests.Session()
+
+    # -- log in, spawn ---------------------------------------------------------------------------
+    page = browser.get(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT)
+    assert page.status_code == 200
+    login = browser.post(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT, allow_redirects=False,
+                         data={"_xsrf": form_xsrf(page.text), "username": name, "password": hub.password})
+    assert login.status_code == 302, f"login answered {login.status_code}: {login.text[:500]}"
+    spawn = browser.get(f"{hub.url}/hub/spawn", timeout=HTTP_TIMEOUT)
+    assert spawn.status_code == 200, f"/hub/spawn answered {spawn.status_code}"
+
+    def server_answers() -> dict[str, Any] | None:
+        reply = browser.get(f"{hub.url}/user/{name}/api", timeout=HTTP_TIMEOUT)
+        if reply.status_code == 200 and reply.url.startswith(f"{hub.url}/user/{name}/api"):
+            return reply.json()
+        return None
+
+    info = wait_for(f"/user/{name}/api through the proxy", server_answers, SPAWN_TIMEOUT,
+                    interval=0.5, alive=hub.check_alive)
+    assert "version" in info, info  # jupyter_server's answer, not the hub's
+
+    container = docker_client.containers.get(f"jupyter-{name}")
+    config = container.attrs["Config"]
+    assert config["User"] == f"{uid}:{gid}"
+    assert config["WorkingDir"] == str(home)
+    assert f"HOME={home}" in config["Env"]
+    assert container.attrs["HostConfig"]["Binds"] == [f"{home}:{home}:rw"]
+    top = container.top(ps_args="-o pid,uid,args")
+    column = top["Titles"].index("UID")
+    assert {row[column] for row in top["Processes"]} == {str(uid)}, top  # nothing runs as root
+
+    # -- a file written through the proxy lands in the host home, owned by the user -----------------
+    tree = browser.get(f"{hub.url}/user/{name}/lab", timeout=HTTP_TIMEOUT)
+    assert tree.status_code == 200, f"/user/{name}/lab answered {tree.status_code}"
+    user_xsrf = browser.cookies.get("_xsrf", path=f"/user/{name}/")
+    assert user_xsrf, "the single-user server set no _xsrf cookie"
+    text = f"hello from {name}"
+    put = browser.put(f"{hub.url}/user/{name}/api/contents/hello.txt", timeout=HTTP_TIMEOUT,
+                      headers={"X-XSRFToken": user_xsrf},
+                      json={"type": "file", "format": "text", "content": text})
+    assert put.status_code in (200, 201), f"writing a file answered {put.status_code}: {put.text[:300]}"
+    written = home / "hello.txt"
+    assert written.read_text() == text
+    assert (written.stat().st_uid, written.stat().st_gid) == (uid, gid)
+
+    # -- stop through the REST API, as the user -----------------------------------------------------
+    stop = browser.delete(f"{hub.url}/hub/api/users/{name}/server", timeout=STOP_TIMEOUT,
+                          headers={"X-XSRFToken": browser.cookies.get("_xsrf", path="/hub/")})
+    assert stop.status_code in (202, 204), f"stopping answered {stop.status_code}: {stop.text[:300]}"
+
+    def container_gone() -> bool:
+        try:
+            docker_client.containers.get(f"jupyter-{name}")
+        except docker.errors.NotFound:
+            return True
+        return False
+
+    wait_for(f"container jupyter-{name} to be removed", container_gone, STOP_TIMEOUT, alive=hub.check_alive)
+    assert written.read_text() == text  # the home outlives the container
