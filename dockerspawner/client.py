@@ -156,6 +156,10 @@ class ClientCache:
 
     @classmethod
     def clear(cls) -> None:
-        """Forget every cached client (tests use this between engines)."""
+        """Forget every cached client, and the monitors of their objects (tests use this
+        between engines)."""
+        from .monitor import MonitorRegistry
+
         with cls._lock:
             cls._clients.clear()
+            MonitorRegistry.clear()

@@ -41,6 +41,15 @@ from traitlets import (
 
 from . import spec
 from .client import ClientCache, DockerCalls, client_kwargs_for, remote_daemon_host
+from .monitor import (
+    GONE,
+    MANAGED_FILTER,
+    RUNNING,
+    Monitor,
+    MonitorRegistry,
+    ObjectState,
+    container_states,
+)
 from .naming import (
     default_name_template,
     image_name_for_template,
@@ -431,6 +440,24 @@ class DockerSpawner(Spawner):
     def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future:
         """Call a docker client method in a background thread; returns a Future."""
         return DockerCalls.submit(self.executor, getattr(self.client, method), *args, **kwargs)
+
+    @property
+    def monitor(self) -> Monitor:
+        """The process-wide view of every managed object on this spawner's daemon, which
+        poll() answers from (one list call per poll_interval, however many servers)."""
+        client = self.client
+        return MonitorRegistry.get(
+            (client, self.object_type), lambda: Monitor(self._managed_lister(client), self.poll_interval)
+        )
+
+    def _managed_lister(self, client: Any) -> Any:
+        executor = self.executor
+
+        async def list_containers() -> dict[str, ObjectState]:
+            listing = await DockerCalls.submit(executor, client.containers, all=True, filters=MANAGED_FILTER)
+            return container_states(listing)
+
+        return list_containers
 
     # ==========================================================================================
     # names and templates
@@ -874,6 +901,7 @@ class DockerSpawner(Spawner):
                 self.log.info("Found existing %s %s (id %s)", self.object_type, self.object_name,
                               self.object_id[:7])
             await self.start_object()
+            self.monitor.note(self.object_id, ObjectState(RUNNING))
             if self.post_start_cmd:
                 await self.post_start_exec()
             return await self.get_ip_and_port()
@@ -888,22 +916,26 @@ class DockerSpawner(Spawner):
             raise web.HTTPError(500, f"Docker could not start your server: {message}") from None
 
     async def poll(self) -> Any:
-        """None while the container runs; its exit status once it stopped; 0 when it is gone."""
+        """None while the server runs; its status once it stopped; 0 when it is gone.
+
+        Answered from the shared monitor (no Docker call of its own, except to find an object
+        whose id the state lost)."""
         try:
-            info = await self.get_object()
+            if not self.object_id:
+                info = await self.get_object()
+                if info is None:
+                    return 0
+                self.object_id = info[self.object_id_key]
+            state = await self.monitor.state_of(self.object_id)
         except RequestsConnectionError as err:
             self.log.warning("Docker daemon unreachable polling %s: %s", self._log_name, err)
             return None
-        if info is None:
-            self.log.warning("Container not found: %s", self.object_name)
-            return 0
-        state = info["State"]
-        if state.get("Running"):
+        if state.running:
             return None
-        return (
-            f"ExitCode={state.get('ExitCode')}, Error='{state.get('Error', '')}', "
-            f"FinishedAt={state.get('FinishedAt')}"
-        )
+        if state.state == GONE:
+            self.log.warning("%s %s is gone", self.object_type.capitalize(), self.object_name)
+            return 0
+        return f"{self.object_type} {state.state}: {state.detail}".strip()
 
     async def stop(self, now: bool = False) -> None:
         """Stop the container; remove it too when remove is True."""
@@ -917,10 +949,13 @@ class DockerSpawner(Spawner):
             await self.stop_object(now=now)
         except NotFound:
             self.log.info("Container %s was already gone", self.object_name)
+            self.monitor.forget(self.object_id)
             self.object_id = None
             return
+        self.monitor.note(self.object_id, ObjectState("exited", "stopped by the hub"))
         if self.remove:
             await self.remove_object()
+            self.monitor.forget(self.object_id)
             self.object_id = None
 
 

@@ -15,7 +15,9 @@ from tornado import web
 from traitlets import CaselessStrEnum, Dict, Unicode, default
 
 from . import spec
+from .client import DockerCalls
 from .dockerspawner import DockerSpawner
+from .monitor import MANAGED_FILTER, ObjectState, service_states
 
 #: task states on the way to running (a task in one of these is still starting)
 PENDING_TASK_STATES = ("new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting")
@@ -191,22 +193,15 @@ class SwarmSpawner(DockerSpawner):
                 return self.host_ip, int(port["PublishedPort"])
         raise web.HTTPError(500, f"Port {self.port} of service {self.service_name} is not published")
 
-    async def poll(self) -> Any:
-        """None while the service's task runs (or is starting); its status once it ended; 0 when
-        the service is gone."""
-        service = await self.get_object()
-        if service is None:
-            self.log.warning("Service not found: %s", self.service_name)
-            return 0
-        self.object_id = service["ID"]
-        tasks = await self.tasks()
-        if not tasks:
-            return None
-        status = tasks[0]["Status"]
-        state = status["State"]
-        if state == "running" or state in PENDING_TASK_STATES:
-            return None
-        return f"Task {state}: {status.get('Err') or status.get('Message', '')}"
+    def _managed_lister(self, client: Any) -> Any:
+        executor = self.executor
+
+        async def list_services() -> dict[str, ObjectState]:
+            services = await DockerCalls.submit(executor, client.services, filters=MANAGED_FILTER)
+            tasks = await DockerCalls.submit(executor, client.tasks)
+            return service_states(services, tasks)
+
+        return list_services
 
     async def stop(self, now: bool = False) -> None:
         """Remove the service (services cannot be paused) and clear the state."""
@@ -217,6 +212,7 @@ class SwarmSpawner(DockerSpawner):
             self.object_id = service["ID"]
         self.log.info("Removing service %s (id %s)", self.service_name, self.object_id[:7])
         await self.remove_object()
+        self.monitor.forget(self.object_id)
         self.object_id = None
 
 

@@ -450,9 +450,51 @@ async def test_poll_reports_exit_and_disappearance(make_spawner, engine):
     await spawner.start()
     assert await spawner.poll() is None
     engine.crash(spawner.object_id, exit_code=3)
-    assert "ExitCode=3" in await spawner.poll()
+    spawner.monitor.invalidate()  # as when the next poll interval comes
+    assert "Exited (3)" in await spawner.poll()
     engine.api_client().remove_container(spawner.object_id, force=True)
+    spawner.monitor.invalidate()
     assert await spawner.poll() == 0
+
+
+async def test_polls_share_one_list_call_per_interval(make_spawner, engine):
+    spawners = [make_spawner(f"user{i}") for i in range(50)]
+    await asyncio.gather(*(s.start() for s in spawners))
+    engine.calls.clear()
+    results = await asyncio.gather(*(s.poll() for s in spawners))
+    assert results == [None] * 50
+    assert engine.calls == {"containers": 1}  # one list for fifty servers, no inspect each
+    await asyncio.gather(*(s.poll() for s in spawners))
+    assert engine.calls == {"containers": 1}  # still fresh within the interval
+    spawners[0].monitor.invalidate()
+    engine.crash(spawners[7].object_id, exit_code=137, oom=True)
+    results = await asyncio.gather(*(s.poll() for s in spawners))
+    assert engine.calls == {"containers": 2}
+    assert [i for i, r in enumerate(results) if r is not None] == [7]
+    await asyncio.gather(*(s.stop() for s in spawners))
+
+
+async def test_the_monitor_trusts_what_the_spawner_just_did(make_spawner, engine):
+    spawner = make_spawner()
+    await spawner.start()
+    assert await spawner.poll() is None  # snapshot taken: running
+    await spawner.stop()  # remove=False: stopped, kept
+    assert await spawner.poll() is not None  # the note wins over the older snapshot
+    await spawner.start()
+    assert await spawner.poll() is None
+
+
+async def test_a_new_hub_process_sees_the_daemon_as_it_is(make_spawner, engine):
+    from dockerspawner.monitor import MonitorRegistry
+
+    spawner = make_spawner()
+    await spawner.start()
+    assert await spawner.poll() is None
+    engine.api_client().stop(spawner.object_id, timeout=0)
+    MonitorRegistry.clear()  # a hub restart: a fresh process has no view yet
+    restored = make_spawner()
+    restored.load_state(spawner.get_state())
+    assert "exited" in await restored.poll()
 
 
 # deprecations ----------------------------------------------------------------------------------------

@@ -131,6 +131,15 @@ async def test_spawn_poll_stop(make_spawner):
     assert await spawner.poll() is None
     assert spawner.get_state() == {"object_id": spawner.service_id}
 
+    engine.calls.clear()
+    others = [make_spawner(engine, f"user{i}") for i in range(20)]
+    await asyncio.gather(*(o.start() for o in others))
+    spawner.monitor.invalidate()
+    engine.calls.clear()
+    assert await asyncio.gather(*(o.poll() for o in [spawner, *others])) == [None] * 21
+    assert engine.calls == {"services": 1, "tasks": 1}  # two calls for 21 servers
+    await asyncio.gather(*(o.stop() for o in others))
+
     await spawner.stop()
     assert api.services(filters={"name": "jupyter-alice"}) == []
     assert spawner.object_id is None and spawner.get_state() == {}
@@ -184,8 +193,9 @@ async def test_failed_task_is_reported_by_poll(make_spawner):
     spawner = make_spawner(engine)
     await spawner.start()
     engine.swarm.fail_task(spawner.service_id, exit_code=3)
+    spawner.monitor.invalidate()  # as when the next poll interval comes
     status = await spawner.poll()
-    assert status.startswith("Task failed") and "non-zero exit (3)" in status
+    assert status == "service failed: task: non-zero exit (3)"
     await spawner.stop()
 
 
