@@ -380,6 +380,9 @@ class DockerSpawner(Spawner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._object_id: str | None = None
         self._deprecation_warned: set[str] = set()
+        self._progress_events: list[dict[str, Any]] = []
+        self._progress_done = False
+        self._progress_changed = asyncio.Event()
         super().__init__(*args, **kwargs)
 
     def _warn_deprecated(self, name: str, new: str | None, version: str) -> None:
@@ -636,12 +639,59 @@ class DockerSpawner(Spawner):
                     ) from None
         repository, tag = _split_image(image)
         self.log.info("Pulling image %s", image)
+        self.report_progress(PROGRESS_PULL_START, f"Pulling image {image}")
+        loop = asyncio.get_running_loop()
+        tracker = PullProgress(image)
+
+        def pull_and_report() -> None:
+            for line in self.client.pull(repository, tag=tag, stream=True, decode=True):
+                if "error" in line or "errorDetail" in line:
+                    detail = (line.get("errorDetail") or {}).get("message") or line.get("error")
+                    raise DockerException(detail)
+                event = tracker.update(line)
+                if event is not None:
+                    loop.call_soon_threadsafe(self.report_progress, *event)
+
         try:
-            await self.docker("pull", repository, tag=tag)
-        except APIError as err:
-            explanation = err.explanation or str(err)
+            await DockerCalls.submit(self.executor, pull_and_report)
+        except DockerException as err:
+            explanation = getattr(err, "explanation", None) or str(err)
             self.log.error("Pulling image %s failed: %s", image, explanation)
             raise web.HTTPError(500, f"Could not pull image {image}: {explanation}") from None
+        self.report_progress(PROGRESS_PULL_END, f"Pulled image {image}")
+
+    # ==========================================================================================
+    # progress (the spawn-pending page's bar)
+
+    def report_progress(self, percent: int | None, message: str) -> None:
+        """Record a progress event for the spawn-pending page (``percent`` None: message only)."""
+        event: dict[str, Any] = {"message": message}
+        if percent is not None:
+            event["progress"] = int(percent)
+        self._progress_events.append(event)
+        changed, self._progress_changed = self._progress_changed, asyncio.Event()
+        changed.set()
+
+    def _reset_progress(self) -> None:
+        self._progress_events = []
+        self._progress_done = False
+
+    async def progress(self):
+        """Yield the spawn's progress events as they happen: the image pull (a percentage of
+        the bytes of all layers), creating, starting, waiting for the server."""
+        sent = 0
+        while True:
+            changed = self._progress_changed
+            events = self._progress_events
+            while sent < len(events):
+                yield events[sent]
+                sent += 1
+            if self._progress_done:
+                return
+            try:
+                await asyncio.wait_for(changed.wait(), 1)
+            except asyncio.TimeoutError:
+                pass
 
     # ==========================================================================================
     # building the container
@@ -874,6 +924,15 @@ class DockerSpawner(Spawner):
     async def start(self, image: str | None = None, extra_create_kwargs: Any = None,
                     extra_host_config: Any = None) -> tuple[str, int]:
         """Start the server's container, creating (or, with remove, recreating) it as needed."""
+        self._reset_progress()
+        try:
+            return await self._start(image, extra_create_kwargs, extra_host_config)
+        finally:
+            self._progress_done = True
+            self.report_progress(None, "")  # wakes progress() so it can finish
+
+    async def _start(self, image: str | None, extra_create_kwargs: Any,
+                     extra_host_config: Any) -> tuple[str, int]:
         if image:
             self.image = image
         await self._apply_image_option()
@@ -892,6 +951,7 @@ class DockerSpawner(Spawner):
                 await self.remove_object()
                 existing = None
             if existing is None:
+                self.report_progress(PROGRESS_CREATE, f"Creating {self.object_type} {self.object_name}")
                 created = await self.create_object()
                 self.object_id = created[self.object_id_key]
                 self.log.info("Created %s %s (id %s) from image %s", self.object_type, self.object_name,
@@ -900,11 +960,15 @@ class DockerSpawner(Spawner):
                 self.object_id = existing[self.object_id_key]
                 self.log.info("Found existing %s %s (id %s)", self.object_type, self.object_name,
                               self.object_id[:7])
+            self.report_progress(PROGRESS_START, f"Starting {self.object_type} {self.object_name}")
             await self.start_object()
             self.monitor.note(self.object_id, ObjectState(RUNNING))
             if self.post_start_cmd:
+                self.report_progress(PROGRESS_POST_START, "Running the post-start command")
                 await self.post_start_exec()
-            return await self.get_ip_and_port()
+            address = await self.get_ip_and_port()
+            self.report_progress(PROGRESS_WAIT, "Waiting for the server to answer")
+            return address
         except web.HTTPError:
             raise
         except RequestsConnectionError as err:
@@ -957,6 +1021,63 @@ class DockerSpawner(Spawner):
             await self.remove_object()
             self.monitor.forget(self.object_id)
             self.object_id = None
+
+
+PROGRESS_PULL_START = 5
+PROGRESS_PULL_END = 65
+PROGRESS_CREATE = 70
+PROGRESS_START = 80
+PROGRESS_POST_START = 85
+PROGRESS_WAIT = 90
+
+
+class PullProgress:
+    """Folds the daemon's per-layer pull lines into one percentage of all bytes.
+
+    A layer counts with its total once "Downloading" gives one; "Download complete", "Pull
+    complete" and "Already exists" count it as done.  ``update`` returns a (percent, message)
+    event when the whole-image percentage moved, else None.
+    """
+
+    def __init__(self, image: str):
+        self.image = image
+        self.layers: dict[str, list[int]] = {}  # id -> [current, total]
+        self.announced: set[str] = set()
+        self.done: set[str] = set()
+        self._last = -1
+
+    def update(self, line: dict[str, Any]) -> tuple[int, str] | None:
+        status = line.get("status", "")
+        layer = line.get("id")
+        if layer and status == "Pulling fs layer":
+            self.announced.add(layer)
+        elif layer and status in ("Downloading",):
+            detail = line.get("progressDetail") or {}
+            if detail.get("total"):
+                self.layers[layer] = [int(detail.get("current", 0)), int(detail["total"])]
+        elif layer and status in ("Download complete", "Pull complete", "Already exists", "Verifying Checksum"):
+            self.done.add(layer)
+            if layer in self.layers:
+                self.layers[layer][0] = self.layers[layer][1]
+        known = sum(t for _, t in self.layers.values())
+        if not known:
+            return None
+        current = sum(c for c, _ in self.layers.values())
+        # layers announced but not started yet count as the average known layer, so the bar
+        # does not jump back when their sizes become known (and it never moves backwards)
+        waiting = len(self.announced - set(self.layers) - self.done)
+        total = known + waiting * known / len(self.layers)
+        fraction = current / total
+        percent = PROGRESS_PULL_START + int(fraction * (PROGRESS_PULL_END - PROGRESS_PULL_START))
+        if percent <= self._last:
+            return None
+        self._last = percent
+        return percent, (f"Pulling image {self.image}: {int(fraction * 100)}% "
+                         f"({_megabytes(current)} of {_megabytes(known) if not waiting else 'about ' + _megabytes(total)})")
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
 
 
 _CERTS_DIR = "/etc/jupyterhub/ssl"

@@ -10,6 +10,10 @@ Interface used by other modules (images, volumes, networks, swarm):
 - ``engine.containers.resolve(ref) / get(ref)``: by full id, unique id prefix or name.
 - ``engine.containers.crash(ref, exit_code, oom=False)``: a running container exits now.
 - ``engine.containers.shutdown()``: stop every runtime (used by ``engine.close()``).
+- ``engine.containers.stop_later(ref, timeout, remove=False)``: ``docker stop`` (and ``rm``)
+  without blocking the caller (the swarm stops task containers this way).
+- every container exit is reported, once the container operation that caused it is over,
+  to ``engine.swarm.container_exited(container, exit_code)`` (task containers end their task).
 
 Also, for the routes and for tests:
 
@@ -298,6 +302,10 @@ class ContainerStore:
         self.probe_host_ports = True
         self.runtime_rules: list[tuple[Any, Any]] = []
         self.execs: dict[str, Any] = {}
+        #: exits not yet reported to the swarm (see :meth:`_report_exits`)
+        self._exited: list[tuple[Container, int]] = []
+        self._stopping: set[str] = set()  # containers a stop_later thread is stopping
+        self._remove_after_stop: set[str] = set()
 
     # lookup --------------------------------------------------------------------------
     def resolve(self, ref: str) -> Container | None:
@@ -680,6 +688,7 @@ class ContainerStore:
             self._start(c)
             engine.emit("container", "start", c.id, c.attributes())
             self._exit_at_start(c)
+            self._report_exits()
             return True
 
     def _exit_at_start(self, c: Container) -> None:
@@ -769,7 +778,17 @@ class ContainerStore:
             for m in c.mounts:
                 if m["Type"] == "volume":
                     volumes.unmount(m["Name"], c.id)
+        self._exited.append((c, code))
         self.changed.notify_all()
+
+    def _report_exits(self) -> None:
+        """Tell the swarm about the exits recorded so far (under the lock, once the container
+        operation that caused them is complete, so its events come first)."""
+        hook = getattr(getattr(self.engine, "swarm", None), "container_exited", None)
+        while self._exited:
+            c, code = self._exited.pop(0)
+            if hook is not None:
+                hook(c, code)
 
     def process_exited(self, c: Container, generation: int, code: int) -> None:
         """A runtime reports that its process ended by itself."""
@@ -777,6 +796,7 @@ class ContainerStore:
             if c.generation != generation or not c.running:
                 return
             self._record_exit(c, code)
+            self._report_exits()
 
     def _deliver(self, c: Container, signum: int) -> bool:
         """Send ``signum``; record the exit if the process died of it at once.  True if so."""
@@ -800,6 +820,7 @@ class ContainerStore:
             if signum == int(_signal.SIGKILL) and c.status == "paused":
                 self._resume(c, event=False)
             self._deliver(c, signum)
+            self._report_exits()
 
     def stop(self, ref: str | Container, timeout: int | None = None) -> bool:
         """Stop; False when it was not running (the daemon's 304).  Blocks up to ``timeout``
@@ -811,21 +832,86 @@ class ContainerStore:
                 return False
             self._stop_locked(c, timeout)
             engine.emit("container", "stop", c.id, c.attributes())
+            self._report_exits()
             return True
 
-    def _stop_locked(self, c: Container, timeout: int | None) -> None:
-        # Called with the engine lock held (once); waits release it.
-        engine = self.engine
-        if timeout is None:
-            timeout = c.config.get("StopTimeout")
+    def stop_later(self, ref: str | Container, timeout: float | None = None,
+                   remove: bool = False) -> None:
+        """``docker stop`` (then ``docker rm`` when ``remove``) without blocking the caller.
+
+        The stop signal is delivered now; a process that outlives it is waited for in a thread
+        (up to ``timeout`` seconds, then SIGKILL), which then emits ``stop`` and removes the
+        container.  Asking again while a stop is under way only adds the removal."""
+        with self.engine.lock:
+            c = ref if isinstance(ref, Container) else self.get(ref)
+            if c.removed:
+                return
+            if remove:
+                self._remove_after_stop.add(c.id)
+            if c.id in self._stopping:
+                return
+            if not c.running:
+                self._finish_stop_later(c)
+                return
             if timeout is None:
-                timeout = 10
+                timeout = self._stop_timeout(c)
+            generation, paused = self._begin_stop(c)
+            if c.running and c.generation == generation and timeout != 0:
+                self._stopping.add(c.id)
+                threading.Thread(
+                    target=self._stop_in_thread, args=(c, generation, paused, timeout),
+                    daemon=True, name=f"fakedocker-stop-{c.short_id}",
+                ).start()
+                return
+            self._end_stop(c, generation, paused, timeout)
+            self.engine.emit("container", "stop", c.id, c.attributes())
+            self._finish_stop_later(c)
+
+    def _stop_in_thread(self, c: Container, generation: int, paused: bool, timeout: float) -> None:
+        with self.engine.lock:
+            try:
+                self._end_stop(c, generation, paused, timeout)
+                if not c.removed:
+                    self.engine.emit("container", "stop", c.id, c.attributes())
+            finally:
+                self._stopping.discard(c.id)
+            self._finish_stop_later(c)
+
+    def _finish_stop_later(self, c: Container) -> None:
+        if c.id in self._remove_after_stop:
+            self._remove_after_stop.discard(c.id)
+            if not c.removed:
+                try:
+                    self.remove(c.id, force=True)
+                except DaemonError:
+                    pass
+        self._report_exits()
+
+    @staticmethod
+    def _stop_timeout(c: Container) -> float:
+        timeout = c.config.get("StopTimeout")
+        return 10 if timeout is None else timeout
+
+    def _begin_stop(self, c: Container) -> tuple[int, bool]:
+        """The first half of a stop: the ``kill`` event and the stop signal."""
         signum = c.stop_signal_number()
         generation = c.generation
-        engine.emit("container", "kill", c.id, c.attributes(signal=str(signum)))
+        self.engine.emit("container", "kill", c.id, c.attributes(signal=str(signum)))
         paused = c.status == "paused"
         if not paused:
             self._deliver(c, signum)
+        return generation, paused
+
+    def _stop_locked(self, c: Container, timeout: float | None) -> None:
+        # Called with the engine lock held (once); waits release it.
+        if timeout is None:
+            timeout = self._stop_timeout(c)
+        generation, paused = self._begin_stop(c)
+        self._end_stop(c, generation, paused, timeout)
+
+    def _end_stop(self, c: Container, generation: int, paused: bool, timeout: float) -> None:
+        """The second half: wait up to ``timeout`` for the exit, then SIGKILL."""
+        engine = self.engine
         if c.running and c.generation == generation and timeout != 0:
             self.changed.wait_for(
                 lambda: c.generation != generation or not c.running,
@@ -855,6 +941,7 @@ class ContainerStore:
                 engine.emit("container", "start", c.id, c.attributes())
             engine.emit("container", "restart", c.id, c.attributes())
             self._exit_at_start(c)
+            self._report_exits()
 
     def pause(self, ref: str) -> None:
         with self.engine.lock:
@@ -897,6 +984,7 @@ class ContainerStore:
                     process.signal(int(_signal.SIGKILL))
                 except Exception:
                     pass
+            self._report_exits()
 
     def remove(self, ref: str, v: bool = False, force: bool = False, link: bool = False) -> None:
         engine = self.engine
@@ -934,6 +1022,7 @@ class ContainerStore:
                 self._remove_anonymous(c, mounts)
             engine.emit("container", "destroy", c.id, c.attributes())
             self.changed.notify_all()
+            self._report_exits()
 
     def _remove_anonymous(self, c: Container, mounts: list[dict[str, Any]]) -> None:
         volstore = self.engine.volumes
@@ -1002,6 +1091,7 @@ class ContainerStore:
                         process.signal(int(_signal.SIGKILL))
                     except Exception:
                         pass
+            self._exited.clear()  # the engine is closing: no task restarts
 
     # logs ----------------------------------------------------------------------------
     def append_log(self, c: Container | str, data: bytes | str, stream: int | str = 1) -> None:

@@ -24,6 +24,9 @@ Interface used by other modules (containers, swarm):
   ``State.Error`` = the message).
 - ``engine.networks.allocate_ip(network) -> str`` / ``release_ip(network, ip)``: addresses for
   swarm tasks (serial allocation on swarm-scoped networks, like swarmkit's allocator).
+- ``engine.networks.attach_task(network, container, ip, aliases)``: attach a swarm task's
+  container with the address the swarm allocated for the task (the endpoint uses it without
+  taking it from the pool again, and leaves it to the swarm to release).
 - ``engine.networks.create(name, driver=...) -> (Network, warning)``, ``remove(ref)``,
   ``network_settings(container, ports)`` (the whole inspect ``NetworkSettings`` of a
   container).
@@ -201,6 +204,7 @@ class Endpoint:
     ipv6: str = ""
     ipv6_prefix: int = 0
     ipv6_gateway: str = ""
+    pooled: bool = True  # False: the address belongs to a swarm task, not to this endpoint
 
 
 @dataclass
@@ -341,6 +345,8 @@ class NetworkStore:
         self._local_cursor = 0
         self._swarm_cursor = 0
         self._vxlan: set[int] = set()
+        #: (network id, container id) -> the swarm task address the container's endpoint uses
+        self._task_addresses: dict[tuple[str, str], str] = {}
         self._add_predefined()
 
     # predefined ------------------------------------------------------------------------
@@ -926,26 +932,54 @@ class NetworkStore:
         with self.engine.lock:
             if any(container.id in n.endpoints for n in self.by_id.values()):
                 self.on_stop(container)
+            for key in [k for k in self._task_addresses if k[1] == container.id]:
+                del self._task_addresses[key]
+
+    def attach_task(self, network: Any, container: Any, ip: str,
+                    aliases: list[str] | None = None) -> dict[str, Any]:
+        """Attach a (not yet running) swarm task container to ``network`` with the task's
+        address ``ip`` (``10.0.1.3`` or ``10.0.1.3/24``), as the daemon's executor does:
+        ``IPAMConfig.IPv4Address`` set, the short id (and the task's hostname) as aliases."""
+        with self.engine.lock:
+            net = self.get(network)
+            ep = empty_endpoint_settings()
+            address = ip.split("/", 1)[0]
+            if address:
+                ep["IPAMConfig"] = {"IPv4Address": address}
+                self._task_addresses[(net.id, container.id)] = address
+            ep["Aliases"] = list(aliases) if aliases else None
+            container.networks[net.name] = ep
+            return ep
 
     def _join(self, net: Network, container: Any, ep: dict[str, Any]) -> None:
         """Give ``container`` an endpoint on ``net``; fills ``ep``'s operational fields."""
         ipam_cfg = ep.get("IPAMConfig") or {}
         endpoint = Endpoint(container.id, container.name, self.engine.new_id())
+        task_address = self._task_addresses.get((net.id, container.id))
         if net.driver not in ("host", "null"):
             pool = net.pool4()
             if pool is not None:
                 wanted = ipam_cfg.get("IPv4Address") or ""
-                address = self._take(net, pool, wanted, v6=False)
+                if task_address:
+                    address: IPAddr = ipaddress.ip_address(task_address)
+                    endpoint.pooled = False
+                else:
+                    address = self._take(net, pool, wanted, v6=False)
                 endpoint.ipv4 = str(address)
                 endpoint.ipv4_prefix = pool.subnet.prefixlen
                 endpoint.gateway = str(pool.gateway) if pool.gateway is not None else ""
                 endpoint.mac = mac_for(endpoint.ipv4)
+                if net.driver == "overlay":
+                    # overlay endpoints have no gateway (traffic out goes via docker_gwbridge),
+                    # and the daemon records the address it was given as the IPAM config
+                    endpoint.gateway = ""
+                    ep["IPAMConfig"] = {**ipam_cfg, "IPv4Address": endpoint.ipv4}
             pool6 = net.pool6()
             if pool6 is not None and net.enable_ipv6:
                 try:
                     address6 = self._take(net, pool6, ipam_cfg.get("IPv6Address") or "", v6=True)
                 except DaemonError:
-                    if endpoint.ipv4 and pool is not None:
+                    if endpoint.ipv4 and pool is not None and endpoint.pooled:
                         pool.release(ipaddress.ip_address(endpoint.ipv4))
                     raise
                 endpoint.ipv6 = str(address6)
@@ -988,7 +1022,7 @@ class NetworkStore:
         if endpoint is None:
             return
         for text in (endpoint.ipv4, endpoint.ipv6):
-            if not text:
+            if not text or (text == endpoint.ipv4 and not endpoint.pooled):
                 continue
             address = ipaddress.ip_address(text)
             for pool in net.pools:

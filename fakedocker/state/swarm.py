@@ -11,7 +11,14 @@ follows Docker Engine 20.10 (API 1.41); see ``tests/integration/REAL_DAEMON_NOTE
   ``Status.Message`` per state; a task whose image can be neither found locally nor pulled
   from ``engine.registry`` ends ``rejected`` with ``No such image: <image>``, and the
   restart policy creates replacement tasks (bounded, see :data:`UNBOUNDED_ATTEMPTS`);
-- ``fail_task`` makes a running task fail (test helper).
+- a task that reaches ``starting`` gets a real container in ``engine.containers`` (named
+  ``<service>.<slot>.<task id>``, the ``com.docker.swarm.*`` labels, its config from the
+  ContainerSpec, host-mode ports bound on the node), started at ``running`` with the normal
+  runtime selection (``engine.set_runtime``); when that container exits the task ends
+  ``failed`` (``task: non-zero exit (N)``) or ``complete`` and the restart policy applies;
+  tasks that shut down stop their container (``StopGracePeriod``), and tasks that go away
+  (service removed, history pruned) remove it;
+- ``fail_task`` makes a running task fail (test helper: its container exits with the code).
 
 Interface used by other modules:
 
@@ -367,6 +374,7 @@ class Task:
     generation: int = 0  # the service's spec generation the task was made for
     blocked: bool = False  # stuck in pending (no node can take it)
     final: bool = False  # ended and the restart policy gave up on its slot
+    container_id: str = ""  # the task's container in engine.containers, once created
 
     @property
     def name(self) -> str:
@@ -424,6 +432,8 @@ class SwarmState:
         self._generations: dict[str, int] = {}
         self._updating: set[str] = set()  # services whose replacement tasks are being made
         self.ingress: NetView | None = None
+        self._task_of_container: dict[str, str] = {}  # container id -> task id
+        self._exit_messages: dict[str, str] = {}  # task id -> Err fail_task asked for
 
     # ids, versions ------------------------------------------------------------------------
     def new_swarm_id(self) -> str:
@@ -989,6 +999,7 @@ class SwarmState:
                 if task.id in self.tasks and task.state not in _TERMINAL:
                     self._set_state(task, "shutdown", "shutdown")
                     self._free(task)
+                    self._stop_container(task)
 
         def forget() -> None:
             for task in tasks:
@@ -1139,6 +1150,7 @@ class SwarmState:
             if task.id in self.tasks and task.state not in _TERMINAL:
                 self._set_state(task, "shutdown", "shutdown")
                 self._free(task)
+                self._stop_container(task)
 
         steps = [Step(stop, self.engine.step_delay)]
         if forget:
@@ -1201,10 +1213,11 @@ class SwarmState:
 
     def _forget(self, task: Task) -> None:
         self._free(task)
+        self.tasks.pop(task.id, None)
+        self._remove_container(task)  # before the addresses go: its endpoints use them
         for view, addr in task.attachments:
             self._release(view, addr)
         task.attachments = [(v, "") for v, _ in task.attachments]
-        self.tasks.pop(task.id, None)
 
     def _free(self, task: Task) -> None:
         task.host_ports = []
@@ -1265,19 +1278,36 @@ class SwarmState:
                 self._set_state(task, "rejected", "preparing")
                 self._after_exit(task, failed=True)
                 return
-            task.container_status = {"ContainerID": self.engine.new_id(), "PID": 0, "ExitCode": 0}
+            try:
+                container = self._create_container(task)
+            except DaemonError as err:
+                task.err = err.message
+                task.container_status = {"ContainerID": "", "PID": 0, "ExitCode": 0}
+                self._set_state(task, "rejected", "preparing")
+                self._after_exit(task, failed=True)
+                return
+            task.container_status = {"ContainerID": container.id, "PID": 0, "ExitCode": 0}
             self._set_state(task, "starting", "starting")
 
         def running() -> None:
             if not self._alive(task, "starting"):
                 return
-            self._pid += 1
+            container = self._container_of(task)
+            if container is None:  # removed behind the swarm's back
+                self._end_task(task, 137, "No such container: " + task.container_id)
+                return
+            self._make_room(task, container)
+            try:
+                self.engine.containers.start(container)
+            except DaemonError as err:
+                self._end_task(task, container.exit_code or 128,
+                               f"starting container failed: {err.message}", message="starting")
+                return
+            if task.state != "starting" or not container.running:
+                return  # it exited at once: container_exited ended the task
             assert task.container_status is not None
-            task.container_status["PID"] = self._pid
-            ports = []
-            for p in task.host_ports:
-                ports += [dict(p), dict(p)]  # the daemon lists each binding for 0.0.0.0 and ::
-            task.port_status = {"Ports": ports} if ports else {}
+            task.container_status["PID"] = container.pid
+            task.port_status = self._port_status(task, container)
             self._set_state(task, "running", "started")
             service = self.services.get(task.service_id)
             if service is not None:
@@ -1286,44 +1316,207 @@ class SwarmState:
         return [Step(fn, delay) for fn in (pending, assigned, accepted, preparing, starting, running)]
 
     def _host_ports(self, service: Service, task: Task) -> list[dict[str, Any]] | None:
+        """The task's host-mode ports; None when a fixed one is taken by another task on the
+        node.  A port without ``PublishedPort`` keeps 0 until the task's container is started:
+        the container's binding (an ephemeral host port) then fills it in."""
         wanted = [p for p in service.ports if p.get("PublishMode") == "host"]
         if not wanted:
             return []
         in_use = {
             (p["Protocol"], p["PublishedPort"])
             for t in self.tasks.values() if t.id != task.id
-            for p in t.host_ports
+            for p in t.host_ports if p.get("PublishedPort")
         }
         for p in wanted:
             if p.get("PublishedPort") and (p["Protocol"], p["PublishedPort"]) in in_use:
                 return None
-        taken = {port for _, port in in_use} | self._container_host_ports()
-        out = []
-        next_port = 32768
-        for p in wanted:
-            published = p.get("PublishedPort")
-            if not published:
-                while next_port in taken:
-                    next_port += 1
-                published = next_port
-                taken.add(published)
-            out.append({"Protocol": p["Protocol"], "TargetPort": p["TargetPort"],
-                        "PublishedPort": published, "PublishMode": "host"})
-        return out
+        return [{"Protocol": p["Protocol"], "TargetPort": p["TargetPort"],
+                 "PublishedPort": int(p.get("PublishedPort") or 0), "PublishMode": "host"}
+                for p in wanted]
 
-    def _container_host_ports(self) -> set[int]:
-        """Host ports the local containers hold (best effort: the container store's shape)."""
-        ports: set[int] = set()
-        for container in list(getattr(self.engine.containers, "by_id", {}).values()):
-            bindings = getattr(container, "port_bindings", None) or {}
-            if isinstance(bindings, dict):
-                for values in bindings.values():
-                    for b in values or []:
-                        try:
-                            ports.add(int((b or {}).get("HostPort") or 0))
-                        except (TypeError, ValueError, AttributeError):
-                            pass
-        return ports
+    # task containers -----------------------------------------------------------------------
+    def _container_of(self, task: Task) -> Any:
+        if not task.container_id:
+            return None
+        return self.engine.containers.by_id.get(task.container_id)
+
+    def _container_body(self, task: Task) -> dict[str, Any]:
+        """The container the daemon's executor makes for a task (Docker 20.10 adapter)."""
+        cs = task.spec["ContainerSpec"]
+        labels = dict(cs.get("Labels") or {})
+        labels.update({
+            "com.docker.swarm.node.id": task.node_id,
+            "com.docker.swarm.service.id": task.service_id,
+            "com.docker.swarm.service.name": task.service_name,
+            "com.docker.swarm.task": "",
+            "com.docker.swarm.task.id": task.id,
+            "com.docker.swarm.task.name": task.name,
+        })
+        exposed: dict[str, dict[str, Any]] = {}
+        bindings: dict[str, list[dict[str, str]]] = {}
+        for p in task.host_ports:
+            key = f"{p['TargetPort']}/{p['Protocol']}"
+            exposed[key] = {}
+            bindings.setdefault(key, []).append(
+                {"HostIp": "", "HostPort": str(p["PublishedPort"]) if p["PublishedPort"] else ""})
+        host_config: dict[str, Any] = {
+            "NetworkMode": "default",
+            "PortBindings": bindings,
+            "Isolation": cs.get("Isolation") or "default",
+            "Ulimits": list(cs.get("Ulimits") or []),
+        }
+        if cs.get("Mounts"):
+            host_config["Mounts"] = copy.deepcopy(cs["Mounts"])
+        for key, target in (("ReadOnly", "ReadonlyRootfs"), ("Init", "Init"), ("Groups", "GroupAdd"),
+                            ("CapabilityAdd", "CapAdd"), ("CapabilityDrop", "CapDrop"),
+                            ("Sysctls", "Sysctls")):
+            if cs.get(key):
+                host_config[target] = copy.deepcopy(cs[key])
+        if cs.get("Hosts"):  # "IP host..." -> "host:IP"
+            extra = []
+            for line in cs["Hosts"]:
+                parts = line.split()
+                extra += [f"{name}:{parts[0]}" for name in parts[1:]] if len(parts) > 1 else [line]
+            host_config["ExtraHosts"] = extra
+        dns = cs.get("DNSConfig") or {}
+        for key, target in (("Nameservers", "Dns"), ("Search", "DnsSearch"), ("Options", "DnsOptions")):
+            if dns.get(key):
+                host_config[target] = list(dns[key])
+        resources = task.spec.get("Resources") or {}
+        limits, reservations = resources.get("Limits") or {}, resources.get("Reservations") or {}
+        if limits.get("MemoryBytes"):
+            host_config["Memory"] = int(limits["MemoryBytes"])
+        if limits.get("NanoCPUs"):
+            host_config["NanoCpus"] = int(limits["NanoCPUs"])
+        if limits.get("Pids"):
+            host_config["PidsLimit"] = int(limits["Pids"])
+        if reservations.get("MemoryBytes"):
+            host_config["MemoryReservation"] = int(reservations["MemoryBytes"])
+        body: dict[str, Any] = {
+            "Image": cs["Image"],
+            "Hostname": cs.get("Hostname") or "",
+            "User": cs.get("User") or "",
+            "Env": list(cs.get("Env") or []) or None,
+            "Entrypoint": list(cs.get("Command") or []) or None,
+            "Cmd": list(cs.get("Args") or []) or None,
+            "WorkingDir": cs.get("Dir") or "",
+            "Labels": dict(sorted(labels.items())),
+            "Tty": bool(cs.get("TTY")),
+            "OpenStdin": bool(cs.get("OpenStdin")),
+            "HostConfig": host_config,
+        }
+        if exposed:
+            body["ExposedPorts"] = exposed
+        for key in ("StopSignal", "Healthcheck"):
+            if cs.get(key):
+                body[key] = copy.deepcopy(cs[key])
+        return body
+
+    def _create_container(self, task: Task) -> Any:
+        """Create the task's container (not started), attached to the task's networks with
+        the task's addresses (or to ``bridge`` when the task has none)."""
+        store = self.engine.containers
+        container = store.create(self._container_body(task), name=task.name)
+        task.container_id = container.id
+        self._task_of_container[container.id] = task.id
+        attach = getattr(self.engine.networks, "attach_task", None)
+        networks = [(v, a) for v, a in task.attachments if v.store_obj is not None]
+        if networks and callable(attach):
+            container.networks.pop("bridge", None)
+            hostname = task.spec["ContainerSpec"].get("Hostname")
+            extra = {ref["Target"]: list(ref.get("Aliases") or [])
+                     for ref in task.spec.get("Networks") or []}
+            for view, addr in networks:
+                aliases = [container.id[:12]] + ([hostname] if hostname else [])
+                aliases += [a for a in extra.get(view.id, []) if a not in aliases]
+                attach(view.store_obj, container, addr, aliases)
+        return container
+
+    def _port_status(self, task: Task, container: Any) -> dict[str, Any]:
+        """PortStatus from the container's bindings (each host-mode port once per binding:
+        0.0.0.0 and ::), and the task's host ports set to what the container holds."""
+        ports: list[dict[str, Any]] = []
+        held: list[dict[str, Any]] = []
+        for p in task.host_ports:
+            bound = container.ports.get(f"{p['TargetPort']}/{p['Protocol']}") or []
+            numbers = [int(b["HostPort"]) for b in bound]
+            if p["PublishedPort"]:
+                numbers = [n for n in numbers if n == p["PublishedPort"]] or numbers
+            elif numbers:
+                numbers = [n for n in numbers if n == numbers[0]]
+            for n in numbers:
+                ports.append({**p, "PublishedPort": n})
+            held.append({**p, "PublishedPort": numbers[0] if numbers else p["PublishedPort"]})
+        task.host_ports = held
+        return {"Ports": ports} if ports else {}
+
+    def _make_room(self, task: Task, container: Any) -> None:
+        """A replaced task's container may still be stopping (the fake does not wait for the
+        old task as ``stop-first`` does): kill the ones holding a fixed port this task needs."""
+        wanted = {(p["Protocol"], p["PublishedPort"]) for p in task.host_ports if p["PublishedPort"]}
+        if not wanted:
+            return
+        store = self.engine.containers
+        for cid, tid in list(self._task_of_container.items()):
+            other = self.tasks.get(tid)
+            c = store.by_id.get(cid)
+            if c is None or c is container or not c.running:
+                continue
+            if other is not None and other.desired_state in ("running", "ready"):
+                continue
+            held = {(key.partition("/")[2] or "tcp", int(b["HostPort"]))
+                    for key, bound in c.ports.items() for b in bound}
+            if held & wanted:
+                store.kill(c.id)
+
+    def _stop_container(self, task: Task) -> None:
+        """The task shuts down: stop its container (``StopGracePeriod``, default 10 s)."""
+        container = self._container_of(task)
+        if container is not None and container.running:
+            self.engine.containers.stop_later(container, self._grace(task))
+
+    def _remove_container(self, task: Task) -> None:
+        """The task goes away: its container is stopped (if need be) and removed."""
+        container = self._container_of(task)
+        self._task_of_container.pop(task.container_id, None)
+        if container is not None:
+            self.engine.containers.stop_later(container, self._grace(task), remove=True)
+
+    @staticmethod
+    def _grace(task: Task) -> float:
+        grace = task.spec["ContainerSpec"].get("StopGracePeriod")
+        return 10.0 if grace is None else int(grace) / 1e9
+
+    def container_exited(self, container: Any, exit_code: int) -> None:
+        """Called by the container store when a container exits: a task container ends its
+        task (``failed`` / ``complete``) unless the task was already shutting down."""
+        task = self.tasks.get(self._task_of_container.get(container.id, ""))
+        if task is None or task.container_id != container.id:
+            return
+        if (task.state in ("starting", "running") and task.desired_state in ("running", "ready")
+                and task.service_id in self.services):
+            self._end_task(task, exit_code, self._exit_messages.pop(task.id, None))
+            return
+        status = dict(task.container_status or {"ContainerID": container.id})
+        status.update({"PID": 0, "ExitCode": exit_code})
+        task.container_status = status
+        self._touch(task)
+
+    def _end_task(self, task: Task, exit_code: int, err: str | None,
+                  message: str | None = None) -> None:
+        """The task's container ended with ``exit_code``: ``complete`` (0) or ``failed``, then
+        the restart policy."""
+        status = dict(task.container_status or {"ContainerID": task.container_id})
+        status.update({"PID": 0, "ExitCode": exit_code})
+        task.container_status = status
+        task.port_status = {}
+        if exit_code == 0 and message is None:
+            task.err = err
+            self._set_state(task, "complete", "finished")
+        else:
+            task.err = err or f"task: non-zero exit ({exit_code})"
+            self._set_state(task, "failed", message or "started")
+        self._after_exit(task, failed=task.state == "failed")
 
     def _pull_if_needed(self, image_ref: str) -> None:
         images = self.engine.images
@@ -1386,16 +1579,19 @@ class SwarmState:
             if not running:
                 raise LookupError(f"service {service_ref} has no running task")
             task = running[0]
-            status = dict(task.container_status or {"ContainerID": "", "PID": 0, "ExitCode": 0})
-            status.update({"PID": 0, "ExitCode": exit_code})
-            task.container_status = status
-            if exit_code == 0:
-                task.err = message
-                self._set_state(task, "complete", "finished")
+            container = self._container_of(task)
+            if container is not None and container.running:
+                # the container exits; container_exited ends the task
+                if message is not None:
+                    self._exit_messages[task.id] = message
+                try:
+                    self.engine.containers.crash(container.id, exit_code)
+                finally:
+                    self._exit_messages.pop(task.id, None)
+                if task.state == "running":  # not reported (no swarm hook): end it here
+                    self._end_task(task, exit_code, message)
             else:
-                task.err = message or f"task: non-zero exit ({exit_code})"
-                self._set_state(task, "failed", "started")
-            self._after_exit(task, failed=exit_code != 0)
+                self._end_task(task, exit_code, message)
             return task.id
 
 

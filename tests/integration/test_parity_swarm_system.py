@@ -12,7 +12,7 @@ from docker.types import (
     RestartPolicy,
     TaskTemplate,
 )
-from normalize import error_of, normalize, sort_unordered, subset
+from normalize import drop_ipv6_bindings, error_of, normalize, sort_unordered, subset
 
 TERMINAL_FAILURES = {"rejected", "failed"}
 
@@ -119,6 +119,91 @@ def test_service_with_missing_image(api, names, poll):
         "ContainerStatus": {"ContainerID": "", "PID": 0, "ExitCode": 0},
     }
     assert api.remove_service(created["ID"]) is True
+
+
+def test_task_runs_a_container(api, names, poll):
+    """A running task is a container on the node: its name, labels and config come from the
+    task; killing it fails the task; removing the service removes it."""
+    name = names("svc")
+    net = names("net")
+    net_id = api.create_network(net, driver="overlay", attachable=True, labels=names.label)["Id"]
+    port = random.randint(20000, 30000)
+    template = TaskTemplate(
+        ContainerSpec(BUSYBOX, ["sleep", "1000"], env={"A": "1"}, labels={"cl": "cv"},
+                      user="nobody", workdir="/tmp"),
+        restart_policy=RestartPolicy(condition="none"), networks=[net],
+    )
+    endpoint = EndpointSpec(ports={port: (8888, "tcp", "host")})
+    service_id = api.create_service(template, name=name, labels=names.label,
+                                    endpoint_spec=endpoint)["ID"]
+    [task] = poll(lambda: api.tasks(filters={"service": service_id}),
+                  lambda ts: ts and ts[0]["Status"]["State"] == "running")
+    cid = task["Status"]["ContainerStatus"]["ContainerID"]
+    container = api.inspect_container(cid)
+    assert container["Name"] == f"/{name}.1.{task['ID']}"
+    assert task["Status"]["ContainerStatus"]["PID"] == container["State"]["Pid"]
+    assert container["Config"]["Labels"] == {
+        "cl": "cv",
+        "com.docker.swarm.node.id": task["NodeID"],
+        "com.docker.swarm.service.id": service_id,
+        "com.docker.swarm.service.name": name,
+        "com.docker.swarm.task": "",
+        "com.docker.swarm.task.id": task["ID"],
+        "com.docker.swarm.task.name": f"{name}.1.{task['ID']}",
+    }
+    config = container["Config"]
+    assert subset(config, ["Env", "Entrypoint", "Cmd", "User", "WorkingDir", "ExposedPorts",
+                           "Image"]) == {
+        "Env": ["A=1"], "Entrypoint": ["sleep", "1000"], "Cmd": None, "User": "nobody",
+        "WorkingDir": "/tmp", "ExposedPorts": {"8888/tcp": {}}, "Image": BUSYBOX,
+    }
+    assert (container["Path"], container["Args"]) == ("sleep", ["1000"])
+    assert config["Hostname"] == cid[:12]
+    assert subset(container["HostConfig"], ["NetworkMode", "PortBindings", "Isolation",
+                                            "Ulimits"]) == {
+        "NetworkMode": "default", "PortBindings": {"8888/tcp": [{"HostIp": "", "HostPort": str(port)}]},
+        "Isolation": "default", "Ulimits": [],
+    }
+    published = unique(task["Status"]["PortStatus"]["Ports"])
+    assert published == [{"Protocol": "tcp", "TargetPort": 8888, "PublishedPort": port,
+                          "PublishMode": "host"}]
+    bound = container["NetworkSettings"]["Ports"]["8888/tcp"]
+    assert drop_ipv6_bindings(bound) == [{"HostIp": "0.0.0.0", "HostPort": str(port)}]
+    # on the overlay network only, with the task's address and no gateway
+    [attachment] = task["NetworksAttachments"]
+    address = attachment["Addresses"][0]
+    assert list(container["NetworkSettings"]["Networks"]) == [net]
+    endpoint_settings = container["NetworkSettings"]["Networks"][net]
+    assert subset(endpoint_settings, ["IPAMConfig", "Aliases", "NetworkID", "Gateway",
+                                      "IPAddress", "IPPrefixLen"]) == {
+        "IPAMConfig": {"IPv4Address": address.split("/")[0]}, "Aliases": [cid[:12]],
+        "NetworkID": net_id, "Gateway": "", "IPAddress": address.split("/")[0],
+        "IPPrefixLen": 24,
+    }
+    assert container["NetworkSettings"]["IPAddress"] == ""
+    [listed] = api.containers(filters={"label": f"com.docker.swarm.service.id={service_id}"})
+    assert names.norm(subset(listed, ["Id", "Names", "Command", "State", "HostConfig"])) == {
+        "Id": "<id>", "Names": [f"/fdtest-X-svc.1.{task['ID']}"], "Command": "sleep 1000",
+        "State": "running", "HostConfig": {"NetworkMode": "default"},
+    }
+
+    api.kill(cid)
+    [task] = poll(lambda: api.tasks(filters={"service": service_id}),
+                  lambda ts: ts and ts[0]["Status"]["State"] != "running")
+    assert task["DesiredState"] == "shutdown"
+    assert subset(task["Status"], ["State", "Message", "Err", "ContainerStatus", "PortStatus"]) == {
+        "State": "failed", "Message": "started", "Err": "task: non-zero exit (137)",
+        "ContainerStatus": {"ContainerID": cid, "PID": 0, "ExitCode": 137}, "PortStatus": {},
+    }
+    state = api.inspect_container(cid)["State"]
+    assert (state["Status"], state["ExitCode"]) == ("exited", 137)
+
+    assert api.remove_service(service_id) is True
+    poll(lambda: api.containers(all=True, filters={"label": f"com.docker.swarm.service.id={service_id}"}),
+         lambda cs: cs == [])
+    assert error_of(api.inspect_container, cid) == ("NotFound", 404, "No such container: <id>")
+    # the network can go once the swarm has dropped the task (a moment later on the daemon)
+    poll(lambda: error_of(api.remove_network, net_id), lambda err: err is None or err[1] == 404)
 
 
 def test_ping_and_version(api):

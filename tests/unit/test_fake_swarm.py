@@ -736,7 +736,8 @@ def test_restart_cap_without_max_attempts(engine, swarm):
         engine.swarm.fail_task("web")
 
 
-def test_host_mode_ports_are_allocated(swarm):
+def test_host_mode_ports_are_allocated(engine, swarm):
+    engine.containers.probe_host_ports = False  # ephemeral ports from 32768, busy or not
     spec = types.EndpointSpec(ports={18080: (80, "tcp", "host"), 0: (81, "tcp", "host")})
     sid = swarm.create_service(_tt(), name="web", endpoint_spec=spec)["ID"]
     service = swarm.inspect_service(sid)
@@ -751,6 +752,12 @@ def test_host_mode_ports_are_allocated(swarm):
     published = {(p["TargetPort"], p["PublishedPort"]) for p in ports}
     assert published == {(80, 18080), (81, 32768)}
     assert len(ports) == 4  # the daemon lists each binding twice (0.0.0.0 and ::)
+    # the ports are the task container's bindings
+    container = swarm.inspect_container(task["Status"]["ContainerStatus"]["ContainerID"])
+    assert container["HostConfig"]["PortBindings"] == {
+        "80/tcp": [{"HostIp": "", "HostPort": "18080"}], "81/tcp": [{"HostIp": "", "HostPort": ""}]}
+    assert {k: {b["HostPort"] for b in v} for k, v in container["NetworkSettings"]["Ports"].items()} == {
+        "80/tcp": {"18080"}, "81/tcp": {"32768"}}
     # a second service gets the next ephemeral port
     other = swarm.create_service(_tt(), name="other",
                                  endpoint_spec=types.EndpointSpec(ports={0: (81, "tcp", "host")}))["ID"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 
 import pytest
-from jupyterhub.tests.utils import add_user, api_request, async_requests, public_host
+import requests
+from jupyterhub.tests.utils import add_user, api_request, async_requests, auth_header, public_host
 from jupyterhub.utils import url_path_join
 
 from dockerspawner import DockerSpawner
@@ -227,3 +229,53 @@ async def test_hub_restart_reattaches_running_servers(engine, hub_config, tmp_pa
         for app in hubs:
             app.log.handlers = []
             await stop_hub(app)
+
+
+# progress -------------------------------------------------------------------------------------
+
+
+def _read_progress(response) -> list[dict]:
+    events = []
+    for line in response.iter_lines(decode_unicode=True):
+        if line.startswith("data:"):
+            events.append(json.loads(line[5:]))
+            if events[-1].get("ready") or events[-1].get("failed"):
+                break
+    response.close()
+    return events
+
+
+@pytest.mark.spawner(pull_policy="always")
+async def test_progress_event_stream_shows_the_pull_then_the_stages(hub, engine):
+    engine.transitions.mode = "timer"  # pulls take time, at the registry's bandwidth
+    engine.registry.bandwidth = 40_000_000  # bytes/s: a 60 MB image pulls in about 1.5 s
+    engine.registry.push("quay.io/jupyterhub/singleuser:test", config={"Cmd": ["jupyterhub-singleuser"]},
+                         size=60_000_000, layers=3)
+    user = new_user(hub)
+    requested = asyncio.ensure_future(spawn(hub, user))
+    for _ in range(100):  # bounded: until the hub says the spawn is pending
+        if user.spawners[""].pending == "spawn":
+            break
+        await asyncio.sleep(0.02)
+    url = public_host(hub) + url_path_join(hub.hub.base_url, "api/users", user.name, "server/progress")
+    headers = auth_header(hub.db, "admin")
+
+    def read_stream() -> list[dict]:
+        # its own thread: the test helpers' request pool is busy with the pending spawn request
+        response = requests.get(url, headers=headers, stream=True, timeout=60)
+        assert response.status_code == 200
+        return _read_progress(response)
+
+    events = await asyncio.to_thread(read_stream)
+    messages = [e["message"] for e in events]
+    pulling = [e for e in events if e["message"].startswith("Pulling image quay.io/jupyterhub/singleuser:test:")]
+    assert any(5 < e["progress"] < 65 for e in pulling), messages  # part-way through the pull
+    assert [e["progress"] for e in pulling] == sorted(e["progress"] for e in pulling)
+    assert "60.0 MB" in pulling[-1]["message"]
+    stages = [m for m in messages if m.startswith(("Creating", "Starting", "Waiting"))]
+    assert stages == [f"Creating container jupyter-{user.name}", f"Starting container jupyter-{user.name}",
+                      "Waiting for the server to answer"]
+    assert events[-1]["ready"] is True
+    assert (await requested).status_code in (201, 202)
+    await wait_for_spawn(hub, user)
+    await stop(hub, user)
