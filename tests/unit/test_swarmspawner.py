@@ -7,6 +7,7 @@ import logging
 from types import SimpleNamespace
 
 import pytest
+from hub_helpers import answers_through_proxy, new_user, spawn, stop, wait_for_spawn
 from jupyterhub.objects import Hub, Server
 from strict_client import StrictClient
 from tornado import web
@@ -227,3 +228,35 @@ async def test_a_leftover_service_is_replaced(make_spawner):
     assert second.service_id != leftover
     assert [s["ID"] for s in engine.api_client().services()] == [second.service_id]
     await second.stop()
+
+
+# through a real JupyterHub -------------------------------------------------------------------------
+
+
+@pytest.mark.spawner(cls="SwarmSpawner", publish_mode="host")
+async def test_swarm_spawn_answers_through_the_proxy_and_stops(hub, engine):
+    engine.api_client().init_swarm(advertise_addr="127.0.0.1")
+    user = new_user(hub)
+    r = await spawn(hub, user)
+    assert r.status_code in (201, 202), r.text
+    await wait_for_spawn(hub, user)
+    spawner = user.spawners[""]
+    assert isinstance(spawner, SwarmSpawner)
+    assert (await answers_through_proxy(hub, user)).endswith(f"/user/{user.name}/api/status")
+    api = engine.api_client()
+    [task] = api.tasks(filters={"service": spawner.service_id})
+    container = api.inspect_container(task["Status"]["ContainerStatus"]["ContainerID"])
+    assert container["Config"]["Labels"]["org.jupyter.hub.user"] == user.name
+    await stop(hub, user)
+    assert api.services() == []
+    assert api.containers(all=True, filters={"label": f"org.jupyter.hub.user={user.name}"}) == []
+
+
+@pytest.mark.spawner(cls="SwarmSpawner", image="127.0.0.1:5000/nowhere/notebook:1")
+async def test_swarm_rejection_reaches_the_user(hub, engine):
+    engine.api_client().init_swarm(advertise_addr="127.0.0.1")
+    user = new_user(hub)
+    r = await spawn(hub, user)
+    assert r.status_code == 500
+    assert "task rejected" in r.json()["message"]
+    assert "No such image: 127.0.0.1:5000/nowhere/notebook:1" in r.json()["message"]

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import SINGLEUSER_IMAGE
+from hub_helpers import answers_through_proxy, new_user, spawn, stop, wait_for_spawn
 from jupyterhub.objects import Hub, Server
-from test_spawner_hub import answers_through_proxy, new_user, spawn, stop, wait_for_spawn
 from tornado import web
 from traitlets.config import Config
 

@@ -1,0 +1,53 @@
+"""Driving a MockHub through its REST API: users, spawns, stops, and the proxy."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyterhub.tests.utils import add_user, api_request, async_requests, public_host
+from jupyterhub.utils import url_path_join
+
+_users = iter(range(1, 10_000))
+
+
+def new_user(app, name: str | None = None):
+    name = name or f"user{next(_users)}"
+    return add_user(app.db, app, name=name)
+
+
+async def wait_for_spawn(app, user, server_name: str = "", limit: float = 30) -> None:
+    """Wait (polling the REST API, bounded) until the server is ready."""
+    for _ in range(int(limit * 10)):
+        r = await api_request(app, "users", user.name)
+        r.raise_for_status()
+        servers = r.json().get("servers", {})
+        if servers.get(server_name, {}).get("ready"):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"server {user.name}/{server_name} did not become ready")
+
+
+async def spawn(app, user, server_name: str = "", **options):
+    path = ("users", user.name, "servers", server_name) if server_name else ("users", user.name, "server")
+    r = await api_request(app, *path, method="post", json=options or None)
+    return r
+
+
+async def stop(app, user, server_name: str = ""):
+    path = ("users", user.name, "servers", server_name) if server_name else ("users", user.name, "server")
+    r = await api_request(app, *path, method="delete")
+    r.raise_for_status()
+    for _ in range(300):
+        if not user.spawners[server_name].active:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("server did not stop")
+
+
+async def answers_through_proxy(app, user, server_name: str = "") -> str:
+    url = public_host(app) + url_path_join(user.spawners[server_name].server.base_url, "api/status")
+    r = await async_requests.get(url, allow_redirects=False)
+    r.raise_for_status()
+    return r.text
+
+
