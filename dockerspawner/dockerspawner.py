@@ -669,6 +669,9 @@ class DockerSpawner(Spawner):
         if percent is not None:
             event["progress"] = int(percent)
         self._progress_events.append(event)
+        self._wake_progress()
+
+    def _wake_progress(self) -> None:
         changed, self._progress_changed = self._progress_changed, asyncio.Event()
         changed.set()
 
@@ -929,7 +932,7 @@ class DockerSpawner(Spawner):
             return await self._start(image, extra_create_kwargs, extra_host_config)
         finally:
             self._progress_done = True
-            self.report_progress(None, "")  # wakes progress() so it can finish
+            self._wake_progress()  # so progress() can finish
 
     async def _start(self, image: str | None, extra_create_kwargs: Any,
                      extra_host_config: Any) -> tuple[str, int]:

@@ -21,6 +21,9 @@ from .monitor import MANAGED_FILTER, ObjectState, service_states
 
 #: task states on the way to running (a task in one of these is still starting)
 PENDING_TASK_STATES = ("new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting")
+#: where each task state puts the progress bar (between "starting service" and "waiting")
+TASK_PROGRESS = {"new": 81, "pending": 82, "assigned": 83, "accepted": 84, "preparing": 85,
+                 "starting": 87, "running": 89}
 #: task states it never comes back from
 FINAL_TASK_STATES = ("complete", "shutdown", "failed", "rejected", "remove", "orphaned")
 
@@ -157,6 +160,10 @@ class SwarmSpawner(DockerSpawner):
                 state = status["State"]
                 if state != last_state:
                     self.log.debug("Task of %s is %s (%s)", self.service_name, state, status.get("Message", ""))
+                    message = f"Swarm task {state}"
+                    events = self._progress_events
+                    if state in TASK_PROGRESS and not (events and events[-1]["message"] == message):
+                        self.report_progress(TASK_PROGRESS[state], message)
                     last_state = state
                 if state == "running":
                     return task

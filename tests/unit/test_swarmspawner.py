@@ -215,6 +215,11 @@ async def test_start_waits_through_the_pending_task_states(make_spawner):
     now[0] += 60  # every remaining state is due
     ip, port = await asyncio.wait_for(starting, 10)
     assert port > 0
+    messages = [e["message"] for e in spawner._progress_events]
+    assert messages[0] == "Creating service jupyter-alice"
+    assert "Swarm task running" in messages and messages[-1] == "Waiting for the server to answer"
+    progress = [e["progress"] for e in spawner._progress_events if "progress" in e]
+    assert progress == sorted(progress)
     await spawner.stop()
 
 
