@@ -362,6 +362,23 @@ class DockerSpawner(Spawner):
         help="A command executed in the container after it starts (like docker exec); its output is logged.",
     )
 
+    # -- labels and clean-up ------------------------------------------------------------------------
+    extra_labels = Dict(
+        config=True,
+        help="""Labels added to every container, service and volume the spawner creates, on top
+        of its own (org.jupyter.hub.user, .server-name, .image, .managed-by); values are
+        templates like volume names ({username}, {servername}, ...).""",
+    )
+    remove_volumes_on_delete = Bool(
+        False,
+        config=True,
+        help="""When a user or a named server is deleted from JupyterHub (JupyterHub >= 5 calls
+        delete_forever), remove the named volumes it used and its certificates volume.
+
+        Off by default: data is never removed silently.  A volume the user's other servers also
+        use (a template without {servername}) is removed only with the last of them.""",
+    )
+
     # -- internal ssl ------------------------------------------------------------------------------
     move_certs_image = Unicode(
         "busybox:1.30.1",
@@ -427,6 +444,12 @@ class DockerSpawner(Spawner):
         if self.tls_assert_hostname is not None:
             tls["assert_hostname"] = self.tls_assert_hostname
         return tls
+
+    @property
+    def daemon_address(self) -> str:
+        """Where the daemon is (its socket or URL), for messages."""
+        kwargs = client_kwargs_for(self.client_kwargs, {}, os.environ)
+        return kwargs.get("base_url") or "unix:///var/run/docker.sock"
 
     @property
     def tls_client(self) -> tuple[str, str] | None:
@@ -654,7 +677,9 @@ class DockerSpawner(Spawner):
 
         try:
             await DockerCalls.submit(self.executor, pull_and_report)
-        except DockerException as err:
+        except (RequestsConnectionError, DockerException) as err:
+            if _daemon_unreachable(err):
+                raise
             explanation = getattr(err, "explanation", None) or str(err)
             self.log.error("Pulling image %s failed: %s", image, explanation)
             raise web.HTTPError(500, f"Could not pull image {image}: {explanation}") from None
@@ -753,12 +778,28 @@ class DockerSpawner(Spawner):
         return float(value)
 
     def labels(self) -> dict[str, str]:
-        """Labels put on every container this spawner creates."""
-        return {
+        """Labels put on every container, service and volume this spawner creates."""
+        labels = spec.render_templates(dict(self.extra_labels), self.template_namespace())
+        labels.update({
+            spec.LABEL_MANAGED_BY: spec.MANAGED_BY,
             spec.LABEL_USER: self.user.name,
             spec.LABEL_SERVER_NAME: self._server_name,
             spec.LABEL_IMAGE: self.image,
-        }
+        })
+        return {str(k): str(v) for k, v in labels.items()}
+
+    def named_volumes(self, binds: Mapping[str, Any] | None = None) -> list[str]:
+        """The named volumes (not host paths) this server mounts."""
+        binds = self.volume_binds if binds is None else binds
+        names = [source for source in binds if not source.startswith("/")]
+        names += [m["Source"] for m in self.mount_binds if m.get("Type") == "volume" and m.get("Source")]
+        return list(dict.fromkeys(names))
+
+    async def ensure_volumes(self, request: spec.ContainerRequest) -> None:
+        """Create the server's named volumes with the spawner's labels (an existing volume is
+        left as it is), so they can be found with docker volume ls --filter label=..."""
+        for name in self.named_volumes(request.volume_binds):
+            await self.docker("create_volume", name=name, labels=self.labels())
 
     async def container_request(self) -> spec.ContainerRequest:
         """Resolve everything the container spec needs (callables, templates, env)."""
@@ -809,16 +850,46 @@ class DockerSpawner(Spawner):
                     return None
             return None
 
-    def reuse_object(self, info: dict) -> bool:
-        """Whether an existing object (its inspect dict) is started again rather than replaced:
-        a stopped container is resumed unless remove is True or it belongs to another name."""
-        return not self.remove and info["Name"].lstrip("/") == self.object_name
+    async def replacement_reason(self, info: dict) -> str | None:
+        """Why an existing object (its inspect dict) must be replaced rather than started again,
+        or None to resume it.
+
+        A stopped container is resumed only if remove is False and it still matches the current
+        configuration (image, command, environment, limits, volumes, extra arguments);
+        otherwise it is replaced (its named volumes are kept)."""
+        if self.remove:
+            return "remove is True"
+        if info["Name"].lstrip("/") != self.object_name:
+            return f"it is named {info['Name'].lstrip('/')}, not {self.object_name}"
+        if info["State"].get("Running"):
+            return None  # a running server (e.g. a hub restarted mid-spawn) is taken over as it is
+        request = await self.container_request()
+        labels = info["Config"].get("Labels") or {}
+        config = info["Config"]
+        changes = []
+        if config.get("Image") != request.image:
+            changes.append(f"image {config.get('Image')} -> {request.image}")
+        if request.command is not None and list(config.get("Cmd") or []) != list(request.command):
+            changes.append("command")
+        host = info.get("HostConfig") or {}
+        if (host.get("Memory") or None) != (request.mem_limit or None):
+            changes.append("mem_limit")
+        if request.cpu_limit and not host.get("CpuQuota") or (host.get("CpuQuota") and not request.cpu_limit):
+            changes.append("cpu_limit")
+        stored = labels.get(spec.LABEL_CONFIG)
+        if not changes and stored and stored != spec.config_fingerprint(request):
+            changes.append("environment, volumes or extra arguments")
+        if changes:
+            return "its configuration changed (" + ", ".join(changes) + ")"
+        return None
 
     async def create_object(self) -> dict:
         """Create the container; returns the create answer (with its Id)."""
         request = await self.container_request()
         kwargs = spec.build_create_kwargs(request, self.client.api_version)
-        self.log.debug("Creating container %s for %s", request.name, self._log_name)
+        await self.ensure_volumes(request)
+        self.log.debug("Creating container %s for %s: %s", request.name, self._log_name,
+                       json.dumps(spec.redacted(kwargs), default=str, sort_keys=True))
         return await self.docker("create_container", **kwargs)
 
     async def start_object(self) -> None:
@@ -878,12 +949,38 @@ class DockerSpawner(Spawner):
         if isinstance(bindings, dict):
             bindings = [bindings]
         if not bindings:
+            info = await self.get_object()
+            if info is not None and not info["State"].get("Running"):
+                raise web.HTTPError(500, await self.exit_report(info))
             raise web.HTTPError(500, f"Port {self.port} of container {self.object_name} is not published")
         chosen = next((b for b in bindings if ":" not in b["HostIp"]), bindings[0])
         ip = chosen["HostIp"]
         if ip in ("0.0.0.0", "::", ""):
             ip = self.host_ip if self.host_ip not in ("0.0.0.0", "") else "127.0.0.1"
         return ip, int(chosen["HostPort"])
+
+    async def fresh_status(self) -> Any:
+        """poll()'s answer straight from the daemon (used while a spawn is pending)."""
+        info = await self.get_object()
+        if info is None:
+            return 0
+        if not info["State"].get("Running"):
+            return await self.exit_report(info)
+        return None
+
+    async def exit_report(self, info: dict, lines: int = 5) -> str:
+        """"Your server exited with code N: <its last log lines>" for a stopped container."""
+        state = info["State"]
+        code = state.get("ExitCode")
+        why = " (killed: out of memory)" if state.get("OOMKilled") else ""
+        try:
+            raw = await self.docker("logs", info["Id"], tail=lines)
+            tail = raw.decode("utf-8", "replace").strip() if isinstance(raw, bytes) else str(raw).strip()
+        except DockerException:
+            tail = ""
+        message = f"Your server's container exited during startup with code {code}{why}"
+        self.log.error("%s for %s; last log lines:\n%s", message, self._log_name, tail or "(none)")
+        return message + (f". Last lines of its log:\n{tail}" if tail else ".")
 
     # ==========================================================================================
     # internal ssl
@@ -948,9 +1045,11 @@ class DockerSpawner(Spawner):
         try:
             await self.pull_image(self.image)
             existing = await self.get_object()
-            if existing is not None and not self.reuse_object(existing):
+            reason = await self.replacement_reason(existing) if existing is not None else None
+            if reason is not None:
                 self.object_id = existing[self.object_id_key]
-                self.log.info("Removing %s %s before starting it anew", self.object_type, self.object_name)
+                self.log.info("Replacing %s %s for %s: %s (named volumes are kept)", self.object_type,
+                              self.object_name, self._log_name, reason)
                 await self.remove_object()
                 existing = None
             if existing is None:
@@ -974,10 +1073,13 @@ class DockerSpawner(Spawner):
             return address
         except web.HTTPError:
             raise
-        except RequestsConnectionError as err:
-            self.log.error("Docker daemon unreachable while starting %s: %s", self._log_name, err)
-            raise web.HTTPError(503, "The Docker daemon is not reachable; try again later.") from None
-        except DockerException as err:
+        except (RequestsConnectionError, DockerException) as err:
+            if _daemon_unreachable(err):
+                self.log.error("Docker daemon at %s unreachable while starting %s: %s", self.daemon_address,
+                               self._log_name, err)
+                raise web.HTTPError(
+                    503, f"The Docker daemon ({self.daemon_address}) is not reachable; try again later."
+                ) from None
             message = getattr(err, "explanation", None) or str(err)
             self.log.error("Docker failed to start %s: %s", self._log_name, message)
             raise web.HTTPError(500, f"Docker could not start your server: {message}") from None
@@ -993,9 +1095,16 @@ class DockerSpawner(Spawner):
                 if info is None:
                     return 0
                 self.object_id = info[self.object_id_key]
+            if self._spawn_pending:
+                # while starting, JupyterHub polls to see whether the server died: ask the
+                # daemon itself, a snapshot may predate the start
+                return await self.fresh_status()
             state = await self.monitor.state_of(self.object_id)
-        except RequestsConnectionError as err:
-            self.log.warning("Docker daemon unreachable polling %s: %s", self._log_name, err)
+        except (RequestsConnectionError, DockerException) as err:
+            if not _daemon_unreachable(err):
+                raise
+            self.log.warning("Docker daemon at %s unreachable polling %s: %s", self.daemon_address,
+                             self._log_name, err)
             return None
         if state.running:
             return None
@@ -1003,6 +1112,48 @@ class DockerSpawner(Spawner):
             self.log.warning("%s %s is gone", self.object_type.capitalize(), self.object_name)
             return 0
         return f"{self.object_type} {state.state}: {state.detail}".strip()
+
+    async def delete_forever(self) -> None:
+        """The user or named server is deleted from JupyterHub (JupyterHub >= 5).
+
+        With remove_volumes_on_delete, remove the named volumes this server used and its
+        certificates volume, except volumes another of the user's servers still uses."""
+        if not self.remove_volumes_on_delete:
+            return
+        info = await self.get_object()
+        if info is not None:  # a stopped container kept for resuming goes with its server
+            self.object_id = info[self.object_id_key]
+            await self.remove_object()
+            self.object_id = None
+        ours = set(self.named_volumes()) | {self._certs_volume()}
+        shared = set()
+        for other in self._other_server_names():
+            shared |= set(self._volume_names_for(other))
+        for name in sorted(ours - shared):
+            try:
+                await self.docker("remove_volume", name)
+                self.log.info("Removed volume %s of deleted %s", name, self._log_name)
+            except NotFound:
+                pass
+            except APIError as err:
+                self.log.warning("Could not remove volume %s of deleted %s: %s", name, self._log_name,
+                                 err.explanation or err)
+        for name in sorted(ours & shared):
+            self.log.info("Keeping volume %s: another server of %s still uses it", name, self.user.name)
+
+    def _other_server_names(self) -> list[str]:
+        orm_user = getattr(self.user, "orm_user", None)
+        spawners = getattr(orm_user, "orm_spawners", None) or {}
+        return [name for name in spawners if name != self._server_name]
+
+    def _volume_names_for(self, server_name: str) -> list[str]:
+        """The named volumes the user's server ``server_name`` would mount."""
+        original = self.orm_spawner
+        try:
+            self.orm_spawner = _ServerNameOnly(server_name, original)
+            return self.named_volumes() + [self._certs_volume()]
+        finally:
+            self.orm_spawner = original
 
     async def stop(self, now: bool = False) -> None:
         """Stop the container; remove it too when remove is True."""
@@ -1024,6 +1175,30 @@ class DockerSpawner(Spawner):
             await self.remove_object()
             self.monitor.forget(self.object_id)
             self.object_id = None
+
+
+def _daemon_unreachable(err: BaseException) -> bool:
+    """Whether ``err`` means the daemon could not be reached at all (socket gone, connection
+    refused), as opposed to an answer from it."""
+    while err is not None:
+        if isinstance(err, RequestsConnectionError):
+            return True
+        if isinstance(err, DockerException) and "Error while fetching server API version" in str(err):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+class _ServerNameOnly:
+    """An orm_spawner stand-in that only changes the server name (for computing the volume
+    names of a user's other servers)."""
+
+    def __init__(self, name: str, original: Any):
+        self.name = name
+        self._original = original
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._original, attr)
 
 
 PROGRESS_PULL_START = 5

@@ -7,6 +7,9 @@ gives the same output and property tests can exercise it directly.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +22,7 @@ LABEL_MANAGED_BY = "org.jupyter.hub.managed-by"
 LABEL_USER = "org.jupyter.hub.user"
 LABEL_SERVER_NAME = "org.jupyter.hub.server-name"
 LABEL_IMAGE = "org.jupyter.hub.image"
+LABEL_CONFIG = "org.jupyter.hub.config"  # fingerprint of what the container was created from
 MANAGED_BY = "dockerspawner"
 
 DEFAULT_CPU_PERIOD = 100_000  # microseconds: 100 ms
@@ -102,6 +106,7 @@ def build_create_kwargs(req: ContainerRequest, api_version: str) -> dict[str, An
     host_config = HostConfig(version=api_version, **build_host_config_kwargs(req))
     labels = {LABEL_MANAGED_BY: MANAGED_BY}
     labels.update(req.labels)
+    labels[LABEL_CONFIG] = config_fingerprint(req)
     kwargs: dict[str, Any] = {
         "image": req.image,
         "name": req.name,
@@ -231,3 +236,41 @@ def build_service_kwargs(req: ContainerRequest, opts: ServiceOptions) -> dict[st
         "labels": labels,
         "endpoint_spec": docker_types.EndpointSpec(**endpoint_kwargs),
     }
+
+
+# fingerprints and redaction -------------------------------------------------------------------
+
+#: environment variables whose values are secrets (never logged) or change on every spawn
+SECRET_NAME = re.compile(r"token|secret|passw|credential|private|(^|_)key$|_key_|auth", re.IGNORECASE)
+
+
+def config_fingerprint(req: ContainerRequest) -> str:
+    """A short hash of everything a container is created from, except secrets (API tokens
+    change between spawns): a stopped container whose fingerprint differs from the current
+    configuration's is replaced rather than resumed."""
+    stable = {
+        "image": req.image,
+        "command": req.command,
+        "user": req.user,
+        "working_dir": req.working_dir,
+        "environment": {k: v for k, v in sorted(req.environment.items()) if not SECRET_NAME.search(k)},
+        "network": req.network_name,
+        "publish": req.publish_host_ip,
+        "binds": {k: dict(v) for k, v in sorted(req.volume_binds.items())},
+        "mounts": [dict(m) for m in req.mounts],
+        "links": dict(req.links),
+        "limits": [req.mem_limit, req.mem_guarantee, req.cpu_limit, req.cpu_guarantee],
+        "extra_create": req.extra_create_kwargs,
+        "extra_host": req.extra_host_config,
+    }
+    blob = json.dumps(stable, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def redacted(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """``create_container`` kwargs fit for a log: secret-looking environment values hidden."""
+    shown = dict(kwargs)
+    env = shown.get("environment")
+    if isinstance(env, Mapping):
+        shown["environment"] = {k: ("<redacted>" if SECRET_NAME.search(k) else v) for k, v in env.items()}
+    return shown

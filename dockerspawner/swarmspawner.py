@@ -79,9 +79,9 @@ class SwarmSpawner(DockerSpawner):
         super().clear_state()
         self.object_id = None
 
-    def reuse_object(self, info: dict) -> bool:
+    async def replacement_reason(self, info: dict) -> str | None:
         """A leftover service (from a hub that died mid-stop) is replaced, never reused."""
-        return False
+        return "a service is never resumed"
 
     # -- building ------------------------------------------------------------------------
     def service_options(self) -> spec.ServiceOptions:
@@ -199,6 +199,17 @@ class SwarmSpawner(DockerSpawner):
             if port.get("TargetPort") == self.port and port.get("PublishedPort"):
                 return self.host_ip, int(port["PublishedPort"])
         raise web.HTTPError(500, f"Port {self.port} of service {self.service_name} is not published")
+
+    async def fresh_status(self) -> Any:
+        if await self.get_object() is None:
+            return 0
+        tasks = await self.tasks()
+        if not tasks:
+            return None
+        status = tasks[0]["Status"]
+        if status["State"] == "running" or status["State"] in PENDING_TASK_STATES:
+            return None
+        return f"service {status['State']}: {status.get('Err') or status.get('Message', '')}"
 
     def _managed_lister(self, client: Any) -> Any:
         executor = self.executor

@@ -22,7 +22,7 @@ names = st.text(min_size=1, max_size=40)
 
 def spawner_for(username: str, server_name: str = "", **traits) -> DockerSpawner:
     user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username)
-    return DockerSpawner(user=user, hub=Hub(), orm_spawner=SimpleNamespace(name=server_name, server=None),
+    return DockerSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081), orm_spawner=SimpleNamespace(name=server_name, server=None),
                          image="quay.io/jupyterhub/singleuser:6.1", **traits)
 
 

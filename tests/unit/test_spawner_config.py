@@ -30,7 +30,7 @@ def make_spawner(engine):
         config = config or Config()
         if "container_image" not in config.DockerSpawner:
             traits.setdefault("image", SINGLEUSER_IMAGE)
-        spawner = DockerSpawner(user=user, hub=Hub(), orm_spawner=SimpleNamespace(name=server_name, server=None),
+        spawner = DockerSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081), orm_spawner=SimpleNamespace(name=server_name, server=None),
                                 config=config, **traits)
         spawner.api_token = TOKEN
         spawner.server = Server(base_url=f"/user/{username}/{server_name + '/' if server_name else ''}")
@@ -363,7 +363,7 @@ async def test_host_network_override_keeps_working(make_spawner, engine):
             return self.host_ip, self.port
 
     user = SimpleNamespace(name="hn", url="/user/hn/", escaped_name="hn")
-    spawner = HostNetworkSpawner(user=user, hub=Hub(), image=SINGLEUSER_IMAGE, network_name="host")
+    spawner = HostNetworkSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081), image=SINGLEUSER_IMAGE, network_name="host")
     spawner.api_token = TOKEN
     spawner.server = Server(base_url="/user/hn/")
     assert await spawner.start() == ("127.0.0.1", 8888)

@@ -43,7 +43,7 @@ def make_spawner(monkeypatch):
             patches.append(patch)
         user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username)
         traits.setdefault("image", IMAGE)
-        spawner = SwarmSpawner(user=user, hub=Hub(), orm_spawner=SimpleNamespace(name=server_name, server=None),
+        spawner = SwarmSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081), orm_spawner=SimpleNamespace(name=server_name, server=None),
                                **traits)
         spawner.api_token = "tok-swarm"
         spawner.server = Server(base_url=f"/user/{username}/")

@@ -63,7 +63,7 @@ def make_spawner(engine, accounts):
     def make(username: str = "alice", server_name: str = "", config: Config | None = None, **traits):
         user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username)
         traits.setdefault("image", SINGLEUSER_IMAGE)
-        spawner = SystemUserSpawner(user=user, hub=Hub(), orm_spawner=SimpleNamespace(name=server_name, server=None),
+        spawner = SystemUserSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081), orm_spawner=SimpleNamespace(name=server_name, server=None),
                                     config=config or Config(), **traits)
         spawner.api_token = TOKEN
         spawner.server = Server(base_url=f"/user/{username}/{server_name + '/' if server_name else ''}")
