@@ -1,0 +1,194 @@
+"""A hypothesis state machine drives random interleavings of spawn, stop, poll, hub restart,
+injected daemon faults and container crashes across several users and named servers on
+fakedocker, and checks after every step that the hub's view and the daemon agree and nothing
+leaks."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from jupyterhub.objects import Hub, Server
+from tornado import web
+
+import fakedocker
+from dockerspawner import DockerSpawner
+from dockerspawner.client import ClientCache
+from dockerspawner.monitor import MonitorRegistry
+from dockerspawner.spec import LABEL_SERVER_NAME, LABEL_USER
+
+IMAGE = "quay.io/jupyterhub/singleuser:test"
+USERS = ("ann", "bob", "cy")
+SERVERS = ("", "lab")
+VOLUMES = {"home-{username}": "/home/jovyan", "scratch-{username}-{servername}": "/scratch"}
+
+#: totals across every example, reported by test_report_totals (run with -s to see them)
+TOTALS = {"examples": 0, "steps": 0, "faults": 0, "crashes": 0, "restarts": 0, "spawns": 0}
+
+
+class SpawnerLifecycle(RuleBasedStateMachine):
+    @initialize(remove=st.booleans())
+    def setup(self, remove: bool) -> None:
+        TOTALS["examples"] += 1
+        self.remove = remove
+        self.loop = asyncio.new_event_loop()
+        self.engine = fakedocker.FakeEngine()
+        self.engine.add_image(IMAGE, config={"Cmd": ["jupyterhub-singleuser"], "ExposedPorts": {"8888/tcp": {}}})
+        self.patch = fakedocker.patch(self.engine)
+        self.patch.__enter__()
+        ClientCache.clear()
+        self.api = self.engine.api_client()
+        self.running: dict[tuple[str, str], bool] = {}
+        self.crashed: set[tuple[str, str]] = set()
+        self.volumes_seen: set[str] = set()
+        self.spawners = {key: self.new_spawner(*key) for key in self.keys()}
+
+    def teardown(self) -> None:
+        if hasattr(self, "patch"):
+            self.patch.__exit__(None, None, None)
+            ClientCache.clear()
+            self.engine.close()
+            self.loop.close()
+
+    @staticmethod
+    def keys():
+        return [(u, s) for u in USERS for s in SERVERS]
+
+    def new_spawner(self, username: str, server_name: str, state: dict | None = None) -> DockerSpawner:
+        user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username, orm_user=None)
+        spawner = DockerSpawner(
+            user=user, hub=Hub(ip="127.0.0.1", port=8081), image=IMAGE, remove=self.remove, volumes=VOLUMES,
+            orm_spawner=SimpleNamespace(name=server_name, server=None), stop_grace_period=0,
+        )
+        spawner.api_token = f"token-{username}-{server_name}"
+        spawner.server = Server(base_url=f"/user/{username}/{server_name}")
+        if state:
+            spawner.load_state(state)
+        return spawner
+
+    def run(self, coro):
+        TOTALS["steps"] += 1
+        return self.loop.run_until_complete(coro)
+
+    def containers_of(self, key: tuple[str, str]) -> list[dict]:
+        user, server = key
+        return self.api.containers(all=True, filters={"label": [f"{LABEL_USER}={user}", f"{LABEL_SERVER_NAME}={server}"]})
+
+    # -- rules ----------------------------------------------------------------------------------
+    @rule(key=st.sampled_from(keys.__func__()))
+    def spawn(self, key):
+        if self.running.get(key):
+            return
+        TOTALS["spawns"] += 1
+        self.run(self.spawners[key].start())
+        self.running[key] = True
+        self.crashed.discard(key)
+        self.volumes_seen |= {v["Name"] for v in self.api.volumes()["Volumes"] or []}
+
+    @rule(key=st.sampled_from(keys.__func__()))
+    def stop(self, key):
+        if not self.running.get(key):
+            return
+        self.run(self.spawners[key].stop())
+        self.spawners[key].clear_state()  # as JupyterHub does after every stop
+        self.running[key] = False
+        self.crashed.discard(key)
+
+    @rule(key=st.sampled_from(keys.__func__()))
+    def poll(self, key):
+        spawner = self.spawners[key]
+        spawner.monitor.invalidate()  # as when the next poll interval comes
+        status = self.run(spawner.poll())
+        expected_running = self.running.get(key, False) and key not in self.crashed
+        assert (status is None) == expected_running, (key, status, self.running.get(key), key in self.crashed)
+        if status is not None and self.running.get(key):
+            # JupyterHub notices the dead server and stops it
+            self.stop(key)
+
+    @rule(key=st.sampled_from(keys.__func__()), code=st.sampled_from([1, 137]))
+    def crash(self, key, code):
+        if not self.running.get(key) or key in self.crashed:
+            return
+        TOTALS["crashes"] += 1
+        self.engine.crash(self.spawners[key].object_id, exit_code=code, oom=code == 137)
+        self.crashed.add(key)
+
+    @rule()
+    def hub_restart(self):
+        TOTALS["restarts"] += 1
+        states = {key: spawner.get_state() for key, spawner in self.spawners.items()}
+        MonitorRegistry.clear()
+        ClientCache.clear()
+        self.spawners = {key: self.new_spawner(*key, state=states[key]) for key in self.keys()}
+
+    @rule(key=st.sampled_from(keys.__func__()),
+          fault=st.sampled_from(["daemon_down", "create_container", "start", "inspect_container"]))
+    def spawn_with_fault(self, key, fault):
+        if self.running.get(key):
+            return
+        TOTALS["faults"] += 1
+        if fault == "daemon_down":
+            self.engine.faults.daemon_down()
+        else:
+            self.engine.faults.fail(fault, status=500, message=f"injected {fault} failure", times=1)
+        try:
+            self.run(self.spawners[key].start())
+        except web.HTTPError as err:
+            assert err.status_code in (500, 503)
+            assert "Traceback" not in err.log_message
+            failed = True
+        else:
+            failed = False
+        finally:
+            self.engine.faults.clear()
+        if failed:
+            # nothing half-made blocks the next try: the retry succeeds
+            self.run(self.spawners[key].start())
+        self.running[key] = True
+        self.crashed.discard(key)
+
+    # -- invariants ------------------------------------------------------------------------------
+    @invariant()
+    def at_most_one_container_per_server(self):
+        if not hasattr(self, "api"):
+            return
+        for key in self.keys():
+            assert len(self.containers_of(key)) <= 1, key
+
+    @invariant()
+    def the_daemon_agrees_with_the_hub(self):
+        if not hasattr(self, "api"):
+            return
+        for key in self.keys():
+            containers = self.containers_of(key)
+            running = [c for c in containers if c["State"] == "running"]
+            if self.running.get(key) and key not in self.crashed:
+                assert len(running) == 1, key
+                assert running[0]["Id"] == self.spawners[key].object_id
+            else:
+                assert running == [], key
+                if self.remove and not self.running.get(key):
+                    assert containers == [], key  # remove=True leaves nothing behind
+
+    @invariant()
+    def volumes_are_never_removed(self):
+        if not hasattr(self, "api"):
+            return
+        now = {v["Name"] for v in self.api.volumes()["Volumes"] or []}
+        assert self.volumes_seen <= now
+
+
+SpawnerLifecycle.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+test_spawner_lifecycle = SpawnerLifecycle.TestCase
+
+
+def test_report_totals():
+    """Prints what the state machine explored (pytest -s); runs after it in file order."""
+    print("\nstateful lifecycle totals:", TOTALS)
+    assert TOTALS["examples"] > 0
+
+
+
