@@ -12,6 +12,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import tarfile
 from collections.abc import Mapping
 from inspect import isawaitable
@@ -369,6 +370,12 @@ class DockerSpawner(Spawner):
         of its own (org.jupyter.hub.user, .server-name, .image, .managed-by); values are
         templates like volume names ({username}, {servername}, ...).""",
     )
+    no_new_privileges = Bool(
+        False,
+        config=True,
+        help="""Start containers with the no-new-privileges security option: processes in them
+        cannot gain privileges (setuid binaries, file capabilities), e.g. sudo stops working.""",
+    )
     remove_volumes_on_delete = Bool(
         False,
         config=True,
@@ -624,6 +631,8 @@ class DockerSpawner(Spawner):
         """The image to run for the requested ``image`` option; HTTP 400 when not allowed."""
         allowed = await self._allowed_images()
         if allowed == "*":
+            if not _IMAGE_REFERENCE.match(image):
+                raise web.HTTPError(400, f"{image!r} is not a valid image reference.")
             return image
         if not allowed:
             raise web.HTTPError(
@@ -810,6 +819,11 @@ class DockerSpawner(Spawner):
         binds = self.volume_binds
         if self.internal_ssl and self.cert_paths:
             binds[self._certs_volume()] = {"bind": _CERTS_DIR, "mode": "ro"}
+        if self.no_new_privileges:
+            options = list(extra_host.get("security_opt") or [])
+            if "no-new-privileges" not in options and "no-new-privileges:true" not in options:
+                options.append("no-new-privileges")
+            extra_host = {**extra_host, "security_opt": options}
         network_mode = extra_host.get("network_mode", self.network_name)
         publish = None if (self.use_internal_ip or network_mode == "host") else self.host_ip
         return spec.ContainerRequest(
@@ -1175,6 +1189,14 @@ class DockerSpawner(Spawner):
             await self.remove_object()
             self.monitor.forget(self.object_id)
             self.object_id = None
+
+
+#: an image reference: [registry[:port]/]path[:tag][@digest], lowercase path components
+_IMAGE_REFERENCE = re.compile(
+    r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
+)
 
 
 def _daemon_unreachable(err: BaseException) -> bool:

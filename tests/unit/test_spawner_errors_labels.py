@@ -172,3 +172,35 @@ async def test_delete_forever_removes_volumes_but_not_shared_ones(make_spawner, 
     await b.delete_forever()  # the last server: the shared volume goes too
     names = {v["Name"] for v in api.volumes()["Volumes"]}
     assert not names & {"home-eve", "scratch-eve-b", "scratch-eve-a"}
+
+
+# security ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["--privileged", "busybox; rm -rf /", "Busybox:1", "a b", "../../etc/passwd",
+                                 "busybox:1\nrm", "registry:5000/../x", "x@sha256:zz"])
+async def test_any_image_still_must_be_a_valid_reference(make_spawner, bad):
+    spawner = make_spawner(allowed_images="*")
+    spawner.user_options = {"image": bad}
+    with pytest.raises(web.HTTPError) as err:
+        await spawner._apply_image_option()
+    assert err.value.status_code == 400
+    assert spawner.image == SINGLEUSER_IMAGE
+
+
+@pytest.mark.parametrize("good", ["busybox", "busybox:1.36", "127.0.0.1:5000/team/nb:2", "quay.io/a/b-c_d.e:v1.2-x",
+                                  "docker.io/library/python@sha256:" + "a" * 64])
+async def test_valid_references_pass_when_any_image_is_allowed(make_spawner, good):
+    spawner = make_spawner(allowed_images="*")
+    spawner.user_options = {"image": good}
+    await spawner._apply_image_option()
+    assert spawner.image == good
+
+
+async def test_no_new_privileges_option(make_spawner, engine):
+    spawner = make_spawner(no_new_privileges=True, extra_host_config={"security_opt": ["apparmor=unconfined"]})
+    await spawner.start()
+    info = engine.api_client().inspect_container(spawner.object_id)
+    assert info["HostConfig"]["SecurityOpt"] == ["apparmor=unconfined", "no-new-privileges"]
+    assert info["HostConfig"]["Privileged"] is False
+    await spawner.stop()
