@@ -12,7 +12,7 @@ from jupyterhub.objects import Hub
 
 from dockerspawner import DockerSpawner
 from dockerspawner.naming import escape_dns_safe, escape_legacy
-from dockerspawner.spec import ContainerRequest, build_create_kwargs
+from dockerspawner.spec import ContainerRequest, build_create_kwargs, render_templates
 
 DNS_SAFE = re.compile(r"^[a-z0-9-]*$")
 DOCKER_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -100,3 +100,35 @@ def test_building_the_spec_is_deterministic_and_pure(req):
     if req.mem_limit:
         assert host["Memory"] == req.mem_limit
     assert first["labels"]["org.jupyter.hub.managed-by"] == "dockerspawner"
+
+
+@given(names, st.one_of(st.just(""), names))
+@settings(max_examples=200)
+def test_user_strings_never_inject(username, server_name):
+    """Whatever a user calls themselves or their server, it cannot reach outside its slot:
+    names stay valid and brace-free (no template injection), host paths stay under their
+    parent, rendered extra arguments stay inside their path, labels hold the raw value."""
+    spawner = spawner_for(
+        username, server_name,
+        name_template="{prefix}-{username}--{servername}-{imagename}",
+        volumes={"/srv/home/{username}/{servername}": "/home/jovyan",
+                 "data-{username}-{servername}": "/data"},
+    )
+    name = spawner.object_name
+    assert DOCKER_NAME.match(name) and "{" not in name and "}" not in name
+    binds = spawner.volume_binds
+    for host in binds:
+        if host.startswith("/"):
+            assert posixpath.normpath(host) == host.rstrip("/") or host.endswith("/")
+            assert posixpath.normpath(host).startswith("/srv/home/")
+            assert ".." not in host.split("/")
+        else:
+            assert DOCKER_NAME.match(host)
+    rendered = render_templates({"working_dir": "/home/{username}", "labels": {"owner": "{raw_username}"}},
+                                spawner.template_namespace())
+    assert posixpath.normpath(rendered["working_dir"]).startswith("/home/")
+    assert rendered["working_dir"].count("/") == 2
+    assert rendered["labels"]["owner"] == username  # a label value, never re-formatted
+    labels = spawner.labels()
+    assert labels["org.jupyter.hub.user"] == username
+    assert labels["org.jupyter.hub.server-name"] == server_name
