@@ -366,7 +366,8 @@ class DockerSpawner(Spawner):
     # -- labels and clean-up ------------------------------------------------------------------------
     extra_labels = Dict(
         config=True,
-        help="""Labels added to every container, service and volume the spawner creates, on top
+        help="""Labels added to every container and service the spawner creates (and, for
+        DockerSpawner, the named volumes it creates), on top
         of its own (org.jupyter.hub.user, .server-name, .image, .managed-by); values are
         templates like volume names ({username}, {servername}, ...).""",
     )
@@ -480,8 +481,25 @@ class DockerSpawner(Spawner):
         poll() answers from (one list call per poll_interval, however many servers)."""
         client = self.client
         return MonitorRegistry.get(
-            (client, self.object_type), lambda: Monitor(self._managed_lister(client), self.poll_interval)
+            (client, self.object_type),
+            lambda: Monitor(self._managed_lister(client), self.poll_interval,
+                            inspector=self._unlisted_inspector(client)),
         )
+
+    def _unlisted_inspector(self, client: Any) -> Any:
+        executor = self.executor
+
+        async def inspect_container(object_id: str) -> ObjectState:
+            try:
+                info = await DockerCalls.submit(executor, client.inspect_container, object_id)
+            except NotFound:
+                return ObjectState(GONE)
+            state = info["State"]
+            if state.get("Running"):
+                return ObjectState(RUNNING)
+            return ObjectState(state.get("Status", "exited"), f"exit code {state.get('ExitCode')}")
+
+        return inspect_container
 
     def _managed_lister(self, client: Any) -> Any:
         executor = self.executor
@@ -864,6 +882,15 @@ class DockerSpawner(Spawner):
                     return None
             return None
 
+    def _adopt_api_token(self, info: dict) -> None:
+        """A resumed container keeps the environment it was created with: use its API token
+        (JupyterHub then discards the one it made for this spawn)."""
+        for entry in info.get("Config", {}).get("Env") or []:
+            key, _, value = entry.partition("=")
+            if key in ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN") and value:
+                self.api_token = value
+                return
+
     async def replacement_reason(self, info: dict) -> str | None:
         """Why an existing object (its inspect dict) must be replaced rather than started again,
         or None to resume it.
@@ -1076,6 +1103,7 @@ class DockerSpawner(Spawner):
                 self.object_id = existing[self.object_id_key]
                 self.log.info("Found existing %s %s (id %s)", self.object_type, self.object_name,
                               self.object_id[:7])
+                self._adopt_api_token(existing)
             self.report_progress(PROGRESS_START, f"Starting {self.object_type} {self.object_name}")
             await self.start_object()
             self.monitor.note(self.object_id, ObjectState(RUNNING))

@@ -46,8 +46,14 @@ Lister = Callable[[], Awaitable[dict[str, ObjectState]]]
 
 
 class Monitor:
-    def __init__(self, lister: Lister, max_age: float, clock: Callable[[], float] = time.monotonic):
+    """``lister`` lists every managed object; ``inspector`` (optional) answers for one object the
+    list does not show — e.g. a container created before labels existed (by the reference
+    implementation) — at most once per snapshot."""
+
+    def __init__(self, lister: Lister, max_age: float, clock: Callable[[], float] = time.monotonic,
+                 inspector: Callable[[str], Awaitable[ObjectState]] | None = None):
         self._lister = lister
+        self._inspector = inspector
         self.max_age = max_age
         self._clock = clock
         self._snapshot: dict[str, ObjectState] = {}
@@ -77,7 +83,14 @@ class Monitor:
         assert self._taken_at is not None
         if noted is not None and noted[0] >= self._taken_at:
             return noted[1]
-        return self._snapshot.get(object_id, ObjectState(GONE))
+        state = self._snapshot.get(object_id)
+        if state is None:
+            if self._inspector is None:
+                return ObjectState(GONE)
+            # not in the list: unlabelled (older) or gone; ask once, remember until the next list
+            state = await self._inspector(object_id)
+            self._noted[object_id] = (self._taken_at, state)
+        return state
 
     async def _refresh(self) -> None:
         # single flight: every poll that finds the snapshot stale waits for the same list call

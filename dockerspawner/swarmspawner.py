@@ -17,7 +17,7 @@ from traitlets import CaselessStrEnum, Dict, Unicode, default
 from . import spec
 from .client import DockerCalls
 from .dockerspawner import DockerSpawner
-from .monitor import MANAGED_FILTER, ObjectState, service_states
+from .monitor import GONE, MANAGED_FILTER, ObjectState, service_states
 
 #: task states on the way to running (a task in one of these is still starting)
 PENDING_TASK_STATES = ("new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting")
@@ -199,6 +199,19 @@ class SwarmSpawner(DockerSpawner):
             if port.get("TargetPort") == self.port and port.get("PublishedPort"):
                 return self.host_ip, int(port["PublishedPort"])
         raise web.HTTPError(500, f"Port {self.port} of service {self.service_name} is not published")
+
+    def _unlisted_inspector(self, client: Any) -> Any:
+        executor = self.executor
+
+        async def inspect_service(object_id: str) -> ObjectState:
+            try:
+                service = await DockerCalls.submit(executor, client.inspect_service, object_id)
+            except NotFound:
+                return ObjectState(GONE)
+            tasks = await DockerCalls.submit(executor, client.tasks, filters={"service": object_id})
+            return service_states([service], tasks).get(object_id, ObjectState("starting"))
+
+        return inspect_service
 
     async def fresh_status(self) -> Any:
         if await self.get_object() is None:

@@ -572,3 +572,32 @@ async def test_move_certs_stages_files_into_the_certs_volume(make_spawner, engin
     assert "hub-ssl-sam:/etc/jupyterhub/ssl:ro" in kwargs["host_config"]["Binds"]
     env = kwargs["environment"]
     assert env["JUPYTERHUB_SSL_KEYFILE"] == "/etc/jupyterhub/ssl/user.key"
+
+
+async def test_unlabelled_containers_from_older_spawners_are_not_taken_for_gone(make_spawner, engine):
+    """A container created by the reference implementation carries no labels: the list does not
+    show it, so poll asks the daemon for it (once per interval) instead of declaring it gone."""
+    api = engine.api_client()
+    legacy = api.create_container("busybox:1.30.1", ["sh", "-c", "sleep 1000"], name="jupyter-alice")
+    api.start(legacy)
+    spawner = make_spawner(remove=False)
+    spawner.load_state({"container_id": legacy["Id"]})  # the reference's state key
+    assert spawner.client  # (made now, so its version check is not counted below)
+    engine.calls.clear()
+    assert await spawner.poll() is None
+    assert await spawner.poll() is None
+    assert engine.calls == {"containers": 1, "inspect_container": 1}
+    api.stop(legacy["Id"], timeout=0)
+    spawner.monitor.invalidate()
+    assert "exited" in await spawner.poll()
+
+
+async def test_a_resumed_container_keeps_its_api_token(make_spawner, engine):
+    spawner = make_spawner(remove=False)
+    await spawner.start()
+    original = spawner.api_token
+    await spawner.stop()
+    spawner.api_token = "a-new-token-jupyterhub-made"
+    await spawner.start()
+    assert spawner.api_token == original  # JupyterHub discards the unused new one
+    await spawner.stop()
