@@ -1052,7 +1052,12 @@ class DockerSpawner(Spawner):
             with tarfile.open(fileobj=archive, mode="w") as tar:
                 for key, path in paths.items():
                     name = os.path.basename(path)
-                    tar.add(path, arcname=name)
+                    with open(path, "rb") as f:
+                        data = f.read()
+                    # readable by whatever user the server runs as (the hub's copy is 0600 root)
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mode, info.uid, info.gid = len(data), 0o644, 0, 0
+                    tar.addfile(info, io.BytesIO(data))
                     moved[key] = f"{_CERTS_DIR}/{name}"
             await self.docker("put_archive", helper["Id"], _CERTS_DIR, archive.getvalue())
         finally:

@@ -37,7 +37,7 @@ mkdir -p "$CACHE"
 
 # --- packages ---------------------------------------------------------------
 missing=()
-for pkg in docker.io iptables docker-registry busybox-static curl python3-venv chromium chromium-driver; do
+for pkg in docker.io iptables docker-registry busybox-static curl python3-venv chromium chromium-driver podman; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
         missing+=("$pkg")
     fi
