@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import ssl
 import tarfile
 from collections.abc import Mapping
 from inspect import isawaitable
@@ -25,6 +26,7 @@ from docker.types import Mount
 from jupyterhub.spawner import Spawner
 from jupyterhub.traitlets import ByteSpecification, Callable, Command
 from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import SSLError as RequestsSSLError
 from tornado import web
 from traitlets import Any as AnyTrait
 from traitlets import (
@@ -1121,6 +1123,13 @@ class DockerSpawner(Spawner):
         except web.HTTPError:
             raise
         except (RequestsConnectionError, DockerException) as err:
+            tls_error = _tls_failure(err)
+            if tls_error is not None:
+                self.log.error("TLS handshake with the Docker daemon at %s failed while starting %s: %s",
+                               self.daemon_address, self._log_name, tls_error)
+                raise web.HTTPError(
+                    503, f"TLS handshake with the Docker daemon at {self.daemon_address} failed: {tls_error}"
+                ) from None
             if _daemon_unreachable(err):
                 self.log.error("Docker daemon at %s unreachable while starting %s: %s", self.daemon_address,
                                self._log_name, err)
@@ -1230,6 +1239,19 @@ _IMAGE_REFERENCE = re.compile(
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
 )
+
+
+def _tls_failure(err: BaseException | None) -> str | None:
+    """The reason, when ``err`` comes from a failed TLS handshake with the daemon."""
+    while err is not None:
+        if isinstance(err, ssl.SSLError):
+            return getattr(err, "reason", None) or str(err)
+        if isinstance(err, RequestsSSLError):
+            inner = err.args[0] if err.args else err
+            reason = _tls_failure(inner.__cause__ or getattr(inner, "reason", None)) if inner is not err else None
+            return reason or str(err)
+        err = err.__cause__ or err.__context__
+    return None
 
 
 def _daemon_unreachable(err: BaseException) -> bool:

@@ -204,3 +204,32 @@ async def test_no_new_privileges_option(make_spawner, engine):
     assert info["HostConfig"]["SecurityOpt"] == ["apparmor=unconfined", "no-new-privileges"]
     assert info["HostConfig"]["Privileged"] is False
     await spawner.stop()
+
+
+async def test_tls_handshake_failure_is_named(caplog):
+    """A daemon address that does not speak TLS (here: a plain HTTP server on loopback)."""
+    import http.server
+    import threading
+
+    from dockerspawner.client import ClientCache
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    server.RequestHandlerClass.log_message = lambda *args: None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"https://127.0.0.1:{server.server_address[1]}"
+    ClientCache.clear()
+    user = SimpleNamespace(name="tls", url="/user/tls/", escaped_name="tls")
+    spawner = DockerSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081),
+                            orm_spawner=SimpleNamespace(name="", server=None),
+                            client_kwargs={"base_url": address}, tls_config={"verify": True})
+    spawner.api_token = TOKEN
+    spawner.server = Server(base_url="/user/tls/")
+    try:
+        with caplog.at_level(logging.ERROR), pytest.raises(web.HTTPError) as err:
+            await spawner.start()
+    finally:
+        server.shutdown()
+        ClientCache.clear()
+    assert err.value.status_code == 503
+    assert err.value.log_message.startswith(f"TLS handshake with the Docker daemon at {address} failed:")
+    assert "Traceback" not in caplog.text
