@@ -138,6 +138,19 @@ class DockerCalls:
                 cls._pools[max_workers] = pool
             return pool
 
+    #: calls that mostly wait on the daemon (a stop's grace period, a pull) run here, so they
+    #: never hold the bounded pool's threads while other users' quick calls queue behind them
+    WAITING_WORKERS = 256
+
+    @classmethod
+    def waiting_executor(cls) -> ThreadPoolExecutor:
+        with cls._lock:
+            pool = cls._pools.get(-1)
+            if pool is None:
+                pool = ThreadPoolExecutor(cls.WAITING_WORKERS, thread_name_prefix="dockerspawner-wait")
+                cls._pools[-1] = pool
+            return pool
+
     @staticmethod
     def submit(executor: ThreadPoolExecutor, func: Any, *args: Any, **kwargs: Any) -> asyncio.Future:
         return asyncio.wrap_future(executor.submit(functools.partial(func, *args, **kwargs)))

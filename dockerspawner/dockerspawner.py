@@ -25,6 +25,7 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.types import Mount
 from jupyterhub.spawner import Spawner
 from jupyterhub.traitlets import ByteSpecification, Callable, Command
+from jupyterhub.utils import url_path_join
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import SSLError as RequestsSSLError
 from tornado import web
@@ -439,7 +440,7 @@ class DockerSpawner(Spawner):
         """The Docker client for this spawner's configuration (one per configuration per process)."""
         kwargs = client_kwargs_for(self.client_kwargs, self._effective_tls_config(), os.environ)
         key = json.dumps({k: repr(v) for k, v in sorted(kwargs.items())})
-        return ClientCache.get(key, lambda: docker.APIClient(**kwargs))
+        return ClientCache.get(key, lambda: _make_client(kwargs))
 
     def _effective_tls_config(self) -> dict:
         if self.tls_config:
@@ -474,8 +475,13 @@ class DockerSpawner(Spawner):
         return DockerCalls.executor(self.docker_concurrency)
 
     def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future:
-        """Call a docker client method in a background thread; returns a Future."""
-        return DockerCalls.submit(self.executor, getattr(self.client, method), *args, **kwargs)
+        """Call a docker client method in a background thread; returns a Future.
+
+        Quick calls share the bounded pool (docker_concurrency); calls that mostly wait on the
+        daemon (stop, wait, pull) run in a separate pool, so a 10 s grace period or a long pull
+        never makes another user's spawn wait for a thread."""
+        executor = DockerCalls.waiting_executor() if method in _WAITING_CALLS else self.executor
+        return DockerCalls.submit(executor, getattr(self.client, method), *args, **kwargs)
 
     @property
     def monitor(self) -> Monitor:
@@ -705,7 +711,7 @@ class DockerSpawner(Spawner):
                     loop.call_soon_threadsafe(self.report_progress, *event)
 
         try:
-            await DockerCalls.submit(self.executor, pull_and_report)
+            await DockerCalls.submit(DockerCalls.waiting_executor(), pull_and_report)
         except (RequestsConnectionError, DockerException) as err:
             if _daemon_unreachable(err):
                 raise
@@ -1002,6 +1008,34 @@ class DockerSpawner(Spawner):
             ip = self.host_ip if self.host_ip not in ("0.0.0.0", "") else "127.0.0.1"
         return ip, int(chosen["HostPort"])
 
+    wait_for_server_interval = Float(
+        0,
+        config=True,
+        help="""How often start() checks whether the new server answers HTTP before returning
+        (0, the default, disables the check; 0.1 is a good value).  JupyterHub's own wait backs off up to 5 s between checks; when
+        start() returns as the server comes up, the hub's first check succeeds at once.""",
+    )
+
+    async def wait_for_server(self, ip: str, port: int) -> None:
+        """Return once the server answers HTTP at (ip, port), its container has exited (an error
+        naming the exit code and its last log lines), or http_timeout has passed (JupyterHub
+        then decides).  Not with internal SSL: the hub's own check speaks TLS."""
+        if not self.wait_for_server_interval or self.internal_ssl:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.http_timeout
+        path = url_path_join(self.server.base_url if self.server else "/", "api")
+        checks = 0
+        while loop.time() < deadline:
+            if await _answers_http(ip, port, path):
+                return
+            checks += 1
+            if checks % 10 == 0:  # about once a second: did it die?
+                status = await self.fresh_status()
+                if status is not None:
+                    raise web.HTTPError(500, status if isinstance(status, str) else "Your server stopped while starting")
+            await asyncio.sleep(self.wait_for_server_interval)
+
     async def fresh_status(self) -> Any:
         """poll()'s answer straight from the daemon (used while a spawn is pending)."""
         info = await self.get_object()
@@ -1119,6 +1153,7 @@ class DockerSpawner(Spawner):
                 await self.post_start_exec()
             address = await self.get_ip_and_port()
             self.report_progress(PROGRESS_WAIT, "Waiting for the server to answer")
+            await self.wait_for_server(*address)
             return address
         except web.HTTPError:
             raise
@@ -1239,6 +1274,41 @@ _IMAGE_REFERENCE = re.compile(
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
 )
+
+
+def _make_client(kwargs: dict) -> Any:
+    version = kwargs.get("version")
+    negotiate = version is None or str(version).lower() == "auto"
+    # made with a pinned version so no request leaves before trust_env is off
+    client = docker.APIClient(**{**kwargs, "version": "1.24" if negotiate else version})
+    # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE and proxy variables are for the hub's outbound HTTPS;
+    # read by requests per call, they would replace tls_config's CA for the daemon
+    client.trust_env = False
+    if negotiate:
+        client._version = client._retrieve_server_version()
+    return client
+
+
+async def _answers_http(host: str, port: int, path: str, timeout: float = 1.0) -> bool:
+    """Whether an HTTP server answers a GET at host:port (any status counts).  A bare TCP
+    connect is not enough: Docker's port proxy accepts connections before the server listens."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, asyncio.TimeoutError):
+        return False
+    try:
+        writer.write(f"GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), timeout)
+        return line.startswith(b"HTTP/")
+    except (OSError, asyncio.TimeoutError):
+        return False
+    finally:
+        writer.close()
+
+
+#: client methods that wait on the daemon rather than ask it something
+_WAITING_CALLS = frozenset({"stop", "wait", "pull", "remove_service"})
 
 
 def _tls_failure(err: BaseException | None) -> str | None:

@@ -107,6 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a hub connects from many threads at once (the default is 5)
 
     def __init__(self, path: str, engine: FakeEngine):
         self.engine = engine

@@ -62,6 +62,7 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         spawner = DockerSpawner(
             user=user, hub=Hub(ip="127.0.0.1", port=8081), image=IMAGE, remove=self.remove, volumes=VOLUMES,
             orm_spawner=SimpleNamespace(name=server_name, server=None), stop_grace_period=0,
+            wait_for_server_interval=0,  # idle fake containers serve no HTTP
         )
         spawner.api_token = f"token-{username}-{server_name}"
         spawner.server = Server(base_url=f"/user/{username}/{server_name}")
