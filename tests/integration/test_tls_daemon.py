@@ -492,3 +492,11 @@ async def test_requests_ca_bundle_does_not_override_tls_config(tls_daemon, clean
     spawner = make_spawner(free_port(), client_kwargs={"base_url": tls_daemon.url},
                            tls_config=tls_daemon.tls_config(tls_daemon.certs))
     await spawn_and_stop(tls_daemon, spawner)
+
+
+# The second daemon's shutdown removes the host's docker0 bridge, which breaks the main daemon's
+# default network for every later test on the machine: opt in until that is fixed.
+pytestmark = [pytest.mark.real, pytest.mark.skipif(
+    os.environ.get("DOCKERSPAWNER_TLS_DAEMON_TEST") != "1",
+    reason="removes the host's docker0 bridge on teardown; set DOCKERSPAWNER_TLS_DAEMON_TEST=1 to run",
+)]
