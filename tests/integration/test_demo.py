@@ -71,10 +71,11 @@ def free_port(host: str) -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def docker_client() -> Iterator[docker.DockerClient]:
+def real_hub_client(timeout: float = 30) -> docker.DockerClient:
+    """A client of the real daemon, for tests that run a real hub with the single-user image;
+    skips (not fails) when the daemon, the image or configurable-http-proxy is missing."""
     try:
-        client = docker.DockerClient(base_url=DOCKER_SOCKET, timeout=30)
+        client = docker.DockerClient(base_url=DOCKER_SOCKET, timeout=timeout)
         client.ping()
     except Exception as exc:  # no socket, permission, daemon down
         pytest.skip(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
@@ -86,6 +87,12 @@ def docker_client() -> Iterator[docker.DockerClient]:
     if shutil.which("configurable-http-proxy") is None:
         client.close()
         pytest.skip("configurable-http-proxy is not installed: npm install -g configurable-http-proxy")
+    return client
+
+
+@pytest.fixture(scope="module")
+def docker_client() -> Iterator[docker.DockerClient]:
+    client = real_hub_client()
     yield client
     client.close()
 

@@ -30,7 +30,6 @@ import contextlib
 import json
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -43,7 +42,7 @@ import docker
 import docker.errors
 import pytest
 import requests
-from test_demo import CONFIG, IMAGE, Hub, wait_for
+from test_demo import CONFIG, IMAGE, Hub, real_hub_client, wait_for
 from test_systemuserspawner_real import docker0_address
 
 pytestmark = pytest.mark.real
@@ -228,19 +227,7 @@ class ITestHub(Hub):
 
 @pytest.fixture(scope="module")
 def docker_client() -> Iterator[docker.DockerClient]:
-    try:
-        client = docker.DockerClient(base_url=DOCKER_SOCKET, timeout=60)
-        client.ping()
-    except Exception as exc:  # no socket, permission, daemon down
-        pytest.skip(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
-    try:
-        client.images.get(IMAGE)
-    except docker.errors.ImageNotFound:
-        client.close()
-        pytest.skip(f"{IMAGE} is missing: run scripts/build-singleuser-image.sh")
-    if shutil.which("configurable-http-proxy") is None:
-        client.close()
-        pytest.skip("configurable-http-proxy is not installed: npm install -g configurable-http-proxy")
+    client = real_hub_client(timeout=60)
     yield client
     client.close()
 

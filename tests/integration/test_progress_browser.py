@@ -38,7 +38,16 @@ import docker
 import docker.errors
 import pytest
 import requests
-from test_demo import CONFIG, HTTP_TIMEOUT, IMAGE, STOP_TIMEOUT, Hub, free_port, wait_for
+from test_demo import (
+    CONFIG,
+    HTTP_TIMEOUT,
+    IMAGE,
+    STOP_TIMEOUT,
+    Hub,
+    free_port,
+    real_hub_client,
+    wait_for,
+)
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 from selenium.common.exceptions import WebDriverException  # noqa: E402
@@ -99,19 +108,7 @@ def docker_client() -> Iterator[docker.DockerClient]:
     for path, what in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not os.access(path, os.X_OK):
             pytest.skip(f"{path} is missing: apt-get install -y chromium chromium-driver ({what})")
-    try:
-        client = docker.DockerClient(base_url="unix:///var/run/docker.sock", timeout=120)
-        client.ping()
-    except Exception as exc:  # no socket, permission, daemon down
-        pytest.skip(f"no Docker daemon: {exc}")
-    try:
-        client.images.get(IMAGE)
-    except docker.errors.ImageNotFound:
-        client.close()
-        pytest.skip(f"{IMAGE} is missing: run scripts/build-singleuser-image.sh")
-    if shutil.which("configurable-http-proxy") is None:
-        client.close()
-        pytest.skip("configurable-http-proxy is not installed: npm install -g configurable-http-proxy")
+    client = real_hub_client(timeout=120)
     try:
         requests.get(f"http://{REGISTRY}/v2/", timeout=5).raise_for_status()
     except requests.RequestException as exc:

@@ -30,7 +30,7 @@ import docker
 import docker.errors
 import pytest
 import requests
-from test_demo import IMAGE, form_xsrf, wait_for
+from test_demo import IMAGE, form_xsrf, real_hub_client, wait_for
 from test_demo import Hub as DemoHub
 
 HTTP_TIMEOUT = 10
@@ -42,19 +42,7 @@ pytestmark = pytest.mark.real
 
 @pytest.fixture(scope="module")
 def docker_client() -> Iterator[docker.DockerClient]:
-    try:
-        client = docker.DockerClient(base_url="unix:///var/run/docker.sock", timeout=30)
-        client.ping()
-    except Exception as exc:  # no socket, permission, daemon down
-        pytest.skip(f"no Docker daemon: {exc}")
-    try:
-        client.images.get(IMAGE)
-    except docker.errors.ImageNotFound:
-        client.close()
-        pytest.skip(f"{IMAGE} is missing: run scripts/build-singleuser-image.sh")
-    if shutil.which("configurable-http-proxy") is None:
-        client.close()
-        pytest.skip("configurable-http-proxy is not installed")
+    client = real_hub_client()
     if os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("userdel") is None:
         client.close()
         pytest.skip("creating a host user needs root and useradd/userdel")
