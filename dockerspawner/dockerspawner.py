@@ -13,11 +13,11 @@ import io
 import json
 import os
 import re
-import ssl
 import tarfile
+import warnings
 from collections.abc import Mapping
 from inspect import isawaitable
-from textwrap import dedent
+from textwrap import dedent, indent
 from typing import Any
 
 import docker
@@ -27,7 +27,6 @@ from jupyterhub.spawner import Spawner
 from jupyterhub.traitlets import ByteSpecification, Callable, Command
 from jupyterhub.utils import url_path_join
 from requests.exceptions import ConnectionError as RequestsConnectionError
-from requests.exceptions import SSLError as RequestsSSLError
 from tornado import web
 from traitlets import Any as AnyTrait
 from traitlets import (
@@ -37,13 +36,15 @@ from traitlets import (
     Float,
     Int,
     List,
+    TraitError,
     Unicode,
     Union,
     default,
     observe,
+    validate,
 )
 
-from . import spec
+from . import errors, spec
 from .client import ClientCache, DockerCalls, client_kwargs_for, remote_daemon_host
 from .monitor import (
     GONE,
@@ -56,9 +57,12 @@ from .monitor import (
 )
 from .naming import (
     default_name_template,
+    escape_dns_safe,
+    escape_legacy,
     image_name_for_template,
-    resolve_escape,
 )
+from .redaction import redact_text, redacted_create_kwargs
+from .replacement import replacement_reasons
 from .volumenamingstrategy import default_format_volume_name
 
 
@@ -71,24 +75,24 @@ class UnicodeOrFalse(Unicode):
         return super().validate(obj, value)
 
 
-#: deprecated name -> (new name or None, version it was deprecated in)
-_DEPRECATED_ALIASES: dict[str, tuple[str | None, str]] = {
-    "container_image": ("image", "0.9"),
-    "container_ip": ("host_ip", "0.9"),
-    "container_port": ("port", "0.9"),
-    "container_prefix": ("prefix", "0.10"),
-    "container_name_template": ("name_template", "0.10"),
+#: renamed options: old name -> (new name, the DockerSpawner version that renamed it)
+_RENAMED_OPTIONS: dict[str, tuple[str, str]] = {
+    "container_ip": ("host_ip", "0.9.*"),
+    "container_port": ("port", "0.9.*"),
+    "container_image": ("image", "0.9.*"),
+    "container_prefix": ("prefix", "0.10.0"),
+    "container_name_template": ("name_template", "0.10.0*"),
+    "remove_containers": ("remove", "0.10.0"),
     "image_whitelist": ("allowed_images", "12.0"),
-    "remove_containers": ("remove", "0.10"),
-    "tls": (None, "0.9"),
-    "tls_verify": (None, "0.9"),
-    "tls_ca": (None, "0.9"),
-    "tls_cert": (None, "0.9"),
-    "tls_key": (None, "0.9"),
-    "tls_assert_hostname": (None, "0.9"),
-    "use_docker_client_env": (None, "0.9"),
-    "hub_ip_connect": (None, "0.8"),
 }
+#: options replaced by tls_config; like the reference, they are ignored (with a warning)
+_IGNORED_TLS_OPTIONS = ("tls", "tls_verify", "tls_ca", "tls_cert", "tls_key", "tls_assert_hostname")
+#: renamed methods: old name -> (new name, the DockerSpawner version that renamed it)
+_RENAMED_METHODS: dict[str, tuple[str, str]] = {
+    "check_image_whitelist": ("check_allowed", "12.0"),
+}
+#: options with a callable form (spawner) -> value, evaluated when set (see _evaluate_limit)
+_CALLABLE_LIMITS = ("mem_limit", "cpu_limit", "mem_guarantee", "cpu_guarantee")
 
 _DEFAULT_IMAGE_TAG = ".".join(__import__("jupyterhub").__version__.split(".")[:2])
 
@@ -171,14 +175,29 @@ class DockerSpawner(Spawner):
 
     # -- names ----------------------------------------------------------------------------------
     escape = AnyTrait(
-        None,
-        allow_none=True,
         config=True,
         help="""Override escaping with any callable of the form escape(str)->str.
 
         The default is DNS-safe: lowercase letters and digits pass, everything else becomes
-        -XX (hex).  Set 'legacy' for the pre-12.0 scheme.""",
+        -XX (hex).  Set 'legacy' for the pre-12.0 scheme.  Anything else is refused when the
+        configuration is loaded.""",
     )
+
+    @default("escape")
+    def _default_escape(self) -> Any:
+        return escape_dns_safe
+
+    @validate("escape")
+    def _validate_escape(self, proposal: Any) -> Any:
+        value = proposal.value
+        if value is None:
+            return escape_dns_safe
+        if value == "legacy":
+            return escape_legacy
+        if not callable(value):
+            raise TraitError(f"{type(self).__name__}.escape must be a callable escape(str) -> str or "
+                             f"'legacy', got {value!r}")
+        return value
     prefix = Unicode("jupyter", config=True, help="Prefix for container names. See name_template.")
     container_prefix = Unicode("", config=True, help="Deprecated, use DockerSpawner.prefix.")
     name_template = Unicode(
@@ -197,7 +216,16 @@ class DockerSpawner(Spawner):
         config=True,
         help="""If True, delete containers when servers are stopped.
 
-        This destroys any data in the container not stored in mounted volumes.""",
+        This destroys any data in the container not stored in mounted volumes.  A server
+        that exits or crashes on its own is removed too, once its exit code and last log lines
+        have been read (the next poll, or the hub's next start).
+
+        If False, a stopped container is started again on the next spawn, keeping its
+        container layer.  It is replaced (named volumes kept, the reason logged) only when the
+        administrator changed what an existing container cannot take: the image, the command,
+        the limits, the volumes and mounts, the network, the user or the extra create/host
+        arguments.  Changes JupyterHub makes itself (its URLs, its version, env_keep) never
+        replace it.""",
     )
     remove_containers = Bool(False, config=True, help="Deprecated, use DockerSpawner.remove.")
     stop_grace_period = Int(
@@ -300,13 +328,20 @@ class DockerSpawner(Spawner):
         return default_format_volume_name
 
     # -- resources -------------------------------------------------------------------------------
+    # A callable form is called with the spawner when it is set (so reading the option, e.g. in
+    # a pre_spawn_hook, gives this server's value), again when user_options change, and once
+    # more when the server starts; an async callable is awaited at start.
     mem_limit = Union(
         [Callable(), ByteSpecification()],
         allow_none=True,
         default_value=None,
         config=True,
         help="""Maximum bytes a server may use (K, M, G, T suffixes), or a callable
-        (spawner) -> value.""",
+        (spawner) -> value, e.g. a per-user limit:
+
+            def per_user_mem_limit(spawner):
+                return {"alice": "4G", "bob": "2G"}.get(spawner.user.name, "1G")
+            c.DockerSpawner.mem_limit = per_user_mem_limit""",
     )
     cpu_limit = Union(
         [Callable(), Float()],
@@ -321,15 +356,79 @@ class DockerSpawner(Spawner):
         allow_none=True,
         default_value=None,
         config=True,
-        help="Memory a server is guaranteed: becomes the container's memory reservation.",
+        help="""Memory a server is guaranteed: becomes the container's memory reservation
+        (or a callable (spawner) -> value).""",
     )
     cpu_guarantee = Union(
         [Callable(), Float()],
         allow_none=True,
         default_value=None,
         config=True,
-        help="CPUs a server is guaranteed: becomes CPU shares (1.0 -> 1024).",
+        help="CPUs a server is guaranteed: becomes CPU shares, 1.0 -> 1024 (or a callable (spawner) -> float).",
     )
+
+    @validate(*_CALLABLE_LIMITS)
+    def _evaluate_limit(self, proposal: Any) -> Any:
+        name, value = proposal.trait.name, proposal.value
+        if getattr(self, "_setting_resolved_limit", False):
+            return value  # the value of a callable we keep
+        if not callable(value):
+            self._limit_sources.pop(name, None)
+            return value
+        self._limit_sources[name] = value
+        try:
+            return self._call_limit(name, value)
+        except _DeferredLimit:
+            return value  # async, or failed before the spawn: resolved (or refused) at start
+
+    def _call_limit(self, name: str, function: Any) -> Any:
+        try:
+            result = function(self)
+        except Exception as err:
+            self.log.debug("%s for %s could not be evaluated yet: %s", name, self._log_name_safe, err)
+            raise _DeferredLimit from err
+        if isawaitable(result):
+            if asyncio.iscoroutine(result):
+                result.close()  # evaluated again (and awaited) at start
+            raise _DeferredLimit
+        return self._checked_limit(name, result)
+
+    def _checked_limit(self, name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if name.startswith("mem"):
+            return ByteSpecification().validate(self, value)
+        return float(value)
+
+    @observe("user_options")
+    def _reevaluate_limits(self, change: Any) -> None:
+        for name, function in list(self._limit_sources.items()):
+            try:
+                value = self._call_limit(name, function)
+            except _DeferredLimit:
+                continue
+            self._set_resolved_limit(name, value)
+
+    def _set_resolved_limit(self, name: str, value: Any) -> None:
+        self._setting_resolved_limit = True
+        try:
+            setattr(self, name, value)
+        finally:
+            self._setting_resolved_limit = False
+
+    async def resolve_limits(self) -> None:
+        """Evaluate every callable limit for this spawn (awaiting async ones); a callable
+        that fails stops the spawn with a message naming the option."""
+        for name, function in list(self._limit_sources.items()):
+            try:
+                value = function(self)
+                if isawaitable(value):
+                    value = await value
+                value = self._checked_limit(name, value)
+            except Exception as err:
+                raise errors.config_error(setting=name, detail=f"{type(err).__name__}: {err}",
+                                          log=self.log, log_name=self._log_name) from None
+            self._set_resolved_limit(name, value)
 
     # -- extra docker arguments ---------------------------------------------------------------
     extra_create_kwargs = Union(
@@ -407,30 +506,50 @@ class DockerSpawner(Spawner):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._object_id: str | None = None
-        self._deprecation_warned: set[str] = set()
+        #: the name of the object this server has (from the state, or since it was created):
+        #: found again under it even after prefix, name_template or escape change
+        self._pinned_object_name: str | None = None
+        #: the server name its objects were named after, kept across a rename
+        self._naming_server_name: str | None = None
+        self._limit_sources: dict[str, Any] = {}
         self._progress_events: list[dict[str, Any]] = []
         self._progress_done = False
         self._progress_changed = asyncio.Event()
+        self._starting = False
+        #: how the previous server of this spawner ended on its own (shown on the next spawn)
+        self._previous_exit: str | None = None
         super().__init__(*args, **kwargs)
 
-    def _warn_deprecated(self, name: str, new: str | None, version: str) -> None:
-        if name in self._deprecation_warned:
-            return
-        self._deprecation_warned.add(name)
-        cls = type(self).__name__
-        target = f"use {cls}.{new}" if new else "it has no effect"
-        if name.startswith("tls"):
-            target = f"use {cls}.tls_config"
-        if name == "hub_ip_connect":
-            target = "use c.JupyterHub.hub_connect_ip"
-        self.log.warning("%s.%s is deprecated in dockerspawner %s: %s.", cls, name, version, target)
+    @property
+    def _log_name_safe(self) -> str:
+        try:
+            return self._log_name
+        except Exception:  # while the configuration loads, the user may not be set yet
+            return type(self).__name__
 
-    @observe(*_DEPRECATED_ALIASES)
-    def _forward_deprecated(self, change: Any) -> None:
-        new, version = _DEPRECATED_ALIASES[change.name]
-        self._warn_deprecated(change.name, new, version)
-        if new is not None:
+    @observe(*_RENAMED_OPTIONS)
+    def _forward_renamed(self, change: Any) -> None:
+        new, version = _RENAMED_OPTIONS[change.name]
+        if getattr(self, new) != change.new:  # the same value under both names needs no warning
+            cls = type(self).__name__
+            self.log.warning("%s.%s is deprecated in DockerSpawner %s, use %s.%s instead",
+                             cls, change.name, version, cls, new)
             setattr(self, new, change.new)
+
+    @observe(*_IGNORED_TLS_OPTIONS)
+    def _ignore_tls_option(self, change: Any) -> None:
+        self.log.warning("%s config ignored, use %s.tls_config dict to set full TLS configuration.",
+                         change.name, type(self).__name__)
+
+    @observe("use_docker_client_env")
+    def _ignore_client_env_option(self, change: Any) -> None:
+        self.log.warning("%s.use_docker_client_env is deprecated and ignored: Docker environment "
+                         "variables are always used if defined.", type(self).__name__)
+
+    @observe("hub_ip_connect")
+    def _ignore_hub_ip_connect(self, change: Any) -> None:
+        self.log.warning("Ignoring %s.hub_ip_connect=%r, which has been deprecated since JupyterHub 0.8: "
+                         "use c.JupyterHub.hub_connect_ip instead.", type(self).__name__, change.new)
 
     # ==========================================================================================
     # the client and calls
@@ -438,23 +557,9 @@ class DockerSpawner(Spawner):
     @property
     def client(self) -> Any:
         """The Docker client for this spawner's configuration (one per configuration per process)."""
-        kwargs = client_kwargs_for(self.client_kwargs, self._effective_tls_config(), os.environ)
+        kwargs = client_kwargs_for(self.client_kwargs, self.tls_config, os.environ)
         key = json.dumps({k: repr(v) for k, v in sorted(kwargs.items())})
         return ClientCache.get(key, lambda: _make_client(kwargs))
-
-    def _effective_tls_config(self) -> dict:
-        if self.tls_config:
-            return dict(self.tls_config)
-        tls: dict[str, Any] = {}
-        if self.tls_verify is not None:
-            tls["verify"] = self.tls_verify
-        if self.tls_ca:
-            tls["ca_cert"] = self.tls_ca
-        if self.tls_cert and self.tls_key:
-            tls["client_cert"] = (self.tls_cert, self.tls_key)
-        if self.tls_assert_hostname is not None:
-            tls["assert_hostname"] = self.tls_assert_hostname
-        return tls
 
     @property
     def daemon_address(self) -> str:
@@ -524,34 +629,55 @@ class DockerSpawner(Spawner):
     @property
     def escaped_name(self) -> str:
         """The user name escaped so it is safe for docker objects."""
-        return self._escape(self.user.name)
+        return self.escape(self.user.name)
 
     def _escape(self, text: str) -> str:
-        return resolve_escape(self.escape)(text)
+        return self.escape(text)
 
     @property
     def _server_name(self) -> str:
         return getattr(self, "name", "") or ""
 
+    @property
+    def _names_server_name(self) -> str:
+        """The server name in object names: the one it had when its objects were made."""
+        return self._naming_server_name if self._naming_server_name is not None else self._server_name
+
     def template_namespace(self) -> dict[str, Any]:
-        """The namespace for name_template, volume names, notebook_dir, default_url, extra kwargs."""
+        """The namespace for name_template, volume names, notebook_dir, default_url, extra kwargs.
+
+        ``{servername}`` is the server name lowercased and escaped, as in the reference (so a
+        deployment's existing containers and volumes keep their names)."""
         namespace = super().template_namespace()
+        server_name = self._names_server_name
         namespace.update(
             username=self.escaped_name,
             safe_username=self.escaped_name,
             raw_username=self.user.name,
             imagename=image_name_for_template(self.image),
-            servername=self._escape(self._server_name),
-            raw_servername=self._server_name,
+            servername=self._escape(server_name.lower()),
+            raw_servername=server_name,
             prefix=self.prefix,
         )
         return namespace
 
+    def render_name(self, setting: str, template: str) -> str:
+        """``template`` rendered for this server; a template of unknown fields stops the spawn
+        with a message naming ``setting``."""
+        try:
+            return errors.render_name_template(template, self.template_namespace())
+        except errors.TemplateFieldError as err:
+            raise errors.config_error(setting=setting, detail=f"{err.template!r} {err.problem}",
+                                      log=self.log, log_name=self._log_name) from None
+
     @property
     def object_name(self) -> str:
-        """The name of the container (or service)."""
-        template = self.name_template or default_name_template(self._server_name)
-        return template.format(**self.template_namespace())
+        """The name of the container (or service): the one it already has, else name_template
+        rendered."""
+        if self._pinned_object_name:
+            return self._pinned_object_name
+        template = self.name_template or default_name_template(self._names_server_name)
+        return self.render_name("name_template", template)
 
     @property
     def container_name(self) -> str:
@@ -586,18 +712,56 @@ class DockerSpawner(Spawner):
     def load_state(self, state: dict) -> None:
         super().load_state(state)
         self.object_id = state.get("object_id") or state.get("container_id") or None
+        # the name the object was created with, so a change of prefix, name_template or escape
+        # does not lose track of it
+        self._pinned_object_name = (state.get("object_name") or None) if self.object_id else None
+        if state.get(_NAMING_SERVER_KEY) is not None:
+            self._naming_server_name = state[_NAMING_SERVER_KEY]
+        self._previous_exit = state.get(_PREVIOUS_EXIT_KEY) or self._previous_exit
 
     def get_state(self) -> dict:
         state = super().get_state()
         if self.object_id:
             state["object_id"] = self.object_id
+            state["object_name"] = self.object_name
+        if self._naming_server_name is not None:
+            state[_NAMING_SERVER_KEY] = self._naming_server_name
+        if self._previous_exit:
+            state[_PREVIOUS_EXIT_KEY] = self._previous_exit
         return state
 
     def clear_state(self) -> None:
-        """JupyterHub calls this after every stop: a container kept for resuming keeps its id."""
+        """JupyterHub calls this after every stop and before every start: a container kept for
+        resuming keeps its id and name; the progress of the last spawn is forgotten."""
         super().clear_state()
         if self.remove:
-            self.object_id = None
+            self._forget_object()
+        self._reset_progress()
+
+    def _forget_object(self) -> None:
+        self.object_id = None
+        self._pinned_object_name = None
+
+    async def rename(self, old_name: str, new_name: str) -> None:
+        """JupyterHub (>= 6) renames a stopped server: its container and volumes keep the names
+        they were made with (Docker cannot rename volumes), so the renamed server finds them."""
+        if self._naming_server_name is None and await self._has_objects():
+            self._naming_server_name = old_name
+            self.log.info("Server %s renamed to %r: its container and volumes keep their names",
+                          self._log_name, new_name)
+        # JupyterHub discards this spawner after the rename; the next one loads this state
+        self.orm_spawner.state = self.get_state()
+
+    async def _has_objects(self) -> bool:
+        if self.object_id:
+            return True
+        for name in self.named_volumes():
+            try:
+                await self.docker("inspect_volume", name)
+                return True
+            except NotFound:
+                continue
+        return False
 
     @property
     def will_resume(self) -> bool:
@@ -626,6 +790,17 @@ class DockerSpawner(Spawner):
             return {image: image for image in allowed}
         return dict(allowed)
 
+    @default("options_from_form")
+    def _default_options_from_form(self) -> Any:
+        def options_from_form(formdata: Mapping[str, list[str]]) -> dict[str, Any]:
+            """The options form's data as user_options: ``image`` when one was chosen."""
+            options: dict[str, Any] = {}
+            if "image" in formdata:
+                options["image"] = formdata["image"][0]
+            return options
+
+        return options_from_form
+
     @default("options_form")
     def _default_options_form(self) -> Any:
         async def form(spawner: DockerSpawner) -> str:
@@ -645,13 +820,6 @@ class DockerSpawner(Spawner):
             )
 
         return form
-
-    def options_from_form(self, formdata: Mapping[str, list[str]]) -> dict[str, Any]:
-        """Turn the options form's data into user_options: ``image`` when one was chosen."""
-        options: dict[str, Any] = {}
-        if "image" in formdata:
-            options["image"] = formdata["image"][0]
-        return options
 
     async def check_allowed(self, image: str) -> str:
         """The image to run for the requested ``image`` option; HTTP 400 when not allowed."""
@@ -713,7 +881,7 @@ class DockerSpawner(Spawner):
         try:
             await DockerCalls.submit(DockerCalls.waiting_executor(), pull_and_report)
         except (RequestsConnectionError, DockerException) as err:
-            if _daemon_unreachable(err):
+            if errors.daemon_unreachable(err):
                 raise
             explanation = getattr(err, "explanation", None) or str(err)
             self.log.error("Pulling image %s failed: %s", image, explanation)
@@ -736,16 +904,21 @@ class DockerSpawner(Spawner):
         changed.set()
 
     def _reset_progress(self) -> None:
+        """Forget the last spawn's events: each spawn's progress starts empty (JupyterHub opens
+        the progress stream before it calls start(), often on the same spawner object)."""
         self._progress_events = []
         self._progress_done = False
+        self._wake_progress()
 
     async def progress(self):
         """Yield the spawn's progress events as they happen: the image pull (a percentage of
         the bytes of all layers), creating, starting, waiting for the server."""
         sent = 0
+        events = self._progress_events
         while True:
             changed = self._progress_changed
-            events = self._progress_events
+            if self._progress_events is not events:  # a new spawn began: its events from the start
+                events, sent = self._progress_events, 0
             while sent < len(events):
                 yield events[sent]
                 sent += 1
@@ -759,10 +932,15 @@ class DockerSpawner(Spawner):
     # ==========================================================================================
     # building the container
 
+    @default("env_keep")
+    def _default_env_keep(self) -> list[str]:
+        # the hub's own environment (PATH, a virtualenv, ...) means nothing inside an image
+        return []
+
     def get_env(self) -> dict[str, str]:
         env = super().get_env()
+        # Spawner.environment keeps the last word, as JupyterHub documents
         env.setdefault("JUPYTER_IMAGE_SPEC", self.image)
-        env.setdefault("JUPYTER_IMAGE", self.image)
         return env
 
     async def get_command(self) -> list[str] | None:
@@ -783,12 +961,16 @@ class DockerSpawner(Spawner):
 
     @property
     def volume_binds(self) -> dict[str, dict[str, str]]:
-        """``{host_location: {"bind": container_location, "mode": mode}}``, names formatted."""
-        binds = spec.default_volume_binds(self.volumes, self.read_only_volumes)
-        return {
-            self._fmt(host): {"bind": self._fmt(target["bind"]), "mode": target["mode"]}
-            for host, target in binds.items()
-        }
+        """``{host_location: {"bind": container_location, "mode": mode}}`` (plus
+        ``"propagation"`` when a volume sets one), from volumes, then the internal SSL
+        certificates volume and read_only_volumes; names formatted by format_volume_name."""
+        binds = spec.volume_binds(self.volumes, "rw", lambda t: self._fmt(t, "volumes"))
+        read_only: dict[str, Any] = {}
+        if self.internal_ssl:
+            read_only[self.certs_volume_name] = _CERTS_DIR
+        read_only.update(self.read_only_volumes)
+        binds.update(spec.volume_binds(read_only, "ro", lambda t: self._fmt(t, "read_only_volumes")))
+        return binds
 
     @property
     def mount_binds(self) -> list[Mount]:
@@ -796,21 +978,29 @@ class DockerSpawner(Spawner):
         result = []
         for mount in self.mounts:
             args = dict(mount)
-            args["source"] = self._fmt(args.get("source", ""))
-            args["target"] = self._fmt(args["target"])
+            args["source"] = self._fmt(args.get("source", ""), "mounts")
+            args["target"] = self._fmt(args["target"], "mounts")
             result.append(Mount(**args))
         return result
 
-    def _fmt(self, template: str) -> str:
-        return self.format_volume_name(template, self)
+    def _fmt(self, template: str, setting: str = "volumes") -> str:
+        """A volume name or path, through format_volume_name; a template of unknown fields
+        stops the spawn with a message naming ``setting``."""
+        try:
+            return self.format_volume_name(template, self)
+        except (KeyError, IndexError, ValueError, AttributeError) as err:
+            problem = None
+            try:
+                errors.render_name_template(template, self.template_namespace())
+            except errors.TemplateFieldError as field_error:
+                problem = field_error.problem
+            raise errors.config_error(setting=setting, detail=f"{template!r} {problem or err}",
+                                      log=self.log, log_name=self._log_name) from None
 
-    async def _resource_value(self, name: str) -> Any:
-        value = await self._resolve(getattr(self, name))
-        if value is None:
-            return None
-        if name.startswith("mem"):  # a callable may return "2G"
-            return ByteSpecification().validate(self, value)
-        return float(value)
+    def _resolved_limit(self, name: str) -> Any:
+        """A limit's value for the request (start resolved callables before)."""
+        value = getattr(self, name)
+        return None if callable(value) else self._checked_limit(name, value)
 
     def labels(self) -> dict[str, str]:
         """Labels put on every container, service and volume this spawner creates."""
@@ -825,31 +1015,45 @@ class DockerSpawner(Spawner):
 
     def named_volumes(self, binds: Mapping[str, Any] | None = None) -> list[str]:
         """The named volumes (not host paths) this server mounts."""
+        return list(self._volumes_to_create(binds))
+
+    def _volumes_to_create(self, binds: Mapping[str, Any] | None = None,
+                           mounts: Any = None) -> dict[str, dict[str, Any]]:
+        """name -> create_volume arguments (driver, options) of each named volume mounted."""
         binds = self.volume_binds if binds is None else binds
-        names = [source for source in binds if not source.startswith("/")]
-        names += [m["Source"] for m in self.mount_binds if m.get("Type") == "volume" and m.get("Source")]
-        return list(dict.fromkeys(names))
+        mounts = self.mount_binds if mounts is None else mounts
+        volumes: dict[str, dict[str, Any]] = {}
+        for source in binds:
+            if not source.startswith("/"):
+                volumes.setdefault(source, {})
+        for mount in mounts:
+            if mount.get("Type") == "volume" and mount.get("Source"):
+                driver = (mount.get("VolumeOptions") or {}).get("DriverConfig") or {}
+                args: dict[str, Any] = {}
+                if driver.get("Name"):
+                    args["driver"] = driver["Name"]
+                if driver.get("Options"):
+                    args["driver_opts"] = dict(driver["Options"])
+                volumes[mount["Source"]] = args
+        return volumes
 
     async def ensure_volumes(self, request: spec.ContainerRequest) -> None:
         """Create the server's named volumes with the spawner's labels (an existing volume is
-        left as it is), so they can be found with docker volume ls --filter label=..."""
-        for name in self.named_volumes(request.volume_binds):
-            await self.docker("create_volume", name=name, labels=self.labels())
+        left as it is), so they can be found with docker volume ls --filter label=...; a mount
+        with a driver_config gets a volume of that driver and options (e.g. NFS through the
+        local driver), as Docker would make it."""
+        for name, args in self._volumes_to_create(request.volume_binds, request.mounts).items():
+            await self.docker("create_volume", name=name, labels=self.labels(), **args)
 
     async def container_request(self) -> spec.ContainerRequest:
         """Resolve everything the container spec needs (callables, templates, env)."""
+        if any(callable(getattr(self, name)) for name in _CALLABLE_LIMITS):
+            await self.resolve_limits()
         namespace = self.template_namespace()
         extra_create = spec.render_templates(await self._resolve(self.extra_create_kwargs) or {}, namespace)
         extra_host = spec.render_templates(await self._resolve(self.extra_host_config) or {}, namespace)
         mounts = list(self.mount_binds)
         binds = self.volume_binds
-        if self.internal_ssl and self.cert_paths:
-            binds[self._certs_volume()] = {"bind": _CERTS_DIR, "mode": "ro"}
-        if self.no_new_privileges:
-            options = list(extra_host.get("security_opt") or [])
-            if "no-new-privileges" not in options and "no-new-privileges:true" not in options:
-                options.append("no-new-privileges")
-            extra_host = {**extra_host, "security_opt": options}
         network_mode = extra_host.get("network_mode", self.network_name)
         publish = None if (self.use_internal_ip or network_mode == "host") else self.host_ip
         return spec.ContainerRequest(
@@ -865,12 +1069,14 @@ class DockerSpawner(Spawner):
             volume_mount_points=tuple(sorted(b["bind"] for b in binds.values())),
             mounts=tuple(mounts),
             links=dict(self.links),
-            mem_limit=await self._resource_value("mem_limit"),
-            mem_guarantee=await self._resource_value("mem_guarantee"),
-            cpu_limit=await self._resource_value("cpu_limit"),
-            cpu_guarantee=await self._resource_value("cpu_guarantee"),
+            mem_limit=self._resolved_limit("mem_limit"),
+            mem_guarantee=self._resolved_limit("mem_guarantee"),
+            cpu_limit=self._resolved_limit("cpu_limit"),
+            cpu_guarantee=self._resolved_limit("cpu_guarantee"),
             extra_create_kwargs=extra_create,
             extra_host_config=extra_host,
+            no_new_privileges=self.no_new_privileges,
+            stop_grace_period=self.stop_grace_period,
         )
 
     # ==========================================================================================
@@ -901,35 +1107,14 @@ class DockerSpawner(Spawner):
 
     async def replacement_reason(self, info: dict) -> str | None:
         """Why an existing object (its inspect dict) must be replaced rather than started again,
-        or None to resume it.
-
-        A stopped container is resumed only if remove is False and it still matches the current
-        configuration (image, command, environment, limits, volumes, extra arguments);
-        otherwise it is replaced (its named volumes are kept)."""
+        or None to resume it (see the remove option and :mod:`dockerspawner.replacement`)."""
         if self.remove:
             return "remove is True"
-        if info["Name"].lstrip("/") != self.object_name:
-            return f"it is named {info['Name'].lstrip('/')}, not {self.object_name}"
         if info["State"].get("Running"):
             return None  # a running server (e.g. a hub restarted mid-spawn) is taken over as it is
-        request = await self.container_request()
-        labels = info["Config"].get("Labels") or {}
-        config = info["Config"]
-        changes = []
-        if config.get("Image") != request.image:
-            changes.append(f"image {config.get('Image')} -> {request.image}")
-        if request.command is not None and list(config.get("Cmd") or []) != list(request.command):
-            changes.append("command")
-        host = info.get("HostConfig") or {}
-        if (host.get("Memory") or None) != (request.mem_limit or None):
-            changes.append("mem_limit")
-        if request.cpu_limit and not host.get("CpuQuota") or (host.get("CpuQuota") and not request.cpu_limit):
-            changes.append("cpu_limit")
-        stored = labels.get(spec.LABEL_CONFIG)
-        if not changes and stored and stored != spec.config_fingerprint(request):
-            changes.append("environment, volumes or extra arguments")
-        if changes:
-            return "its configuration changed (" + ", ".join(changes) + ")"
+        changed = replacement_reasons(info, await self.container_request())
+        if changed:
+            return "the configuration changed (" + ", ".join(changed) + ")"
         return None
 
     async def create_object(self) -> dict:
@@ -938,7 +1123,7 @@ class DockerSpawner(Spawner):
         kwargs = spec.build_create_kwargs(request, self.client.api_version)
         await self.ensure_volumes(request)
         self.log.debug("Creating container %s for %s: %s", request.name, self._log_name,
-                       json.dumps(spec.redacted(kwargs), default=str, sort_keys=True))
+                       json.dumps(redacted_create_kwargs(kwargs), default=str, sort_keys=True))
         return await self.docker("create_container", **kwargs)
 
     async def start_object(self) -> None:
@@ -964,18 +1149,41 @@ class DockerSpawner(Spawner):
                 return
             raise
 
+    def _redact(self, text: str) -> str:
+        return redact_text(text, [self.api_token])
+
     async def post_start_exec(self) -> None:
-        """Run post_start_cmd in the started container and log what it printed."""
+        """Run post_start_cmd in the started container and log what it printed: stdout at
+        debug level, stderr (and a failed exec) at warning level, token-like values hidden."""
         exec_info = await self.docker("exec_create", self.object_id, self.post_start_cmd)
-        output = await self.docker("exec_start", exec_info["Id"])
+        stdout, stderr = await self.docker("exec_start", exec_info["Id"], demux=True)
         result = await self.docker("exec_inspect", exec_info["Id"])
-        text = output.decode("utf-8", "replace") if isinstance(output, bytes) else str(output)
+        stdout, stderr = stdout or b"", stderr or b""
+        if not stderr and b"exec failed" in stdout:  # the runtime reports a failed exec on stdout
+            stdout, stderr = b"", stdout
+        for stream, text, level in (("stdout", stdout, "debug"), ("stderr", stderr, "warning")):
+            output = self._redact(text.decode("utf-8", "replace").strip())
+            if not output:
+                continue
+            if "\n" in output:
+                output = "\n" + indent(output, "    ")
+            getattr(self.log, level)("post_start %s in %s: %s", stream, self.object_name, output)
         code = result.get("ExitCode")
         if code:
-            self.log.warning("post_start_cmd %r for %s exited with %s: %s", self.post_start_cmd,
-                             self._log_name, code, text.strip())
-        else:
-            self.log.info("post_start_cmd %r for %s: %s", self.post_start_cmd, self._log_name, text.strip())
+            self.log.warning("post_start_cmd %r in %s exited with %s", self.post_start_cmd, self.object_name, code)
+
+    def _published_host(self, bound_ip: str) -> str:
+        """Where the hub reaches a port the daemon bound on ``bound_ip``: that address, or, when
+        it bound every interface, the daemon's host (a tcp:// daemon's, else host_ip if it
+        names one, else 127.0.0.1)."""
+        if bound_ip not in ("0.0.0.0", "::", ""):
+            return bound_ip
+        remote = remote_daemon_host(self.client_kwargs, os.environ)
+        if remote:
+            return remote
+        if self.host_ip not in ("0.0.0.0", "::", ""):
+            return self.host_ip
+        return "127.0.0.1"
 
     async def get_ip_and_port(self) -> tuple[str, int]:
         """Where the hub reaches the server.
@@ -993,6 +1201,9 @@ class DockerSpawner(Spawner):
             networks = info["NetworkSettings"].get("Networks") or {}
             endpoint = networks.get(self.network_name) or {}
             ip = endpoint.get("IPAddress") or info["NetworkSettings"].get("IPAddress")
+            if not ip:
+                raise web.HTTPError(500, f"Container {self.object_name} has no address on network "
+                                         f"{self.network_name!r}; is the network there (docker network ls)?")
             return ip, self.port
         bindings = await self.docker("port", self.object_id, self.port)
         if isinstance(bindings, dict):
@@ -1003,10 +1214,7 @@ class DockerSpawner(Spawner):
                 raise web.HTTPError(500, await self.exit_report(info))
             raise web.HTTPError(500, f"Port {self.port} of container {self.object_name} is not published")
         chosen = next((b for b in bindings if ":" not in b["HostIp"]), bindings[0])
-        ip = chosen["HostIp"]
-        if ip in ("0.0.0.0", "::", ""):
-            ip = self.host_ip if self.host_ip not in ("0.0.0.0", "") else "127.0.0.1"
-        return ip, int(chosen["HostPort"])
+        return self._published_host(chosen["HostIp"]), int(chosen["HostPort"])
 
     wait_for_server_interval = Float(
         0,
@@ -1037,7 +1245,8 @@ class DockerSpawner(Spawner):
             await asyncio.sleep(self.wait_for_server_interval)
 
     async def fresh_status(self) -> Any:
-        """poll()'s answer straight from the daemon (used while a spawn is pending)."""
+        """poll()'s answer straight from the daemon: None while the container runs, else the
+        exit report (0 when it is gone)."""
         info = await self.get_object()
         if info is None:
             return 0
@@ -1046,7 +1255,8 @@ class DockerSpawner(Spawner):
         return None
 
     async def exit_report(self, info: dict, lines: int = 5) -> str:
-        """"Your server exited with code N: <its last log lines>" for a stopped container."""
+        """"Your server's container exited … with code N: <its last log lines>" for a stopped
+        container, logged once (token-like values hidden in both)."""
         state = info["State"]
         code = state.get("ExitCode")
         why = " (killed: out of memory)" if state.get("OOMKilled") else ""
@@ -1055,7 +1265,9 @@ class DockerSpawner(Spawner):
             tail = raw.decode("utf-8", "replace").strip() if isinstance(raw, bytes) else str(raw).strip()
         except DockerException:
             tail = ""
-        message = f"Your server's container exited during startup with code {code}{why}"
+        tail = self._redact(tail)
+        during = "during startup " if (self._starting or self._spawn_pending) else ""
+        message = f"Your server's container exited {during}with code {code}{why}"
         self.log.error("%s for %s; last log lines:\n%s", message, self._log_name, tail or "(none)")
         return message + (f". Last lines of its log:\n{tail}" if tail else ".")
 
@@ -1106,80 +1318,91 @@ class DockerSpawner(Spawner):
     async def start(self, image: str | None = None, extra_create_kwargs: Any = None,
                     extra_host_config: Any = None) -> tuple[str, int]:
         """Start the server's container, creating (or, with remove, recreating) it as needed."""
-        self._reset_progress()
+        if self._progress_done:  # the last spawn's events (JupyterHub did not clear the state)
+            self._reset_progress()
+        self._starting = True
         try:
             return await self._start(image, extra_create_kwargs, extra_host_config)
+        except web.HTTPError:
+            raise
+        except Exception as err:
+            if not errors.is_docker_failure(err):
+                raise
+            raise errors.user_error(err, action="start", daemon=self.daemon_address, log=self.log,
+                                    log_name=self._log_name) from None
         finally:
+            self._starting = False
             self._progress_done = True
             self._wake_progress()  # so progress() can finish
 
     async def _start(self, image: str | None, extra_create_kwargs: Any,
                      extra_host_config: Any) -> tuple[str, int]:
+        if self._previous_exit:
+            self.report_progress(None, f"Your previous server stopped on its own: {self._previous_exit}")
+            self._previous_exit = None
         if image:
             self.image = image
         await self._apply_image_option()
+        await self.resolve_limits()
         if extra_create_kwargs:
             self.extra_create_kwargs = spec.deep_merge(
                 await self._resolve(self.extra_create_kwargs) or {}, extra_create_kwargs)
         if extra_host_config:
             self.extra_host_config = spec.deep_merge(
                 await self._resolve(self.extra_host_config) or {}, extra_host_config)
-        try:
-            await self.pull_image(self.image)
-            existing = await self.get_object()
-            reason = await self.replacement_reason(existing) if existing is not None else None
-            if reason is not None:
-                self.object_id = existing[self.object_id_key]
-                self.log.info("Replacing %s %s for %s: %s (named volumes are kept)", self.object_type,
-                              self.object_name, self._log_name, reason)
-                await self.remove_object()
-                existing = None
-            if existing is None:
-                self.report_progress(PROGRESS_CREATE, f"Creating {self.object_type} {self.object_name}")
-                created = await self.create_object()
-                self.object_id = created[self.object_id_key]
-                self.log.info("Created %s %s (id %s) from image %s", self.object_type, self.object_name,
-                              self.object_id[:7], self.image)
-            else:
-                self.object_id = existing[self.object_id_key]
-                self.log.info("Found existing %s %s (id %s)", self.object_type, self.object_name,
-                              self.object_id[:7])
-                self._adopt_api_token(existing)
-            self.report_progress(PROGRESS_START, f"Starting {self.object_type} {self.object_name}")
-            await self.start_object()
-            self.monitor.note(self.object_id, ObjectState(RUNNING))
-            if self.post_start_cmd:
-                self.report_progress(PROGRESS_POST_START, "Running the post-start command")
-                await self.post_start_exec()
-            address = await self.get_ip_and_port()
-            self.report_progress(PROGRESS_WAIT, "Waiting for the server to answer")
-            await self.wait_for_server(*address)
-            return address
-        except web.HTTPError:
-            raise
-        except (RequestsConnectionError, DockerException) as err:
-            tls_error = _tls_failure(err)
-            if tls_error is not None:
-                self.log.error("TLS handshake with the Docker daemon at %s failed while starting %s: %s",
-                               self.daemon_address, self._log_name, tls_error)
-                raise web.HTTPError(
-                    503, f"TLS handshake with the Docker daemon at {self.daemon_address} failed: {tls_error}"
-                ) from None
-            if _daemon_unreachable(err):
-                self.log.error("Docker daemon at %s unreachable while starting %s: %s", self.daemon_address,
-                               self._log_name, err)
-                raise web.HTTPError(
-                    503, f"The Docker daemon ({self.daemon_address}) is not reachable; try again later."
-                ) from None
-            message = getattr(err, "explanation", None) or str(err)
-            self.log.error("Docker failed to start %s: %s", self._log_name, message)
-            raise web.HTTPError(500, f"Docker could not start your server: {message}") from None
+        await self.check_settings()
+        await self.pull_image(self.image)
+        existing = await self.get_object()
+        reason = await self.replacement_reason(existing) if existing is not None else None
+        if reason is not None:
+            self.object_id = existing[self.object_id_key]
+            self.log.info("Replacing %s %s for %s: %s (named volumes are kept)", self.object_type,
+                          self.object_name, self._log_name, reason)
+            await self.remove_object()
+            self.monitor.forget(self.object_id)
+            self._forget_object()
+            existing = None
+        if existing is None:
+            self.report_progress(PROGRESS_CREATE, f"Creating {self.object_type} {self.object_name}")
+            created = await self.create_object()
+            self._pinned_object_name = self.object_name
+            self.object_id = created[self.object_id_key]
+            self.log.info("Created %s %s (id %s) from image %s", self.object_type, self.object_name,
+                          self.object_id[:7], self.image)
+        else:
+            self.object_id = existing[self.object_id_key]
+            self._pinned_object_name = self._name_of(existing)
+            self.log.info("Found existing %s %s (id %s)", self.object_type, self.object_name,
+                          self.object_id[:7])
+            self._adopt_api_token(existing)
+        self.report_progress(PROGRESS_START, f"Starting {self.object_type} {self.object_name}")
+        await self.start_object()
+        self.monitor.note(self.object_id, ObjectState(RUNNING))
+        if self.post_start_cmd:
+            self.report_progress(PROGRESS_POST_START, "Running the post-start command")
+            await self.post_start_exec()
+        address = await self.get_ip_and_port()
+        self.report_progress(PROGRESS_WAIT, "Waiting for the server to answer")
+        await self.wait_for_server(*address)
+        return address
+
+    def _name_of(self, info: dict) -> str:
+        return info["Name"].lstrip("/")
+
+    async def check_settings(self) -> None:
+        """Refuse, before anything is created, settings this spawner cannot honour (a
+        subclass's hook; DockerSpawner honours all of its own)."""
 
     async def poll(self) -> Any:
-        """None while the server runs; its status once it stopped; 0 when it is gone.
+        """None while the server runs (and while start() is still at work); its status once it
+        stopped; 0 when it is gone.
 
         Answered from the shared monitor (no Docker call of its own, except to find an object
-        whose id the state lost)."""
+        whose id the state lost).  A server that stopped on its own is reported with its exit
+        code and last log lines; with remove, its container is removed then, since JupyterHub
+        does not call stop() for a server poll() found dead."""
+        if self._starting:
+            return None  # the Spawner contract: a spawn in progress counts as running
         try:
             if not self.object_id:
                 info = await self.get_object()
@@ -1187,22 +1410,43 @@ class DockerSpawner(Spawner):
                     return 0
                 self.object_id = info[self.object_id_key]
             if self._spawn_pending:
-                # while starting, JupyterHub polls to see whether the server died: ask the
-                # daemon itself, a snapshot may predate the start
-                return await self.fresh_status()
+                # after start() returned, while JupyterHub waits for HTTP: ask the daemon itself,
+                # a snapshot may predate the start
+                status = await self.fresh_status()
+                if status is not None:
+                    await self._ended_on_its_own(status)
+                return status
             state = await self.monitor.state_of(self.object_id)
+            if state.running:
+                return None
+            if state.state == GONE:
+                self.log.warning("%s %s is gone", self.object_type.capitalize(), self.object_name)
+                self._forget_object()
+                return 0
+            status = await self.fresh_status()
+            if status is None:  # started again since the snapshot
+                return None
+            await self._ended_on_its_own(status)
+            return status
         except (RequestsConnectionError, DockerException) as err:
-            if not _daemon_unreachable(err):
-                raise
+            if not errors.daemon_unreachable(err):
+                raise errors.user_error(err, action="poll", daemon=self.daemon_address, log=self.log,
+                                        log_name=self._log_name) from None
             self.log.warning("Docker daemon at %s unreachable polling %s: %s", self.daemon_address,
                              self._log_name, err)
             return None
-        if state.running:
-            return None
-        if state.state == GONE:
-            self.log.warning("%s %s is gone", self.object_type.capitalize(), self.object_name)
-            return 0
-        return f"{self.object_type} {state.state}: {state.detail}".strip()
+
+    async def _ended_on_its_own(self, status: Any) -> None:
+        """poll() found the server stopped: keep the report for the next spawn, and with remove,
+        remove what is left."""
+        if isinstance(status, str):
+            self._previous_exit = status.split("\n", 1)[0]
+        if self.remove and self.object_id:
+            await self.remove_object()
+            self.log.info("Removed %s %s of %s, which stopped on its own", self.object_type,
+                          self.object_name, self._log_name)
+            self.monitor.forget(self.object_id)
+            self._forget_object()
 
     async def delete_forever(self) -> None:
         """The user or named server is deleted from JupyterHub (JupyterHub >= 5).
@@ -1211,11 +1455,18 @@ class DockerSpawner(Spawner):
         certificates volume, except volumes another of the user's servers still uses."""
         if not self.remove_volumes_on_delete:
             return
+        try:
+            await self._delete_forever()
+        except (RequestsConnectionError, DockerException) as err:
+            raise errors.user_error(err, action="delete", daemon=self.daemon_address, log=self.log,
+                                    log_name=self._log_name) from None
+
+    async def _delete_forever(self) -> None:
         info = await self.get_object()
         if info is not None:  # a stopped container kept for resuming goes with its server
             self.object_id = info[self.object_id_key]
             await self.remove_object()
-            self.object_id = None
+            self._forget_object()
         ours = set(self.named_volumes()) | {self._certs_volume()}
         shared = set()
         for other in self._other_server_names():
@@ -1240,14 +1491,26 @@ class DockerSpawner(Spawner):
     def _volume_names_for(self, server_name: str) -> list[str]:
         """The named volumes the user's server ``server_name`` would mount."""
         original = self.orm_spawner
+        pinned = self._naming_server_name
         try:
             self.orm_spawner = _ServerNameOnly(server_name, original)
+            self._naming_server_name = None
             return self.named_volumes() + [self._certs_volume()]
         finally:
             self.orm_spawner = original
+            self._naming_server_name = pinned
 
     async def stop(self, now: bool = False) -> None:
         """Stop the container; remove it too when remove is True."""
+        try:
+            await self._stop(now)
+        except (RequestsConnectionError, DockerException) as err:
+            raise errors.user_error(err, action="stop", daemon=self.daemon_address, log=self.log,
+                                    log_name=self._log_name) from None
+        finally:
+            self._reset_progress()
+
+    async def _stop(self, now: bool) -> None:
         if not self.object_id:
             info = await self.get_object()
             if info is None:
@@ -1259,13 +1522,26 @@ class DockerSpawner(Spawner):
         except NotFound:
             self.log.info("Container %s was already gone", self.object_name)
             self.monitor.forget(self.object_id)
-            self.object_id = None
+            self._forget_object()
             return
         self.monitor.note(self.object_id, ObjectState("exited", "stopped by the hub"))
         if self.remove:
             await self.remove_object()
             self.monitor.forget(self.object_id)
-            self.object_id = None
+            self._forget_object()
+
+
+for _old_name, (_new_name, _version) in _RENAMED_METHODS.items():
+    def _deprecated_method(self: DockerSpawner, *args: Any, _old: str = _old_name, _new: str = _new_name,
+                           _since: str = _version, **kwargs: Any) -> Any:
+        cls = type(self).__name__
+        warnings.warn(f"{cls}.{_old} is deprecated in DockerSpawner {_since}. Please use {cls}.{_new} instead.",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(self, _new)(*args, **kwargs)
+
+    _deprecated_method.__name__ = _old_name
+    _deprecated_method.__doc__ = f"Deprecated alias of {_new_name} (since DockerSpawner {_version})."
+    setattr(DockerSpawner, _old_name, _deprecated_method)
 
 
 #: an image reference: [registry[:port]/]path[:tag][@digest], lowercase path components
@@ -1309,31 +1585,6 @@ async def _answers_http(host: str, port: int, path: str, timeout: float = 1.0) -
 
 #: client methods that wait on the daemon rather than ask it something
 _WAITING_CALLS = frozenset({"stop", "wait", "pull", "remove_service"})
-
-
-def _tls_failure(err: BaseException | None) -> str | None:
-    """The reason, when ``err`` comes from a failed TLS handshake with the daemon."""
-    while err is not None:
-        if isinstance(err, ssl.SSLError):
-            return getattr(err, "reason", None) or str(err)
-        if isinstance(err, RequestsSSLError):
-            inner = err.args[0] if err.args else err
-            reason = _tls_failure(inner.__cause__ or getattr(inner, "reason", None)) if inner is not err else None
-            return reason or str(err)
-        err = err.__cause__ or err.__context__
-    return None
-
-
-def _daemon_unreachable(err: BaseException) -> bool:
-    """Whether ``err`` means the daemon could not be reached at all (socket gone, connection
-    refused), as opposed to an answer from it."""
-    while err is not None:
-        if isinstance(err, RequestsConnectionError):
-            return True
-        if isinstance(err, DockerException) and "Error while fetching server API version" in str(err):
-            return True
-        err = err.__cause__ or err.__context__
-    return False
 
 
 class _ServerNameOnly:
@@ -1405,7 +1656,15 @@ def _megabytes(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
 
 
-_CERTS_DIR = "/etc/jupyterhub/ssl"
+#: where the internal SSL certificates are mounted, as in the reference
+_CERTS_DIR = "/certs"
+#: state keys
+_NAMING_SERVER_KEY = "named_after_server"
+_PREVIOUS_EXIT_KEY = "previous_exit"
+
+
+class _DeferredLimit(Exception):
+    """A callable limit that cannot be evaluated yet (async, or failing before the spawn)."""
 
 _HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 

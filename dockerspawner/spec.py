@@ -7,9 +7,6 @@ gives the same output and property tests can exercise it directly.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +14,13 @@ from typing import Any
 from docker import types as docker_types
 from docker.types import HostConfig, Mount
 
+from .replacement import LABEL_CONFIG, fingerprint_label
+
 #: labels on every object the spawner creates (documented in the README)
 LABEL_MANAGED_BY = "org.jupyter.hub.managed-by"
 LABEL_USER = "org.jupyter.hub.user"
 LABEL_SERVER_NAME = "org.jupyter.hub.server-name"
 LABEL_IMAGE = "org.jupyter.hub.image"
-LABEL_CONFIG = "org.jupyter.hub.config"  # fingerprint of what the container was created from
 MANAGED_BY = "dockerspawner"
 
 DEFAULT_CPU_PERIOD = 100_000  # microseconds: 100 ms
@@ -52,6 +50,8 @@ class ContainerRequest:
     cpu_guarantee: float | None = None
     extra_create_kwargs: Mapping[str, Any] = field(default_factory=dict)
     extra_host_config: Mapping[str, Any] = field(default_factory=dict)
+    no_new_privileges: bool = False
+    stop_grace_period: int | None = None  # seconds; None: Docker's default
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -66,9 +66,15 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 
 def render_templates(value: Any, namespace: Mapping[str, Any]) -> Any:
-    """Format every string inside ``value`` (dicts, lists, tuples) with ``namespace``."""
+    """Format every string inside ``value`` (dicts, lists, tuples) with ``namespace``.
+
+    A string that is not a template of these fields (``${HOME}``, a JSON label value) is left
+    as written, so extra arguments may hold braces."""
     if isinstance(value, str):
-        return value.format(**namespace)
+        try:
+            return value.format(**namespace)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            return value
     if isinstance(value, Mapping):
         return {render_templates(k, namespace): render_templates(v, namespace) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -76,28 +82,39 @@ def render_templates(value: Any, namespace: Mapping[str, Any]) -> Any:
     return value
 
 
+NO_NEW_PRIVILEGES = "no-new-privileges"
+
+
 def build_host_config_kwargs(req: ContainerRequest) -> dict[str, Any]:
-    """The keyword arguments of ``create_host_config`` for ``req``."""
-    kwargs: dict[str, Any] = {"network_mode": req.network_name}
-    if req.publish_host_ip is not None:
-        kwargs["port_bindings"] = {req.port: (req.publish_host_ip,)}
-    if req.volume_binds:
-        kwargs["binds"] = {host: dict(spec) for host, spec in req.volume_binds.items()}
-    if req.mounts:
-        kwargs["mounts"] = list(req.mounts)
-    if req.links:
-        kwargs["links"] = dict(req.links)
+    """The keyword arguments of ``create_host_config`` for ``req``.
+
+    As the reference builds it: binds, links and mounts always (empty when unused), the CPU
+    period always (100 ms unless extra_host_config sets one) with a quota when cpu_limit is
+    set, then extra_host_config deep-merged over all of it."""
+    period = req.extra_host_config.get("cpu_period") or DEFAULT_CPU_PERIOD
+    kwargs: dict[str, Any] = {
+        "binds": {host: dict(spec) for host, spec in req.volume_binds.items()},
+        "links": dict(req.links),
+        "mounts": list(req.mounts),
+        "cpu_period": period,
+    }
     if req.mem_limit:
         kwargs["mem_limit"] = req.mem_limit
     if req.mem_guarantee:
         kwargs["mem_reservation"] = req.mem_guarantee
+    if req.cpu_limit:
+        kwargs["cpu_quota"] = int(req.cpu_limit * period)
     if req.cpu_guarantee:
         kwargs["cpu_shares"] = max(2, int(req.cpu_guarantee * 1024))
+    if req.publish_host_ip is not None:
+        kwargs["port_bindings"] = {req.port: (req.publish_host_ip,)}
     kwargs = deep_merge(kwargs, req.extra_host_config)
-    if req.cpu_limit:
-        period = kwargs.get("cpu_period") or DEFAULT_CPU_PERIOD
-        kwargs.setdefault("cpu_period", period)
-        kwargs["cpu_quota"] = int(req.cpu_limit * period)
+    kwargs.setdefault("network_mode", req.network_name)
+    if req.no_new_privileges:
+        options = list(kwargs.get("security_opt") or [])
+        if not any(o.split(":")[0].split("=")[0] == NO_NEW_PRIVILEGES for o in options):
+            options.append(NO_NEW_PRIVILEGES)
+        kwargs["security_opt"] = options
     return kwargs
 
 
@@ -106,14 +123,14 @@ def build_create_kwargs(req: ContainerRequest, api_version: str) -> dict[str, An
     host_config = HostConfig(version=api_version, **build_host_config_kwargs(req))
     labels = {LABEL_MANAGED_BY: MANAGED_BY}
     labels.update(req.labels)
-    labels[LABEL_CONFIG] = config_fingerprint(req)
+    labels[LABEL_CONFIG] = fingerprint_label(req)
     kwargs: dict[str, Any] = {
         "image": req.image,
         "name": req.name,
         "environment": dict(req.environment),
         "labels": labels,
         "ports": [req.port],
-        "host_config": host_config,
+        "volumes": list(req.volume_mount_points),
     }
     if req.command is not None:
         kwargs["command"] = list(req.command)
@@ -121,27 +138,37 @@ def build_create_kwargs(req: ContainerRequest, api_version: str) -> dict[str, An
         kwargs["user"] = req.user
     if req.working_dir is not None:
         kwargs["working_dir"] = req.working_dir
-    if req.volume_mount_points:
-        kwargs["volumes"] = list(req.volume_mount_points)
     extra = dict(req.extra_create_kwargs)
-    extra_host = extra.pop("host_config", None)
+    extra_host = extra.pop("host_config", None) or {}
     merged = deep_merge(kwargs, extra)
-    if extra_host:  # a host_config in extra_create_kwargs merges into ours, not over it
-        merged["host_config"] = deep_merge(host_config, extra_host)
+    # a host_config in extra_create_kwargs keeps its own keys; every key the spawner sets
+    # (limits, binds, ports, network, extra_host_config) wins over it, as in the reference
+    merged["host_config"] = {**dict(extra_host), **host_config}
     return merged
 
 
-def default_volume_binds(volumes: Mapping[str, Any], read_only_volumes: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """``{host: {"bind": path, "mode": m}}`` from the ``volumes`` and ``read_only_volumes`` settings."""
+def volume_binds(volumes: Mapping[str, Any], mode: str = "rw",
+                 format_name: Any = str) -> dict[str, dict[str, str]]:
+    """``{host: {"bind": path, "mode": m[, "propagation": p]}}`` from a ``volumes`` or
+    ``read_only_volumes`` setting (values: a container path, or a dict with ``bind`` and
+    optionally ``mode`` and ``propagation``); ``format_name`` renders both sides."""
     binds: dict[str, dict[str, str]] = {}
     for host, target in volumes.items():
+        bind = {"bind": target, "mode": mode}
         if isinstance(target, Mapping):
-            binds[host] = {"bind": target["bind"], "mode": target.get("mode", "rw")}
-        else:
-            binds[host] = {"bind": target, "mode": "rw"}
-    for host, target in read_only_volumes.items():
-        binds[host] = {"bind": target, "mode": "ro"}
+            bind = {"bind": target["bind"], "mode": target.get("mode", mode)}
+            if target.get("propagation"):
+                bind["propagation"] = target["propagation"]
+        bind["bind"] = format_name(bind["bind"])
+        binds[format_name(host)] = bind
     return binds
+
+
+def is_read_only(bind: Mapping[str, Any]) -> bool:
+    """Whether a volume_binds entry mounts read-only (``mode`` ro, or the ``ro`` key)."""
+    if "ro" in bind:
+        return bool(bind["ro"])
+    return "ro" in str(bind.get("mode", "")).split(",")
 
 
 # swarm services --------------------------------------------------------------------------------
@@ -177,20 +204,111 @@ def build_service_mounts(req: ContainerRequest, opts: ServiceOptions) -> list[Mo
             target=bind["bind"],
             source=source,
             type="bind" if is_path else "volume",
-            read_only=bind.get("mode") == "ro",
+            read_only=is_read_only(bind),
             driver_config=driver,
+            propagation=bind.get("propagation") if is_path else None,
         ))
     mounts.extend(req.mounts)
     return mounts
 
 
-def build_service_kwargs(req: ContainerRequest, opts: ServiceOptions) -> dict[str, Any]:
-    """The keyword arguments of ``create_service`` for one server."""
+#: extra_host_config keys a service expresses in its ContainerSpec (host config name -> spec name)
+_HOST_CONFIG_IN_CONTAINER_SPEC = {
+    "cap_add": "cap_add", "cap_drop": "cap_drop", "sysctls": "sysctls", "init": "init",
+    "read_only": "read_only", "group_add": "groups",
+}
+#: ... in its Resources
+_HOST_CONFIG_IN_RESOURCES = {"mem_limit": "mem_limit", "mem_reservation": "mem_reservation"}
+#: ... nowhere, because the service needs no equivalent (cpu_limit becomes exact NanoCPUs)
+_HOST_CONFIG_WITHOUT_EFFECT = frozenset({"cpu_period"})
+_DNS_KEYS = {"dns": "nameservers", "dns_search": "search", "dns_opt": "options"}
+#: extra_create_kwargs keys that are create_service arguments
+_SERVICE_CREATE_KEYS = frozenset({"labels", "mode", "update_config", "rollback_config", "networks",
+                                  "endpoint_spec", "endpoint_config"})
+#: ... and container create arguments a ContainerSpec has (create name -> spec name)
+_CREATE_IN_CONTAINER_SPEC = {"user": "user", "working_dir": "workdir", "hostname": "hostname",
+                             "stop_signal": "stop_signal", "tty": "tty", "stdin_open": "open_stdin",
+                             "healthcheck": "healthcheck"}
+
+
+@dataclass(frozen=True)
+class ServiceTranslation:
+    """The container request's DockerSpawner-style settings, as a service expresses them."""
+
+    container_spec: dict[str, Any]
+    resources: dict[str, Any]
+    create: dict[str, Any]
+    refused: tuple[str, ...]  # one message per setting a service cannot express
+
+
+def translate_for_service(req: ContainerRequest, *, no_new_privileges_supported: bool) -> ServiceTranslation:
+    """Map ``extra_host_config``, ``extra_create_kwargs``, ``links``, ``no_new_privileges`` and
+    ``stop_grace_period`` onto a service; what has no equivalent is refused, never dropped."""
+    container: dict[str, Any] = {}
+    resources: dict[str, Any] = {}
+    create: dict[str, Any] = {}
+    refused: list[str] = []
+    dns: dict[str, Any] = {}
+    for key, value in req.extra_host_config.items():
+        if key in _HOST_CONFIG_IN_CONTAINER_SPEC:
+            container[_HOST_CONFIG_IN_CONTAINER_SPEC[key]] = value
+        elif key in _HOST_CONFIG_IN_RESOURCES:
+            resources[_HOST_CONFIG_IN_RESOURCES[key]] = value
+        elif key == "extra_hosts":
+            hosts = value
+            if isinstance(value, list | tuple):
+                hosts = dict(entry.split(":", 1) for entry in value)
+            container["hosts"] = hosts
+        elif key in _DNS_KEYS:
+            dns[_DNS_KEYS[key]] = value
+        elif key == "network_mode" and value == req.network_name:
+            continue  # the documented SwarmSpawner example sets it to network_name
+        elif key in _HOST_CONFIG_WITHOUT_EFFECT:
+            continue
+        elif key == "network_mode":
+            refused.append(f"extra_host_config['network_mode'] = {value!r}: a service joins "
+                           f"network_name ({req.network_name!r}); set network_name instead")
+        else:
+            refused.append(f"extra_host_config[{key!r}]: a swarm service has no such setting "
+                           "(express it with extra_container_spec or extra_task_spec, or remove it)")
+    if dns:
+        container["dns_config"] = docker_types.DNSConfig(**dns)
+    for key, value in req.extra_create_kwargs.items():
+        if key in _SERVICE_CREATE_KEYS:
+            create[key] = value
+        elif key in _CREATE_IN_CONTAINER_SPEC:
+            container[_CREATE_IN_CONTAINER_SPEC[key]] = value
+        elif key == "environment" and isinstance(value, Mapping):
+            container["env"] = dict(value)
+        else:
+            refused.append(f"extra_create_kwargs[{key!r}]: not an argument of a swarm service "
+                           "(use extra_container_spec or extra_task_spec)")
+    if req.links:
+        refused.append("links: swarm services have no Docker links; put the hub and the servers "
+                       "on network_name and reach them by name")
+    if req.no_new_privileges:
+        if no_new_privileges_supported:
+            container["privileges"] = {"NoNewPrivileges": True}
+        else:
+            refused.append("no_new_privileges: this daemon's swarm services cannot set it "
+                           "(it needs Docker Engine API 1.46 or newer)")
+    if req.stop_grace_period is not None:
+        container["stop_grace_period"] = int(req.stop_grace_period * 1_000_000_000)
+    return ServiceTranslation(container, resources, create, tuple(refused))
+
+
+def build_service_kwargs(req: ContainerRequest, opts: ServiceOptions,
+                         translation: ServiceTranslation | None = None) -> dict[str, Any]:
+    """The keyword arguments of ``create_service`` for one server (settings
+    :func:`translate_for_service` refused are left out: the spawner refuses them first)."""
+    if translation is None:
+        translation = translate_for_service(req, no_new_privileges_supported=True)
     labels = {LABEL_MANAGED_BY: MANAGED_BY}
     labels.update(req.labels)
+    environment = {**translation.container_spec.get("env", {}), **req.environment}
     container_kwargs: dict[str, Any] = {
         "image": req.image,
-        "env": dict(req.environment),
+        "env": environment,
         "labels": dict(labels),
         "mounts": build_service_mounts(req, opts),
     }
@@ -200,17 +318,18 @@ def build_service_kwargs(req: ContainerRequest, opts: ServiceOptions) -> dict[st
         container_kwargs["user"] = req.user
     if req.working_dir is not None:
         container_kwargs["workdir"] = req.working_dir
+    container_kwargs.update({k: v for k, v in translation.container_spec.items() if k != "env"})
     container_kwargs.update(opts.extra_container_spec)
 
-    resources: dict[str, Any] = {}
-    if req.mem_limit:
-        resources["mem_limit"] = req.mem_limit
+    # MemoryBytes 0 (no limit) when none is set, as the reference sends it
+    resources: dict[str, Any] = {"mem_limit": req.mem_limit or 0}
     if req.mem_guarantee:
         resources["mem_reservation"] = req.mem_guarantee
     if req.cpu_limit:
         resources["cpu_limit"] = int(req.cpu_limit * 1e9)
     if req.cpu_guarantee:
         resources["cpu_reservation"] = int(req.cpu_guarantee * 1e9)
+    resources.update(translation.resources)
     resources.update(opts.extra_resources_spec)
 
     task_kwargs: dict[str, Any] = {
@@ -230,47 +349,13 @@ def build_service_kwargs(req: ContainerRequest, opts: ServiceOptions) -> dict[st
         endpoint_kwargs["ports"] = {None: (req.port, "tcp", opts.publish_mode)}
     endpoint_kwargs.update(opts.extra_endpoint_spec)
 
-    return {
+    create = dict(translation.create)
+    service_labels = {**(create.pop("labels", None) or {}), **labels}
+    kwargs = {
         "task_template": docker_types.TaskTemplate(**task_kwargs),
         "name": req.name,
-        "labels": labels,
+        "labels": service_labels,
         "endpoint_spec": docker_types.EndpointSpec(**endpoint_kwargs),
     }
-
-
-# fingerprints and redaction -------------------------------------------------------------------
-
-#: environment variables whose values are secrets (never logged) or change on every spawn
-SECRET_NAME = re.compile(r"token|secret|passw|credential|private|(^|_)key$|_key_|auth", re.IGNORECASE)
-
-
-def config_fingerprint(req: ContainerRequest) -> str:
-    """A short hash of everything a container is created from, except secrets (API tokens
-    change between spawns): a stopped container whose fingerprint differs from the current
-    configuration's is replaced rather than resumed."""
-    stable = {
-        "image": req.image,
-        "command": req.command,
-        "user": req.user,
-        "working_dir": req.working_dir,
-        "environment": {k: v for k, v in sorted(req.environment.items()) if not SECRET_NAME.search(k)},
-        "network": req.network_name,
-        "publish": req.publish_host_ip,
-        "binds": {k: dict(v) for k, v in sorted(req.volume_binds.items())},
-        "mounts": [dict(m) for m in req.mounts],
-        "links": dict(req.links),
-        "limits": [req.mem_limit, req.mem_guarantee, req.cpu_limit, req.cpu_guarantee],
-        "extra_create": req.extra_create_kwargs,
-        "extra_host": req.extra_host_config,
-    }
-    blob = json.dumps(stable, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def redacted(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """``create_container`` kwargs fit for a log: secret-looking environment values hidden."""
-    shown = dict(kwargs)
-    env = shown.get("environment")
-    if isinstance(env, Mapping):
-        shown["environment"] = {k: ("<redacted>" if SECRET_NAME.search(k) else v) for k, v in env.items()}
-    return shown
+    kwargs.update(create)
+    return kwargs

@@ -14,7 +14,7 @@ from docker.errors import ImageNotFound, NotFound
 from tornado import web
 from traitlets import CaselessStrEnum, Dict, Unicode, default
 
-from . import spec
+from . import errors, spec
 from .client import DockerCalls
 from .dockerspawner import DockerSpawner
 from .monitor import GONE, MANAGED_FILTER, ObjectState, service_states
@@ -77,7 +77,7 @@ class SwarmSpawner(DockerSpawner):
 
     def clear_state(self) -> None:
         super().clear_state()
-        self.object_id = None
+        self._forget_object()
 
     async def replacement_reason(self, info: dict) -> str | None:
         """A leftover service (from a hub that died mid-stop) is replaced, never reused."""
@@ -106,11 +106,34 @@ class SwarmSpawner(DockerSpawner):
                 continue
         return None
 
+    #: the Engine API version whose services can set no-new-privileges
+    NO_NEW_PRIVILEGES_API = (1, 46)
+
+    def _translation(self, request: spec.ContainerRequest) -> spec.ServiceTranslation:
+        version = tuple(int(part) for part in str(self.client.api_version).split(".")[:2])
+        return spec.translate_for_service(
+            request, no_new_privileges_supported=version >= self.NO_NEW_PRIVILEGES_API)
+
+    async def check_settings(self) -> None:
+        """Refuse what a service cannot express (links, host-config keys with no service
+        equivalent, no_new_privileges on an older daemon, post_start_cmd) before anything is
+        created: never start a server without a setting the admin asked for."""
+        refused = list(self._translation(await self.container_request()).refused)
+        if self.post_start_cmd:
+            refused.append("post_start_cmd: a service's task may run on any node, where the hub "
+                           "cannot exec into it")
+        if refused:
+            raise errors.config_error(setting="SwarmSpawner", detail="; ".join(refused),
+                                      log=self.log, log_name=self._log_name)
+
     async def create_object(self) -> dict:
         request = await self.container_request()
-        kwargs = spec.build_service_kwargs(request, self.service_options())
-        self.log.debug("Creating service %s for %s", request.name, self._log_name)
+        kwargs = spec.build_service_kwargs(request, self.service_options(), self._translation(request))
+        self.log.debug("Creating service %s for %s from image %s", request.name, self._log_name, request.image)
         return await self.docker("create_service", **kwargs)
+
+    def _name_of(self, info: dict) -> str:
+        return info["Spec"]["Name"]
 
     async def start_object(self) -> None:
         """A service starts when it is created: wait for its task to run."""
@@ -138,10 +161,6 @@ class SwarmSpawner(DockerSpawner):
             raise web.HTTPError(
                 500, f"Image {self.image} is not on the hub's node: set cmd to pass args to its command"
             ) from None
-
-    async def post_start_exec(self) -> None:
-        self.log.warning("post_start_cmd is not supported by SwarmSpawner (the task may run on "
-                         "another node); ignoring it for %s", self._log_name)
 
     async def tasks(self) -> list[dict]:
         """The service's tasks, newest first."""
@@ -234,7 +253,7 @@ class SwarmSpawner(DockerSpawner):
 
         return list_services
 
-    async def stop(self, now: bool = False) -> None:
+    async def _stop(self, now: bool) -> None:
         """Remove the service (services cannot be paused) and clear the state."""
         if not self.object_id:
             service = await self.get_object()
@@ -244,7 +263,18 @@ class SwarmSpawner(DockerSpawner):
         self.log.info("Removing service %s (id %s)", self.service_name, self.object_id[:7])
         await self.remove_object()
         self.monitor.forget(self.object_id)
-        self.object_id = None
+        self._forget_object()
+
+    async def _ended_on_its_own(self, status: Any) -> None:
+        """A service whose task ended is removed (it is never resumed), its report kept."""
+        if isinstance(status, str):
+            self._previous_exit = status.split("\n", 1)[0]
+        if self.object_id:
+            await self.remove_object()
+            self.log.info("Removed service %s of %s, whose task ended: %s", self.service_name,
+                          self._log_name, status)
+            self.monitor.forget(self.object_id)
+            self._forget_object()
 
 
 __all__ = ["SwarmSpawner"]

@@ -13,13 +13,12 @@ spawner state.
 from __future__ import annotations
 
 import dataclasses
-import grp
 import posixpath
 import pwd
 from typing import Any
 
 from tornado import web
-from traitlets import Bool, Int, Unicode
+from traitlets import Bool, Int, TraitError, Unicode, validate
 
 from . import spec
 from .dockerspawner import DockerSpawner
@@ -29,6 +28,7 @@ from .dockerspawner import DockerSpawner
 _UNSAFE_NAME_CHARACTERS = frozenset("/:\0")
 
 _ID_NAMES = ("user_id", "group_id")
+_PROPAGATION_MODES = ("rprivate", "private", "rshared", "shared", "rslave", "slave")
 #: the state key listing which ids came from the pwd lookup (forgotten after each stop, so the
 #: next start looks them up again), as opposed to ids an authenticator put in the state
 _FROM_PWD_KEY = "ids_from_pwd"
@@ -60,6 +60,20 @@ class SystemUserSpawner(DockerSpawner):
         the user's username.  The host home directory is mounted here (read-write), the
         container starts in it, and HOME points to it.""",
     )
+    homedir_bind_propagation = Unicode(
+        "",
+        config=True,
+        help="""Bind propagation of the home directory mount (rprivate, private, rshared,
+        shared, rslave, slave); empty: Docker's default.""",
+    )
+
+    @validate("homedir_bind_propagation")
+    def _validate_propagation(self, proposal: Any) -> str:
+        if proposal.value and proposal.value not in _PROPAGATION_MODES:
+            raise TraitError(f"SystemUserSpawner.homedir_bind_propagation must be one of "
+                             f"{', '.join(_PROPAGATION_MODES)} or empty, got {proposal.value!r}")
+        return proposal.value
+
     user_id = Int(
         -1,
         help="""If system users are being used, then we need to know their user id in order to
@@ -165,12 +179,6 @@ class SystemUserSpawner(DockerSpawner):
                 self._ids_from_pwd.add(name)
         return self.user_id, self.group_id
 
-    def _group_name(self) -> str | None:
-        try:
-            return grp.getgrgid(self.group_id).gr_name
-        except (KeyError, OverflowError):
-            return None
-
     def _check_system_user(self) -> None:
         """Everything a spawn needs from the system account, or a clear HTTP error."""
         self._check_name()
@@ -181,10 +189,14 @@ class SystemUserSpawner(DockerSpawner):
     # the container
 
     @property
-    def volume_binds(self) -> dict[str, dict[str, str]]:
-        """DockerSpawner's binds plus the host home directory at the image home (rw)."""
+    def volume_binds(self) -> dict[str, dict[str, Any]]:
+        """DockerSpawner's binds plus the host home directory at the image home, read-write
+        (``{"bind": home, "ro": False}``, with homedir_bind_propagation when set)."""
         binds = super().volume_binds
-        binds[self.host_homedir] = {"bind": self.homedir, "mode": "rw"}
+        home: dict[str, Any] = {"bind": self.homedir, "ro": False}
+        if self.homedir_bind_propagation:
+            home["propagation"] = self.homedir_bind_propagation
+        binds[self.host_homedir] = home
         return binds
 
     def get_env(self) -> dict[str, str]:
@@ -194,15 +206,13 @@ class SystemUserSpawner(DockerSpawner):
         uid, gid = self._resolve_ids()
         name = self.user.name
         ours = {
-            "USER": name,
+            "USER": name,  # deprecated, kept for images that read it
             "NB_USER": name,
+            "USER_ID": str(uid),  # deprecated, kept for images that read it
             "NB_UID": str(uid),
             "NB_GID": str(gid),
             "HOME": self.homedir,
         }
-        group = self._group_name()
-        if group is not None:
-            ours["NB_GROUP"] = group
         for key, value in ours.items():
             if key not in self.environment:
                 env[key] = value

@@ -44,6 +44,8 @@ from .images import parse_reference
 #: the way a real PID 1 would (``sh -c 'sleep 1000'`` ignores TERM and is killed after the
 #: stop timeout: 137; other programs exit 0 on TERM); trivial scripts (echo/exit) finish at once
 _DEFAULT_RUNTIME = IdleRuntime(exit_on_sigterm="auto")
+#: bind propagation modes a Binds entry may name after its mode
+_PROPAGATION_MODES = frozenset({"rprivate", "private", "rshared", "shared", "rslave", "slave"})
 ZERO_TIME = "0001-01-01T00:00:00Z"
 PORT_RANGE = (32768, 60999)
 _NAME_RE = re.compile(r"/?[a-zA-Z0-9][a-zA-Z0-9_.-]+")
@@ -531,8 +533,9 @@ class ContainerStore:
             mode = parts[2] if len(parts) > 2 else ""
             rw = "ro" not in mode.split(",")
             if src.startswith("/"):
+                propagation = next((m for m in mode.split(",") if m in _PROPAGATION_MODES), "rprivate")
                 mounts.append({"Type": "bind", "Source": src, "Destination": dest, "Mode": mode,
-                               "RW": rw, "Propagation": "rprivate"})
+                               "RW": rw, "Propagation": propagation})
                 taken.add(dest)
             else:
                 volume(src, dest, mode or "z", rw)

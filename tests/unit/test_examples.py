@@ -228,7 +228,7 @@ async def test_system_user(engine, monkeypatch, tmp_path):
     request = await spawner.container_request()
     assert request.user == "4242:4343"
     assert request.working_dir == "/home/alice"
-    assert request.volume_binds["/home/alice"] == {"bind": "/home/alice", "mode": "rw"}
+    assert request.volume_binds["/home/alice"] == {"bind": "/home/alice", "ro": False}
 
 
 async def test_demo(engine, monkeypatch, tmp_path):

@@ -53,7 +53,8 @@ def test_default_names_escape_dns_safe(make_spawner):
     assert spawner.object_name == "jupyter--4aane-2e-44oe-40-45xample"
     assert spawner.container_name == spawner.object_name
     named = make_spawner("bob", server_name="Lab 1")
-    assert named.object_name == "jupyter-bob---4cab-201"
+    # lowercased before escaping, as in the reference: existing containers keep their names
+    assert named.object_name == "jupyter-bob--lab-201"
 
 
 def test_legacy_and_callable_escape(make_spawner):
@@ -143,7 +144,8 @@ async def test_default_options_form(make_spawner):
 
 async def test_image_env(make_spawner):
     env = make_spawner().get_env()
-    assert env["JUPYTER_IMAGE_SPEC"] == env["JUPYTER_IMAGE"] == SINGLEUSER_IMAGE
+    assert env["JUPYTER_IMAGE_SPEC"] == SINGLEUSER_IMAGE
+    assert "JUPYTER_IMAGE" not in env  # the reference sets only JUPYTER_IMAGE_SPEC
 
 
 # pull policy -----------------------------------------------------------------------------------
@@ -217,8 +219,9 @@ async def test_callable_limits_and_cpu_period_override(make_spawner):
 
 async def test_no_limits_by_default(make_spawner):
     host = (await create_kwargs(make_spawner()))["host_config"]
-    for key in ("Memory", "CpuQuota", "CpuPeriod", "MemoryReservation", "CpuShares"):
+    for key in ("Memory", "CpuQuota", "MemoryReservation", "CpuShares"):
         assert key not in host
+    assert host["CpuPeriod"] == 100_000  # without a quota it limits nothing; the reference sets it too
 
 
 # extra kwargs ------------------------------------------------------------------------------------
@@ -404,10 +407,11 @@ async def test_post_start_cmd_output_is_logged(make_spawner, engine, caplog):
 
     engine.exec_handler = handler
     spawner = make_spawner(post_start_cmd="sh -c 'mkdir -p ~/work'")
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.DEBUG):
         await spawner.start()
     assert seen == [["sh", "-c", "mkdir -p ~/work"]]
-    assert "prepared home" in caplog.text
+    [record] = [r for r in caplog.records if "prepared home" in r.getMessage()]
+    assert record.levelno == logging.DEBUG  # stdout, as the reference logs it
     await spawner.stop()
 
 
@@ -425,7 +429,7 @@ async def test_remove_false_keeps_state_and_resumes(make_spawner, engine):
     first = spawner.object_id
     await spawner.stop()
     spawner.clear_state()
-    assert spawner.get_state() == {"object_id": first}
+    assert spawner.get_state() == {"object_id": first, "object_name": "jupyter-alice"}
     restored = make_spawner(remove=False)
     restored.load_state({"object_id": first})
     assert await restored.poll() is not None  # stopped
@@ -451,7 +455,7 @@ async def test_poll_reports_exit_and_disappearance(make_spawner, engine):
     assert await spawner.poll() is None
     engine.crash(spawner.object_id, exit_code=3)
     spawner.monitor.invalidate()  # as when the next poll interval comes
-    assert "Exited (3)" in await spawner.poll()
+    assert "exited with code 3" in await spawner.poll()
     engine.api_client().remove_container(spawner.object_id, force=True)
     spawner.monitor.invalidate()
     assert await spawner.poll() == 0
@@ -469,8 +473,11 @@ async def test_polls_share_one_list_call_per_interval(make_spawner, engine):
     spawners[0].monitor.invalidate()
     engine.crash(spawners[7].object_id, exit_code=137, oom=True)
     results = await asyncio.gather(*(s.poll() for s in spawners))
-    assert engine.calls == {"containers": 2}
+    # one more list; only the dead server is inspected, for its exit report (docker-py's logs()
+    # inspects the container once more itself)
+    assert engine.calls == {"containers": 2, "inspect_container": 2, "logs": 1}
     assert [i for i, r in enumerate(results) if r is not None] == [7]
+    assert "out of memory" in results[7]
     await asyncio.gather(*(s.stop() for s in spawners))
 
 
@@ -524,21 +531,30 @@ def test_deprecated_aliases_forward_and_warn_once(make_spawner, caplog, old, new
     assert f"use DockerSpawner.{new}" in warnings[0].getMessage()
 
 
-@pytest.mark.parametrize("old", ["tls_verify", "tls_ca", "tls_cert", "tls_key", "tls_assert_hostname",
-                                 "tls", "use_docker_client_env", "hub_ip_connect"])
-def test_deprecated_options_without_a_new_name_warn(make_spawner, caplog, old):
+@pytest.mark.parametrize(("old", "message"), [
+    ("tls_verify", "tls_verify config ignored, use DockerSpawner.tls_config dict"),
+    ("tls_ca", "tls_ca config ignored, use DockerSpawner.tls_config dict"),
+    ("tls_cert", "tls_cert config ignored, use DockerSpawner.tls_config dict"),
+    ("tls_key", "tls_key config ignored, use DockerSpawner.tls_config dict"),
+    ("tls_assert_hostname", "tls_assert_hostname config ignored, use DockerSpawner.tls_config dict"),
+    ("tls", "tls config ignored, use DockerSpawner.tls_config dict"),
+    ("use_docker_client_env", "DockerSpawner.use_docker_client_env is deprecated and ignored"),
+    ("hub_ip_connect", "Ignoring DockerSpawner.hub_ip_connect='127.0.0.2'"),
+])
+def test_ignored_options_warn_in_the_references_words(make_spawner, caplog, old, message):
     config = Config()
-    config.DockerSpawner[old] = {"use_docker_client_env": False, "hub_ip_connect": "10.0.0.1"}.get(old, "x")
+    config.DockerSpawner[old] = {"use_docker_client_env": False, "hub_ip_connect": "127.0.0.2"}.get(old, "x")
     with caplog.at_level(logging.WARNING):
         make_spawner(config=config)
-    assert sum(f"DockerSpawner.{old} is deprecated" in r.getMessage() for r in caplog.records) == 1
+    assert sum(message in r.getMessage() for r in caplog.records) == 1
 
 
-def test_deprecated_tls_options_become_tls_config(make_spawner, tmp_path):
-    spawner = make_spawner(tls_verify=False, tls_cert="/c.pem", tls_key="/k.pem")
-    assert spawner._effective_tls_config() == {"verify": False, "client_cert": ("/c.pem", "/k.pem")}
-    assert spawner.tls_client == ("/c.pem", "/k.pem")
-    assert make_spawner(tls_config={"verify": True}, tls_verify=False)._effective_tls_config() == {"verify": True}
+def test_deprecated_tls_options_are_ignored_as_in_the_reference(make_spawner):
+    """The reference has ignored tls_* since 0.9: a deployment carrying them runs without TLS,
+    so honouring them now would change what it does."""
+    spawner = make_spawner(tls_verify=True, tls_cert="/c.pem", tls_key="/k.pem")
+    assert "tls" not in client_kwargs_for(spawner.client_kwargs, spawner.tls_config, {})
+    assert spawner.tls_client == ("/c.pem", "/k.pem")  # the reference's property, kept
 
 
 def test_default_image_matches_the_installed_jupyterhub():
@@ -561,17 +577,17 @@ async def test_move_certs_stages_files_into_the_certs_volume(make_spawner, engin
     assert spawner.use_internal_hostname is True
     assert f"DNS:{spawner.internal_hostname}" in spawner.ssl_alt_names
     moved = await spawner.move_certs(paths)
-    assert moved == {"keyfile": "/etc/jupyterhub/ssl/user.key", "certfile": "/etc/jupyterhub/ssl/user.crt",
-                     "cafile": "/etc/jupyterhub/ssl/ca.crt"}
+    assert moved == {"keyfile": "/certs/user.key", "certfile": "/certs/user.crt",
+                     "cafile": "/certs/ca.crt"}
     api = engine.api_client()
     assert api.inspect_volume("hub-ssl-sam")["Name"] == "hub-ssl-sam"
     assert engine.calls["put_archive"] == 1
     assert api.containers(all=True) == []  # the staging container is gone
     spawner.cert_paths = moved
     kwargs = await create_kwargs(spawner)
-    assert "hub-ssl-sam:/etc/jupyterhub/ssl:ro" in kwargs["host_config"]["Binds"]
+    assert "hub-ssl-sam:/certs:ro" in kwargs["host_config"]["Binds"]
     env = kwargs["environment"]
-    assert env["JUPYTERHUB_SSL_KEYFILE"] == "/etc/jupyterhub/ssl/user.key"
+    assert env["JUPYTERHUB_SSL_KEYFILE"] == "/certs/user.key"
 
 
 async def test_unlabelled_containers_from_older_spawners_are_not_taken_for_gone(make_spawner, engine):

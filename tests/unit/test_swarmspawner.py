@@ -130,7 +130,7 @@ async def test_spawn_poll_stop(make_spawner):
     env = dict(e.split("=", 1) for e in service["Spec"]["TaskTemplate"]["ContainerSpec"]["Env"])
     assert env["JUPYTERHUB_USER"] == "alice" and env["JUPYTER_IMAGE_SPEC"] == IMAGE
     assert await spawner.poll() is None
-    assert spawner.get_state() == {"object_id": spawner.service_id}
+    assert spawner.get_state() == {"object_id": spawner.service_id, "object_name": "jupyter-alice"}
 
     engine.calls.clear()
     others = [make_spawner(engine, f"user{i}") for i in range(20)]

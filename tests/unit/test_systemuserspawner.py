@@ -1,10 +1,9 @@
 """SystemUserSpawner on fakedocker: the container's user, working directory, home bind and
 environment, the uid/gid lookups and state, the errors a user can meet, and one spawn through
-a real JupyterHub.  System accounts are faked (``pwd``/``grp`` patched in the module)."""
+a real JupyterHub.  System accounts are faked (``pwd`` patched in the module)."""
 
 from __future__ import annotations
 
-import grp
 import logging
 import pwd
 from types import SimpleNamespace
@@ -25,17 +24,14 @@ TOKEN = "tok-5d2e8a41c7"
 
 
 class FakeAccounts:
-    """Stand-ins for the module's ``pwd`` and ``grp``: only the accounts a test adds exist."""
+    """A stand-in for the module's ``pwd``: only the accounts a test adds exist."""
 
     def __init__(self) -> None:
         self.users: dict[str, pwd.struct_passwd] = {}
-        self.groups: dict[int, grp.struct_group] = {}
         self.lookups: list[str] = []
 
     def add(self, name: str, uid: int, gid: int, home: str | None = None, group: str | None = None) -> None:
         self.users[name] = pwd.struct_passwd((name, "x", uid, gid, "", home or f"/home/{name}", "/bin/bash"))
-        if group is not None:
-            self.groups[gid] = grp.struct_group((group, "x", gid, []))
 
     def getpwnam(self, name: str) -> pwd.struct_passwd:
         self.lookups.append(name)
@@ -43,17 +39,12 @@ class FakeAccounts:
             raise KeyError(f"getpwnam(): name not found: '{name}'")
         return self.users[name]
 
-    def getgrgid(self, gid: int) -> grp.struct_group:
-        if gid not in self.groups:
-            raise KeyError(f"getgrgid(): gid not found: {gid}")
-        return self.groups[gid]
 
 
 @pytest.fixture
 def accounts(monkeypatch) -> FakeAccounts:
     fake = FakeAccounts()
     monkeypatch.setattr(sus_module, "pwd", SimpleNamespace(getpwnam=fake.getpwnam))
-    monkeypatch.setattr(sus_module, "grp", SimpleNamespace(getgrgid=fake.getgrgid))
     fake.add("alice", 4242, 4343, group="staff")
     return fake
 
@@ -95,7 +86,8 @@ async def test_runs_as_the_users_uid_and_gid_in_their_home(make_spawner, engine)
     assert info["HostConfig"]["Binds"] == ["/home/alice:/home/alice:rw"]
     assert info["State"]["Running"] is True
     assert env["USER"] == env["NB_USER"] == "alice"
-    assert (env["NB_UID"], env["NB_GID"], env["NB_GROUP"]) == ("4242", "4343", "staff")
+    assert (env["NB_UID"], env["USER_ID"], env["NB_GID"]) == ("4242", "4242", "4343")
+    assert "NB_GROUP" not in env  # as in the reference: images name the group themselves
     assert env["HOME"] == "/home/alice"  # not the image's /home/jovyan, which the uid cannot write
     assert env["JUPYTERHUB_USER"] == "alice" and env["JUPYTERHUB_API_TOKEN"] == TOKEN
     assert env["JUPYTER_IMAGE_SPEC"] == SINGLEUSER_IMAGE
@@ -109,7 +101,7 @@ async def test_run_as_root_runs_as_root_with_the_nb_variables(make_spawner, engi
     assert info["Config"]["User"] == "0"
     assert info["Config"]["WorkingDir"] == "/home/alice"
     assert info["HostConfig"]["Binds"] == ["/home/alice:/home/alice:rw"]
-    assert (env["NB_USER"], env["NB_UID"], env["NB_GID"], env["NB_GROUP"]) == ("alice", "4242", "4343", "staff")
+    assert (env["NB_USER"], env["NB_UID"], env["USER_ID"], env["NB_GID"]) == ("alice", "4242", "4242", "4343")
     assert (env["USER"], env["HOME"]) == ("alice", "/home/alice")
     await spawner.stop()
 
@@ -140,7 +132,7 @@ async def test_empty_host_format_looks_the_home_up_in_pwd(make_spawner, accounts
     await spawner.start()
     info, env = inspect(engine, spawner)
     assert info["HostConfig"]["Binds"] == ["/srv/homes/bob:/home/bob:rw"]
-    assert "NB_GROUP" not in env  # gid 1502 has no group entry: left out, not an error
+    assert "NB_GROUP" not in env
     await spawner.stop()
 
 
@@ -225,7 +217,8 @@ async def test_state_round_trip_and_clear(make_spawner, engine):
     # after a stop, ids that came from pwd are looked up again on the next start ...
     restored.clear_state()
     assert (restored.user_id, restored.group_id) == (-1, -1)
-    assert restored.get_state() == {"object_id": spawner.object_id}  # the stopped container is kept
+    # the stopped container is kept, under the name it has
+    assert restored.get_state() == {"object_id": spawner.object_id, "object_name": "jupyter-alice"}
 
     # ... while ids an authenticator put in the state stay
     given = make_spawner()
@@ -325,7 +318,7 @@ async def test_spawn_answer_stop_through_the_hub(hub, engine, hub_config):
     assert info["Config"]["User"] == "4101:4201"
     assert info["Config"]["WorkingDir"] == env["HOME"] == "/home/sysuser1"
     assert info["HostConfig"]["Binds"] == [f"{homes}sysuser1:/home/sysuser1:rw"]
-    assert (env["NB_USER"], env["NB_GROUP"]) == ("sysuser1", "grp1")
+    assert (env["NB_USER"], env["NB_UID"]) == ("sysuser1", "4101")
     assert user.orm_user.orm_spawners[""].state["user_id"] == 4101  # saved by the hub
 
     await stop(hub, user)

@@ -1,0 +1,113 @@
+"""The one place Docker's errors become what a user and an admin see.
+
+Every expected failure — the daemon unreachable, a TLS handshake refused, Docker refusing a
+call, a configuration the spawner cannot render — becomes a ``tornado.web.HTTPError`` with a
+short message for the spawn page (JupyterHub shows ``log_message``), and one log line for the
+admin, without a traceback.  start, stop, poll and delete_forever all go through here.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from docker.errors import DockerException
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import SSLError as RequestsSSLError
+from tornado import web
+
+#: what the user was trying to do, as the messages say it
+ACTIONS = {
+    "start": ("starting", "start"),
+    "stop": ("stopping", "stop"),
+    "poll": ("checking on", "check on"),
+    "delete": ("deleting", "delete"),
+}
+
+
+def tls_failure(err: BaseException | None) -> str | None:
+    """The reason, when ``err`` comes from a failed TLS handshake with the daemon."""
+    while err is not None:
+        if isinstance(err, ssl.SSLError):
+            return getattr(err, "reason", None) or str(err)
+        if isinstance(err, RequestsSSLError):
+            inner = err.args[0] if err.args else err
+            reason = tls_failure(inner.__cause__ or getattr(inner, "reason", None)) if inner is not err else None
+            return reason or str(err)
+        err = err.__cause__ or err.__context__
+    return None
+
+
+def daemon_unreachable(err: BaseException | None) -> bool:
+    """Whether ``err`` means the daemon could not be reached at all (socket gone, connection
+    refused), as opposed to an answer from it."""
+    while err is not None:
+        if isinstance(err, RequestsConnectionError):
+            return True
+        if isinstance(err, DockerException) and "Error while fetching server API version" in str(err):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+def is_docker_failure(err: BaseException) -> bool:
+    """Errors this module turns into a user error (anything else is a bug and keeps its
+    traceback)."""
+    return isinstance(err, RequestsConnectionError | DockerException)
+
+
+def explanation(err: BaseException) -> str:
+    return getattr(err, "explanation", None) or str(err)
+
+
+def user_error(err: BaseException, *, action: str, daemon: str, log: Any, log_name: str) -> web.HTTPError:
+    """``err`` (raised while ``action``-ing ``log_name``) as an HTTPError, logged once."""
+    if isinstance(err, web.HTTPError):
+        return err
+    doing, do = ACTIONS[action]
+    tls = tls_failure(err)
+    if tls is not None:
+        log.error("TLS handshake with the Docker daemon at %s failed while %s %s: %s", daemon, doing, log_name, tls)
+        return web.HTTPError(503, f"TLS handshake with the Docker daemon at {daemon} failed: {tls}")
+    if daemon_unreachable(err):
+        log.error("Docker daemon at %s unreachable while %s %s: %s", daemon, doing, log_name, err)
+        return web.HTTPError(503, f"The Docker daemon ({daemon}) is not reachable, so your server could "
+                                  f"not be {_participle(do)}; try again later.")
+    text = explanation(err)
+    log.error("Docker failed %s %s: %s", doing, log_name, text)
+    return web.HTTPError(500, f"Docker could not {do} your server: {text}")
+
+
+def _participle(verb: str) -> str:
+    return {"start": "started", "stop": "stopped", "check on": "checked on", "delete": "deleted"}[verb]
+
+
+def config_error(*, setting: str, detail: str, log: Any, log_name: str) -> web.HTTPError:
+    """A setting the spawner cannot use for this server: one log line naming it, and a message
+    that tells the user it is the administrator's to fix."""
+    log.error("Cannot start %s: %s: %s", log_name, setting, detail)
+    return web.HTTPError(500, f"Your server cannot start because of a configuration error in "
+                              f"{setting}: {detail}. Please tell your JupyterHub administrator.")
+
+
+class TemplateFieldError(ValueError):
+    """A name template uses a field the namespace does not have (or is not a valid template)."""
+
+    def __init__(self, template: str, problem: str, fields: list[str]):
+        self.template = template
+        self.problem = problem
+        self.fields = fields
+        super().__init__(f"{template!r} {problem} (fields: {', '.join('{' + f + '}' for f in fields)})")
+
+
+def render_name_template(template: str, namespace: dict[str, Any]) -> str:
+    """``template.format(**namespace)``, or TemplateFieldError saying what is wrong."""
+    try:
+        return template.format(**namespace)
+    except KeyError as err:
+        problem = f"uses {{{err.args[0]}}}, which is not a template field"
+    except IndexError:
+        problem = "uses a positional field ({} or {0}), which names cannot use"
+    except (ValueError, AttributeError) as err:
+        problem = f"is not a valid template ({err})"
+    raise TemplateFieldError(template, problem, sorted(namespace))

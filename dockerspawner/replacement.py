@@ -1,0 +1,82 @@
+"""Whether a stopped container (kept with ``remove = False``) can be started again, or must be
+replaced because the administrator changed something it cannot take.
+
+Pure: a function of the container's inspect data and the new request.  Only what the admin
+configures and a container fixes at creation counts — the image, the command, the limits, the
+volumes and mounts, the network, the user and working directory, the extra create arguments.
+What JupyterHub itself generates (its URLs, its version, ``env_keep``, the API token) never
+does: resuming a container after a hub upgrade keeps the user's container layer.
+
+A container we created carries :data:`LABEL_CONFIG`: one short hash per aspect, so the reason
+can name what changed.  One created by the reference implementation (or by an older version of
+ours) has no such label; then what ``docker inspect`` shows is compared directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from docker.utils import convert_volume_binds
+
+LABEL_CONFIG = "org.jupyter.hub.config"
+
+#: the aspects a stored fingerprint covers, in the order reasons name them
+ASPECTS = ("image", "command", "limits", "volumes", "network", "user", "extra arguments")
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def aspect_values(req: Any) -> dict[str, Any]:
+    """What each aspect of a :class:`~dockerspawner.spec.ContainerRequest` is made of."""
+    return {
+        "image": req.image,
+        "command": list(req.command) if req.command is not None else None,
+        "limits": [req.mem_limit, req.mem_guarantee, req.cpu_limit, req.cpu_guarantee],
+        "volumes": {"binds": sorted(convert_volume_binds({k: dict(v) for k, v in req.volume_binds.items()})),
+                    "mounts": [dict(m) for m in req.mounts]},
+        "network": {"name": req.network_name, "publish": req.publish_host_ip, "port": req.port,
+                    "links": dict(req.links)},
+        "user": [req.user, req.working_dir],
+        "extra arguments": [req.extra_create_kwargs, req.extra_host_config, req.no_new_privileges],
+    }
+
+
+def fingerprint_label(req: Any) -> str:
+    """The :data:`LABEL_CONFIG` value for a container created from ``req``."""
+    return ",".join(f"{name}={_hash(value)}" for name, value in aspect_values(req).items())
+
+
+def _parse(label: str) -> dict[str, str] | None:
+    if "=" not in label:
+        return None  # an older single-hash label: it cannot say which aspect changed
+    parts = dict(part.split("=", 1) for part in label.split(",") if "=" in part)
+    return parts if set(parts) == set(ASPECTS) else None
+
+
+def replacement_reasons(info: Mapping[str, Any], req: Any) -> list[str]:
+    """What the admin changed that the stopped container ``info`` cannot take (empty: resume it)."""
+    config = info.get("Config") or {}
+    host = info.get("HostConfig") or {}
+    stored = _parse((config.get("Labels") or {}).get(LABEL_CONFIG, ""))
+    if stored is not None:
+        wanted = {name: _hash(value) for name, value in aspect_values(req).items()}
+        changed = [name for name in ASPECTS if stored[name] != wanted[name]]
+        if "image" in changed:
+            changed[changed.index("image")] = f"image ({config.get('Image')} -> {req.image})"
+        return changed
+    # no fingerprint of ours: compare what inspect shows of the same aspects
+    reasons = []
+    if config.get("Image") != req.image:
+        reasons.append(f"image ({config.get('Image')} -> {req.image})")
+    if req.command is not None and list(config.get("Cmd") or []) != list(req.command):
+        reasons.append("command")
+    memory = host.get("Memory") or None
+    has_quota = bool(host.get("CpuQuota"))
+    if memory != (req.mem_limit or None) or has_quota != bool(req.cpu_limit):
+        reasons.append("limits")
+    return reasons
