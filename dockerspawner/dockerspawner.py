@@ -22,7 +22,7 @@ from typing import Any
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from docker.types import Mount
+from docker.types import DriverConfig, Mount
 from jupyterhub.spawner import Spawner
 from jupyterhub.traitlets import ByteSpecification, Callable, Command
 from jupyterhub.utils import url_path_join
@@ -426,8 +426,7 @@ class DockerSpawner(Spawner):
                     value = await value
                 value = self._checked_limit(name, value)
             except Exception as err:
-                raise errors.config_error(setting=name, detail=f"{type(err).__name__}: {err}",
-                                          log=self.log, log_name=self._log_name) from None
+                raise errors.ConfigProblem(name, f"{type(err).__name__}: {err}") from None
             self._set_resolved_limit(name, value)
 
     # -- extra docker arguments ---------------------------------------------------------------
@@ -514,10 +513,13 @@ class DockerSpawner(Spawner):
         self._limit_sources: dict[str, Any] = {}
         self._progress_events: list[dict[str, Any]] = []
         self._progress_done = False
+        self._progress_owner: Any = None
         self._progress_changed = asyncio.Event()
         self._starting = False
         #: how the previous server of this spawner ended on its own (shown on the next spawn)
         self._previous_exit: str | None = None
+        #: poll()'s answer for a server that ended on its own (its objects may be gone already)
+        self._ended_status: Any = None
         super().__init__(*args, **kwargs)
 
     @property
@@ -662,13 +664,12 @@ class DockerSpawner(Spawner):
         return namespace
 
     def render_name(self, setting: str, template: str) -> str:
-        """``template`` rendered for this server; a template of unknown fields stops the spawn
-        with a message naming ``setting``."""
+        """``template`` rendered for this server; a template of unknown fields is a
+        :class:`~dockerspawner.errors.ConfigProblem` naming ``setting``."""
         try:
             return errors.render_name_template(template, self.template_namespace())
         except errors.TemplateFieldError as err:
-            raise errors.config_error(setting=setting, detail=f"{err.template!r} {err.problem}",
-                                      log=self.log, log_name=self._log_name) from None
+            raise errors.ConfigProblem(setting, str(err)) from None
 
     @property
     def object_name(self) -> str:
@@ -736,6 +737,7 @@ class DockerSpawner(Spawner):
         super().clear_state()
         if self.remove:
             self._forget_object()
+        self._ended_status = None
         self._reset_progress()
 
     def _forget_object(self) -> None:
@@ -896,6 +898,8 @@ class DockerSpawner(Spawner):
         event: dict[str, Any] = {"message": message}
         if percent is not None:
             event["progress"] = int(percent)
+        if not self._progress_is_current():  # e.g. move_certs pulling, before start()
+            self._claim_progress()
         self._progress_events.append(event)
         self._wake_progress()
 
@@ -910,19 +914,34 @@ class DockerSpawner(Spawner):
         self._progress_done = False
         self._wake_progress()
 
+    def _claim_progress(self) -> None:
+        """start() claims the event log for the spawn JupyterHub is running now (its
+        ``_spawn_future``); the events of an earlier spawn are dropped."""
+        owner = getattr(self, "_spawn_future", None)
+        if self._progress_done or owner is not self._progress_owner:
+            self._reset_progress()
+        self._progress_owner = owner
+
+    def _progress_is_current(self) -> bool:
+        return self._progress_owner is getattr(self, "_spawn_future", None)
+
     async def progress(self):
         """Yield the spawn's progress events as they happen: the image pull (a percentage of
-        the bytes of all layers), creating, starting, waiting for the server."""
+        the bytes of all layers), creating, starting, waiting for the server.
+
+        JupyterHub may open this before start() runs, on a spawner that spawned before: until
+        start() claims the log for this spawn, older events are not shown."""
         sent = 0
         events = self._progress_events
         while True:
             changed = self._progress_changed
             if self._progress_events is not events:  # a new spawn began: its events from the start
                 events, sent = self._progress_events, 0
-            while sent < len(events):
+            current = self._progress_is_current()
+            while current and sent < len(events):
                 yield events[sent]
                 sent += 1
-            if self._progress_done:
+            if current and self._progress_done:
                 return
             try:
                 await asyncio.wait_for(changed.wait(), 1)
@@ -980,6 +999,12 @@ class DockerSpawner(Spawner):
             args = dict(mount)
             args["source"] = self._fmt(args.get("source", ""), "mounts")
             args["target"] = self._fmt(args["target"], "mounts")
+            driver = args.get("driver_config")
+            if isinstance(driver, Mapping) and not isinstance(driver, DriverConfig):
+                # {"name": ..., "options": ...} as written in a config: the daemon reads it
+                # case-insensitively; the canonical form is what the volume is created from
+                fields = {str(k).lower(): v for k, v in driver.items()}
+                args["driver_config"] = DriverConfig(fields.get("name"), fields.get("options"))
             result.append(Mount(**args))
         return result
 
@@ -994,8 +1019,7 @@ class DockerSpawner(Spawner):
                 errors.render_name_template(template, self.template_namespace())
             except errors.TemplateFieldError as field_error:
                 problem = field_error.problem
-            raise errors.config_error(setting=setting, detail=f"{template!r} {problem or err}",
-                                      log=self.log, log_name=self._log_name) from None
+            raise errors.ConfigProblem(setting, f"{template!r} {problem or err}") from None
 
     def _resolved_limit(self, name: str) -> Any:
         """A limit's value for the request (start resolved callables before)."""
@@ -1068,6 +1092,8 @@ class DockerSpawner(Spawner):
             volume_binds=binds,
             volume_mount_points=tuple(sorted(b["bind"] for b in binds.values())),
             mounts=tuple(mounts),
+            volume_settings={"volumes": self.volumes, "read_only_volumes": self.read_only_volumes,
+                             "mounts": self.mounts, "internal_ssl": bool(self.internal_ssl)},
             links=dict(self.links),
             mem_limit=self._resolved_limit("mem_limit"),
             mem_guarantee=self._resolved_limit("mem_guarantee"),
@@ -1282,7 +1308,19 @@ class DockerSpawner(Spawner):
         return [f"DNS:{self.internal_hostname}"]
 
     async def move_certs(self, paths: dict[str, str]) -> dict[str, str]:
-        """Stage the certificate files into the per-user certs volume; return their paths there."""
+        """Stage the certificate files into the per-user certs volume; return their paths there.
+        (JupyterHub calls this before start(); failures reach the user the same way.)"""
+        try:
+            return await self._move_certs(paths)
+        except web.HTTPError:
+            raise
+        except errors.ConfigProblem as problem:
+            raise errors.config_error(problem, log=self.log, log_name=self._log_name) from None
+        except (RequestsConnectionError, DockerException) as err:
+            raise errors.user_error(err, action="start", daemon=self.daemon_address, log=self.log,
+                                    log_name=self._log_name) from None
+
+    async def _move_certs(self, paths: dict[str, str]) -> dict[str, str]:
         volume = self._certs_volume()
         await self.docker("create_volume", name=volume, labels=self.labels())
         await self.pull_image(self.move_certs_image)
@@ -1318,13 +1356,14 @@ class DockerSpawner(Spawner):
     async def start(self, image: str | None = None, extra_create_kwargs: Any = None,
                     extra_host_config: Any = None) -> tuple[str, int]:
         """Start the server's container, creating (or, with remove, recreating) it as needed."""
-        if self._progress_done:  # the last spawn's events (JupyterHub did not clear the state)
-            self._reset_progress()
+        self._claim_progress()
         self._starting = True
         try:
             return await self._start(image, extra_create_kwargs, extra_host_config)
         except web.HTTPError:
             raise
+        except errors.ConfigProblem as problem:
+            raise errors.config_error(problem, log=self.log, log_name=self._log_name) from None
         except Exception as err:
             if not errors.is_docker_failure(err):
                 raise
@@ -1403,9 +1442,11 @@ class DockerSpawner(Spawner):
         does not call stop() for a server poll() found dead."""
         if self._starting:
             return None  # the Spawner contract: a spawn in progress counts as running
+        if not self.object_id and self._ended_status is not None:
+            return self._ended_status  # JupyterHub polls again after the first answer
         try:
             if not self.object_id:
-                info = await self.get_object()
+                info = await self._lookup_by_name()
                 if info is None:
                     return 0
                 self.object_id = info[self.object_id_key]
@@ -1439,6 +1480,7 @@ class DockerSpawner(Spawner):
     async def _ended_on_its_own(self, status: Any) -> None:
         """poll() found the server stopped: keep the report for the next spawn, and with remove,
         remove what is left."""
+        self._ended_status = status
         if isinstance(status, str):
             self._previous_exit = status.split("\n", 1)[0]
         if self.remove and self.object_id:
@@ -1457,6 +1499,8 @@ class DockerSpawner(Spawner):
             return
         try:
             await self._delete_forever()
+        except errors.ConfigProblem as problem:
+            self.log.warning("Not removing the volumes of deleted %s: %s", self._log_name, problem)
         except (RequestsConnectionError, DockerException) as err:
             raise errors.user_error(err, action="delete", daemon=self.daemon_address, log=self.log,
                                     log_name=self._log_name) from None
@@ -1510,9 +1554,17 @@ class DockerSpawner(Spawner):
         finally:
             self._reset_progress()
 
+    async def _lookup_by_name(self) -> dict | None:
+        """get_object() for a spawner that has no object id: None as well when the name cannot
+        be rendered (then nothing can have been created under it)."""
+        try:
+            return await self.get_object()
+        except errors.ConfigProblem:
+            return None
+
     async def _stop(self, now: bool) -> None:
         if not self.object_id:
-            info = await self.get_object()
+            info = await self._lookup_by_name()
             if info is None:
                 return
             self.object_id = info[self.object_id_key]

@@ -82,12 +82,22 @@ def _participle(verb: str) -> str:
     return {"start": "started", "stop": "stopped", "check on": "checked on", "delete": "deleted"}[verb]
 
 
-def config_error(*, setting: str, detail: str, log: Any, log_name: str) -> web.HTTPError:
-    """A setting the spawner cannot use for this server: one log line naming it, and a message
-    that tells the user it is the administrator's to fix."""
-    log.error("Cannot start %s: %s: %s", log_name, setting, detail)
+class ConfigProblem(Exception):
+    """A setting the spawner cannot use for this server (raised where it is found, turned into
+    the user's message and the admin's log line once, by :func:`config_error`)."""
+
+    def __init__(self, setting: str, detail: str):
+        self.setting = setting
+        self.detail = detail
+        super().__init__(f"{setting}: {detail}")
+
+
+def config_error(problem: ConfigProblem, *, log: Any, log_name: str) -> web.HTTPError:
+    """One log line naming the setting, and a message that tells the user it is the
+    administrator's to fix."""
+    log.error("Cannot start %s: %s: %s", log_name, problem.setting, problem.detail)
     return web.HTTPError(500, f"Your server cannot start because of a configuration error in "
-                              f"{setting}: {detail}. Please tell your JupyterHub administrator.")
+                              f"{problem.setting}: {problem.detail}. Please tell your JupyterHub administrator.")
 
 
 class TemplateFieldError(ValueError):

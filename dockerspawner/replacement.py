@@ -37,8 +37,11 @@ def aspect_values(req: Any) -> dict[str, Any]:
         "image": req.image,
         "command": list(req.command) if req.command is not None else None,
         "limits": [req.mem_limit, req.mem_guarantee, req.cpu_limit, req.cpu_guarantee],
-        "volumes": {"binds": sorted(convert_volume_binds({k: dict(v) for k, v in req.volume_binds.items()})),
-                    "mounts": [dict(m) for m in req.mounts]},
+        # the settings, not the names they render to: names change with escape or prefix,
+        # and the container keeps the volumes it was created with
+        "volumes": (req.volume_settings if req.volume_settings is not None else
+                    {"binds": sorted(convert_volume_binds({k: dict(v) for k, v in req.volume_binds.items()})),
+                     "mounts": [dict(m) for m in req.mounts]}),
         "network": {"name": req.network_name, "publish": req.publish_host_ip, "port": req.port,
                     "links": dict(req.links)},
         "user": [req.user, req.working_dir],

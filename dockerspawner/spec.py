@@ -43,6 +43,9 @@ class ContainerRequest:
     volume_binds: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     volume_mount_points: tuple[str, ...] = ()
     mounts: tuple[Mount, ...] = ()
+    #: the volume settings as configured (templates): what decides whether a kept container
+    #: still fits, so that a change of escape or prefix alone does not replace it
+    volume_settings: Mapping[str, Any] | None = None
     links: Mapping[str, str] = field(default_factory=dict)
     mem_limit: int | None = None
     mem_guarantee: int | None = None

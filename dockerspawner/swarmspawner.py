@@ -123,8 +123,7 @@ class SwarmSpawner(DockerSpawner):
             refused.append("post_start_cmd: a service's task may run on any node, where the hub "
                            "cannot exec into it")
         if refused:
-            raise errors.config_error(setting="SwarmSpawner", detail="; ".join(refused),
-                                      log=self.log, log_name=self._log_name)
+            raise errors.ConfigProblem("SwarmSpawner", "; ".join(refused))
 
     async def create_object(self) -> dict:
         request = await self.container_request()
@@ -256,7 +255,7 @@ class SwarmSpawner(DockerSpawner):
     async def _stop(self, now: bool) -> None:
         """Remove the service (services cannot be paused) and clear the state."""
         if not self.object_id:
-            service = await self.get_object()
+            service = await self._lookup_by_name()
             if service is None:
                 return
             self.object_id = service["ID"]
@@ -267,6 +266,7 @@ class SwarmSpawner(DockerSpawner):
 
     async def _ended_on_its_own(self, status: Any) -> None:
         """A service whose task ended is removed (it is never resumed), its report kept."""
+        self._ended_status = status
         if isinstance(status, str):
             self._previous_exit = status.split("\n", 1)[0]
         if self.object_id:

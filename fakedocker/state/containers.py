@@ -44,6 +44,32 @@ from .images import parse_reference
 #: the way a real PID 1 would (``sh -c 'sleep 1000'`` ignores TERM and is killed after the
 #: stop timeout: 137; other programs exit 0 on TERM); trivial scripts (echo/exit) finish at once
 _DEFAULT_RUNTIME = IdleRuntime(exit_on_sigterm="auto")
+#: the daemon decodes JSON into Go structs, whose field names match case-insensitively: a
+#: mount written {"type": ..., "driver_config": {"name": ...}} by hand means the same as the
+#: canonical form, and inspect shows the canonical one (nested: field -> its own fields)
+MOUNT_FIELDS: dict[str, Any] = {
+    "Type": None, "Source": None, "Target": None, "ReadOnly": None, "Consistency": None,
+    "BindOptions": {"Propagation": None, "NonRecursive": None},
+    "VolumeOptions": {"NoCopy": None, "Labels": None, "DriverConfig": {"Name": None, "Options": None}},
+    "TmpfsOptions": {"SizeBytes": None, "Mode": None},
+}
+
+
+def go_fields(value: Any, fields: dict[str, Any]) -> Any:
+    """``value`` with its keys matched to ``fields`` as Go's JSON decoder matches them
+    (case-insensitively; unknown keys dropped)."""
+    if not isinstance(value, dict):
+        return value
+    by_lower = {name.lower(): name for name in fields}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = by_lower.get(str(key).lower())
+        if name is None:
+            continue
+        out[name] = go_fields(item, fields[name]) if fields[name] else item
+    return out
+
+
 #: bind propagation modes a Binds entry may name after its mode
 _PROPAGATION_MODES = frozenset({"rprivate", "private", "rshared", "shared", "rslave", "slave"})
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -397,6 +423,8 @@ class ContainerStore:
             icfg = image.config
             host_config = dict(DEFAULT_HOST_CONFIG)
             host_config.update(body.get("HostConfig") or {})
+            if host_config.get("Mounts"):
+                host_config["Mounts"] = [go_fields(m, MOUNT_FIELDS) for m in host_config["Mounts"]]
             if host_config.get("NanoCpus"):
                 if host_config.get("CpuPeriod"):
                     raise messages.conflicting_cpu_options("CPU Period")

@@ -265,3 +265,60 @@ async def test_swarm_rejection_reaches_the_user(hub, engine):
     assert r.status_code == 500
     assert "task rejected" in r.json()["message"]
     assert "No such image: 127.0.0.1:5000/nowhere/notebook:1" in r.json()["message"]
+
+
+# what a service can express, and what it cannot --------------------------------------------------
+
+
+@pytest.mark.spawner(cls="SwarmSpawner", network_name="jhub-overlay", stop_grace_period=20,
+                     extra_create_kwargs={"labels": {"team": "{raw_username}-team"}, "hostname": "nb-{username}"},
+                     extra_host_config={"network_mode": "jhub-overlay", "cap_add": ["SYS_PTRACE"],
+                                        "extra_hosts": {"db.internal": "127.0.0.1"}, "cpu_period": 50_000})
+async def test_swarm_honours_what_a_service_can_express(hub, engine):
+    api = engine.api_client()
+    api.init_swarm(advertise_addr="127.0.0.1")
+    api.create_network("jhub-overlay", driver="overlay", attachable=True)
+    user = new_user(hub)
+    r = await spawn(hub, user)
+    assert r.status_code in (201, 202), r.text
+    await wait_for_spawn(hub, user)
+    service = api.inspect_service(user.spawners[""].service_id)["Spec"]
+    assert service["Labels"]["team"] == f"{user.name}-team"
+    assert service["Labels"]["org.jupyter.hub.user"] == user.name
+    container = service["TaskTemplate"]["ContainerSpec"]
+    assert container["Hostname"] == f"nb-{user.name}"
+    assert container["CapabilityAdd"] == ["SYS_PTRACE"]
+    assert container["Hosts"] == ["127.0.0.1 db.internal"]
+    assert container["StopGracePeriod"] == 20_000_000_000
+    await stop(hub, user)
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    ({"links": {"jupyterhub": "jupyterhub"}}, "links"),
+    ({"extra_host_config": {"privileged": True}}, "extra_host_config['privileged']"),
+    ({"extra_host_config": {"network_mode": "host"}}, "extra_host_config['network_mode']"),
+    ({"extra_create_kwargs": {"mac_address": "02:42:ac:11:00:02"}}, "extra_create_kwargs['mac_address']"),
+    ({"no_new_privileges": True}, "no_new_privileges"),
+    ({"post_start_cmd": "touch /tmp/ready"}, "post_start_cmd"),
+])
+@pytest.mark.spawner(cls="SwarmSpawner")
+async def test_swarm_refuses_what_a_service_cannot_express(hub, engine, options, named):
+    engine.api_client().init_swarm(advertise_addr="127.0.0.1")
+    user = new_user(hub)
+    spawner = user.spawners[""]
+    assert isinstance(spawner, SwarmSpawner)
+    for key, value in options.items():
+        setattr(spawner, key, value)
+    r = await spawn(hub, user)
+    assert r.status_code == 500, r.text
+    assert named in r.json()["message"]
+    assert engine.api_client().services() == []  # refused before anything was created
+
+
+async def test_swarm_sets_no_new_privileges_where_the_daemon_can(make_spawner):
+    engine = swarm_engine(api_version="1.46")
+    spawner = make_spawner(engine, no_new_privileges=True)
+    await spawner.start()
+    spec = engine.api_client().inspect_service(spawner.service_id)["Spec"]
+    assert spec["TaskTemplate"]["ContainerSpec"]["Privileges"] == {"NoNewPrivileges": True}
+    await spawner.stop()

@@ -318,7 +318,7 @@ async def test_spawn_answer_stop_through_the_hub(hub, engine, hub_config):
     assert info["Config"]["User"] == "4101:4201"
     assert info["Config"]["WorkingDir"] == env["HOME"] == "/home/sysuser1"
     assert info["HostConfig"]["Binds"] == [f"{homes}sysuser1:/home/sysuser1:rw"]
-    assert (env["NB_USER"], env["NB_UID"]) == ("sysuser1", "4101")
+    assert (env["NB_USER"], env["NB_UID"], env["USER_ID"], env["NB_GID"]) == ("sysuser1", "4101", "4101", "4201")
     assert user.orm_user.orm_spawners[""].state["user_id"] == 4101  # saved by the hub
 
     await stop(hub, user)
