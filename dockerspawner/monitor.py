@@ -50,12 +50,15 @@ class Monitor:
     list does not show — e.g. a container created before labels existed (by the reference
     implementation) — at most once per snapshot."""
 
-    def __init__(self, lister: Lister, max_age: float, clock: Callable[[], float] = time.monotonic,
+    #: where monitors made without a clock of their own read the time (tests drive it)
+    default_clock: Callable[[], float] = staticmethod(time.monotonic)
+
+    def __init__(self, lister: Lister, max_age: float, clock: Callable[[], float] | None = None,
                  inspector: Callable[[str], Awaitable[ObjectState]] | None = None):
         self._lister = lister
         self._inspector = inspector
         self.max_age = max_age
-        self._clock = clock
+        self._clock = clock or type(self).default_clock
         self._snapshot: dict[str, ObjectState] = {}
         self._taken_at: float | None = None
         self._refreshing: asyncio.Future | None = None

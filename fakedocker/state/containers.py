@@ -27,6 +27,7 @@ Also, for the routes and for tests:
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import signal as _signal
@@ -326,6 +327,7 @@ class ContainerStore:
         #: (proto, host port) -> [(host ip, container id)] for every running container
         self.host_ports: dict[tuple[str, int], list[tuple[str, str]]] = {}
         self._next_port = PORT_RANGE[0]
+        self._ports_spread = False
         #: check with a bind() that an ephemeral port is free on the host before handing it out
         self.probe_host_ports = True
         self.runtime_rules: list[tuple[Any, Any]] = []
@@ -620,6 +622,11 @@ class ContainerStore:
     def _ephemeral(self, proto: str) -> int:
         lo, hi = PORT_RANGE
         span = hi - lo + 1
+        if self.probe_host_ports and not self._ports_spread:
+            # engines in different processes (parallel test workers) would all start at the
+            # bottom of the range and race for the same free ports: start each process apart
+            self._ports_spread = True
+            self._next_port = lo + (os.getpid() * 2654435761) % span
         for _ in range(span):
             port = self._next_port
             self._next_port = lo if port >= hi else port + 1

@@ -787,10 +787,10 @@ def test_internal_ssl(ssl_hub: ITestHub, docker_client):
         hub.wait_ready(name)
         container = docker_client.containers.get(f"jupyter-{name}")
         env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"])
-        assert env["JUPYTERHUB_SSL_KEYFILE"] == f"/etc/jupyterhub/ssl/user-{name}.key", env
+        assert env["JUPYTERHUB_SSL_KEYFILE"] == f"/certs/user-{name}.key", env
         assert env["JUPYTERHUB_API_URL"].startswith("https://"), env["JUPYTERHUB_API_URL"]
         mounts = {m["Destination"]: m for m in container.attrs["Mounts"]}
-        assert mounts["/etc/jupyterhub/ssl"]["Name"] == certs_volume
+        assert mounts["/certs"]["Name"] == certs_volume
         route = hub.proxy_routes()[f"/user/{name}/"]
         assert route["target"].startswith("https://127.0.0.1:"), route
         hub.assert_answers(name, hub.user_token(name))

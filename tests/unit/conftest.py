@@ -7,12 +7,17 @@ import sys
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+from hypothesis import settings
 from strict_client import StrictClient
 from traitlets.config import Config
 
 import fakedocker
 from dockerspawner.client import ClientCache
 from fakedocker.runtime import HostProcessRuntime
+
+# examples are not timed: a loaded machine (parallel workers, CI) must not fail a property
+settings.register_profile("dockerspawner", deadline=None)
+settings.load_profile("dockerspawner")
 
 SINGLEUSER_IMAGE = "quay.io/jupyterhub/singleuser:test"
 SINGLEUSER_CONFIG = {

@@ -17,7 +17,7 @@ from tornado import web
 import fakedocker
 from dockerspawner import DockerSpawner
 from dockerspawner.client import ClientCache
-from dockerspawner.monitor import MonitorRegistry
+from dockerspawner.monitor import Monitor, MonitorRegistry
 from dockerspawner.spec import LABEL_SERVER_NAME, LABEL_USER
 
 IMAGE = "quay.io/jupyterhub/singleuser:test"
@@ -29,7 +29,15 @@ VOLUMES = {"home-{username}": "/home/jovyan", "scratch-{username}-{servername}":
 TOTALS = {"examples": 0, "steps": 0, "faults": 0, "crashes": 0, "restarts": 0, "spawns": 0}
 
 
+POLL_INTERVAL = 30
+
+
 class SpawnerLifecycle(RuleBasedStateMachine):
+    """Calls the spawners exactly as JupyterHub does (``User.spawn``, ``User.stop``, the periodic
+    poll and its ``user_stopped``, ``init_spawners`` after a restart), with the shared monitor
+    answering polls from its own snapshots on a clock the machine advances: nothing forces a
+    fresh list before a poll."""
+
     @initialize(remove=st.booleans())
     def setup(self, remove: bool) -> None:
         TOTALS["examples"] += 1
@@ -40,14 +48,19 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         self.patch = fakedocker.patch(self.engine)
         self.patch.__enter__()
         ClientCache.clear()
+        self.now = 1000.0
+        self.original_clock = Monitor.default_clock
+        Monitor.default_clock = staticmethod(lambda: self.now)
         self.api = self.engine.api_client()
         self.running: dict[tuple[str, str], bool] = {}
-        self.crashed: set[tuple[str, str]] = set()
+        #: crashed servers, and whether a poll interval has passed since (then polls must see it)
+        self.crashed: dict[tuple[str, str], bool] = {}
         self.volumes_seen: set[str] = set()
         self.spawners = {key: self.new_spawner(*key) for key in self.keys()}
 
     def teardown(self) -> None:
         if hasattr(self, "patch"):
+            Monitor.default_clock = self.original_clock
             self.patch.__exit__(None, None, None)
             ClientCache.clear()
             self.engine.close()
@@ -62,6 +75,7 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         spawner = DockerSpawner(
             user=user, hub=Hub(ip="127.0.0.1", port=8081), image=IMAGE, remove=self.remove, volumes=VOLUMES,
             orm_spawner=SimpleNamespace(name=server_name, server=None), stop_grace_period=0,
+            poll_interval=POLL_INTERVAL,
             wait_for_server_interval=0,  # idle fake containers serve no HTTP
         )
         spawner.api_token = f"token-{username}-{server_name}"
@@ -78,36 +92,66 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         user, server = key
         return self.api.containers(all=True, filters={"label": [f"{LABEL_USER}={user}", f"{LABEL_SERVER_NAME}={server}"]})
 
+    # -- what JupyterHub does ----------------------------------------------------------------------
+    async def hub_spawn(self, key) -> None:
+        """User.spawn: clear_state, start; on failure User.stop, then the error."""
+        spawner = self.spawners[key]
+        spawner.clear_state()
+        try:
+            await spawner.start()
+        except Exception:
+            await self.hub_stop(key)
+            raise
+
+    async def hub_stop(self, key) -> None:
+        """User.stop: poll, stop() only for a server poll() says is running, clear_state."""
+        spawner = self.spawners[key]
+        try:
+            if await spawner.poll() is None:
+                await spawner.stop()
+        finally:
+            spawner.clear_state()
+
     # -- rules ----------------------------------------------------------------------------------
     @rule(key=st.sampled_from(keys.__func__()))
     def spawn(self, key):
         if self.running.get(key):
             return
         TOTALS["spawns"] += 1
-        self.run(self.spawners[key].start())
+        self.run(self.hub_spawn(key))
         self.running[key] = True
-        self.crashed.discard(key)
+        self.crashed.pop(key, None)
         self.volumes_seen |= {v["Name"] for v in self.api.volumes()["Volumes"] or []}
 
     @rule(key=st.sampled_from(keys.__func__()))
     def stop(self, key):
         if not self.running.get(key):
             return
-        self.run(self.spawners[key].stop())
-        self.spawners[key].clear_state()  # as JupyterHub does after every stop
+        self.run(self.hub_stop(key))
         self.running[key] = False
-        self.crashed.discard(key)
+        self.crashed.pop(key, None)
+
+    @rule()
+    def poll_interval_passes(self):
+        self.now += POLL_INTERVAL + 1
+        self.crashed = {key: True for key in self.crashed}
 
     @rule(key=st.sampled_from(keys.__func__()))
-    def poll(self, key):
-        spawner = self.spawners[key]
-        spawner.monitor.invalidate()  # as when the next poll interval comes
-        status = self.run(spawner.poll())
-        expected_running = self.running.get(key, False) and key not in self.crashed
-        assert (status is None) == expected_running, (key, status, self.running.get(key), key in self.crashed)
-        if status is not None and self.running.get(key):
-            # JupyterHub notices the dead server and stops it
-            self.stop(key)
+    def periodic_poll(self, key):
+        """Spawner.poll_and_notify for a running server; a dead one goes through user_stopped."""
+        if not self.running.get(key):
+            return
+        status = self.run(self.spawners[key].poll())
+        if key not in self.crashed:
+            assert status is None, (key, status)  # a live server is never reported dead
+        elif self.crashed[key]:
+            assert status is not None, key  # seen within one poll interval of the crash
+        if status is not None:
+            # user_stopped: poll again, then User.stop (which polls once more, so no stop())
+            assert self.run(self.spawners[key].poll()) is not None
+            self.run(self.hub_stop(key))
+            self.running[key] = False
+            self.crashed.pop(key, None)
 
     @rule(key=st.sampled_from(keys.__func__()), code=st.sampled_from([1, 137]))
     def crash(self, key, code):
@@ -115,15 +159,25 @@ class SpawnerLifecycle(RuleBasedStateMachine):
             return
         TOTALS["crashes"] += 1
         self.engine.crash(self.spawners[key].object_id, exit_code=code, oom=code == 137)
-        self.crashed.add(key)
+        self.crashed[key] = False
 
     @rule()
     def hub_restart(self):
+        """A new hub process: spawners from the saved state, each polled by init_spawners."""
         TOTALS["restarts"] += 1
         states = {key: spawner.get_state() for key, spawner in self.spawners.items()}
         MonitorRegistry.clear()
         ClientCache.clear()
         self.spawners = {key: self.new_spawner(*key, state=states[key]) for key in self.keys()}
+        for key in self.keys():
+            if not self.running.get(key):
+                continue
+            status = self.run(self.spawners[key].poll())
+            assert (status is None) == (key not in self.crashed), (key, status)
+            if status is not None:
+                self.run(self.hub_stop(key))
+                self.running[key] = False
+                self.crashed.pop(key, None)
 
     @rule(key=st.sampled_from(keys.__func__()),
           fault=st.sampled_from(["daemon_down", "create_container", "start", "inspect_container"]))
@@ -136,7 +190,7 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         else:
             self.engine.faults.fail(fault, status=500, message=f"injected {fault} failure", times=1)
         try:
-            self.run(self.spawners[key].start())
+            self.run(self.hub_spawn(key))
         except web.HTTPError as err:
             assert err.status_code in (500, 503)
             assert "Traceback" not in err.log_message
@@ -147,9 +201,9 @@ class SpawnerLifecycle(RuleBasedStateMachine):
             self.engine.faults.clear()
         if failed:
             # nothing half-made blocks the next try: the retry succeeds
-            self.run(self.spawners[key].start())
+            self.run(self.hub_spawn(key))
         self.running[key] = True
-        self.crashed.discard(key)
+        self.crashed.pop(key, None)
 
     # -- invariants ------------------------------------------------------------------------------
     @invariant()
@@ -172,7 +226,7 @@ class SpawnerLifecycle(RuleBasedStateMachine):
             else:
                 assert running == [], key
                 if self.remove and not self.running.get(key):
-                    assert containers == [], key  # remove=True leaves nothing behind
+                    assert containers == [], key  # remove=True leaves nothing behind, crashes included
 
     @invariant()
     def volumes_are_never_removed(self):
