@@ -595,11 +595,15 @@ class DockerSpawner(Spawner):
         """The process-wide view of every managed object on this spawner's daemon, which
         poll() answers from (one list call per poll_interval, however many servers)."""
         client = self.client
-        return MonitorRegistry.get(
+        monitor = MonitorRegistry.get(
             (client, self.object_type),
             lambda: Monitor(self._managed_lister(client), self.poll_interval,
                             inspector=self._unlisted_inspector(client)),
         )
+        # answers are never older than the shortest poll_interval of the spawners asking
+        if 0 < self.poll_interval < monitor.max_age:
+            monitor.max_age = self.poll_interval
+        return monitor
 
     def _unlisted_inspector(self, client: Any) -> Any:
         executor = self.executor

@@ -74,6 +74,10 @@ class FakeEngine:
         self.default_runtime = runtime
         #: ``(container, cmd, env, user, workdir) -> (exit_code, stdout, stderr)``: what execs do
         self.exec_handler: Callable[..., Any] | None = None
+        #: the propagation of the host mount that host paths live on: "private" (the default,
+        #: as on this project's test machine: shared/slave binds fail to start), "slave" or
+        #: "shared" (hosts booted by systemd)
+        self.host_mount_propagation = "private"
         self.volumes = VolumeStore(self)
         self.networks = NetworkStore(self)
         self.containers = ContainerStore(self)

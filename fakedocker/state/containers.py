@@ -734,11 +734,32 @@ class ContainerStore:
         if code is not None and c.running:
             self._record_exit(c, code)
 
+    def _check_bind_propagation(self, c: Container) -> None:
+        """The daemon makes a shared or slave bind only where the host path's own mount allows
+        it (``engine.host_mount_propagation``: "private", as on this project's test machine;
+        hosts booted by systemd usually have "shared")."""
+        host = getattr(self.engine, "host_mount_propagation", "private")
+        for m in c.mounts:
+            if m["Type"] != "bind":
+                continue
+            wanted = m.get("Propagation") or ""
+            if wanted in ("rshared", "shared") and host != "shared":
+                problem = f"path {m['Source']} is mounted on / but it is not a shared mount"
+            elif wanted in ("rslave", "slave") and host not in ("shared", "slave"):
+                problem = f"path {m['Source']} is mounted on / but it is not a shared or slave mount"
+            else:
+                continue
+            c.error = problem
+            c.exit_code = 128
+            self.changed.notify_all()
+            raise DaemonError(500, problem)
+
     def _start(self, c: Container) -> None:
         engine = self.engine
         mode = c.network_mode()
         networks = engine.networks
         volumes = engine.volumes
+        self._check_bind_propagation(c)
         if hasattr(volumes, "mount"):
             for m in c.mounts:
                 if m["Type"] == "volume":

@@ -801,3 +801,51 @@ def test_internal_ssl(ssl_hub: ITestHub, docker_client):
         print_container_logs(docker_client, name)
         forget_user(hub, name)
         remove_user_objects(docker_client, name)
+
+
+# ------------------------------------------------------------------------------------------------
+# what the reference differential found (issue 11), on the real daemon
+
+
+def test_a_server_that_dies_on_its_own_is_removed_with_its_report(hub: ITestHub, make_user, docker_client):
+    """remove = True, and the server is killed outside the hub (as the OOM killer would): the
+    hub's own periodic poll notices, JupyterHub does not call stop() — the spawner removes the
+    container itself, after logging its exit code and last log lines (without the token)."""
+    name = make_user(remove=True, poll_interval=2)
+    hub.spawn(name)
+    container = docker_client.containers.get(f"jupyter-{name}")
+    token = dict(e.split("=", 1) for e in container.attrs["Config"]["Env"])["JUPYTERHUB_API_TOKEN"]
+    log_start = len(hub.log_text())
+    container.kill()  # SIGKILL: exit code 137
+
+    wait_for(f"jupyter-{name} removed by the hub", lambda: container_gone(docker_client, container.id), 60,
+             alive=hub.check_alive)
+    wait_for("the hub to see the server stopped", lambda: hub.user_model(name)["servers"] == {}, 60)
+    log = hub.log_text()[log_start:]
+    assert "exited with code 137" in log, log[-3000:]
+    report = log[log.index("exited with code 137"):]
+    assert "last log lines:" in report and "ServerApp" in report, report[:2000]  # jupyter_server's own lines
+    assert f"Stopping container jupyter-{name}" not in log  # JupyterHub did not call stop()
+    assert token not in log
+    assert user_containers(docker_client, name) == []  # nothing left behind
+
+
+def test_a_mount_volume_gets_its_drivers_options(hub: ITestHub, make_user, docker_client, tmp_path):
+    """A mounts entry whose volume has a driver_config (the NFS-through-`local` recipe, here with
+    the local driver's bind options) is created with that driver and those options, so the
+    server sees the directory they name."""
+    shared = tmp_path / "bound"
+    shared.mkdir()
+    (shared / "hello.txt").write_text("from the host\n")
+    name = make_user(mounts=[{"type": "volume", "source": "bound-{username}", "target": "/home/jovyan/bound",
+                              "driver_config": {"name": "local",
+                                                "options": {"type": "none", "o": "bind", "device": str(shared)}}}])
+    hub.spawn(name)
+    volume = docker_client.volumes.get(f"bound-{name}")
+    assert volume.attrs["Driver"] == "local"
+    assert volume.attrs["Options"] == {"type": "none", "o": "bind", "device": str(shared)}
+    assert volume.attrs["Labels"]["org.jupyter.hub.user"] == name
+    container = docker_client.containers.get(f"jupyter-{name}")
+    exit_code, output = container.exec_run(["cat", "/home/jovyan/bound/hello.txt"])
+    assert (exit_code, output) == (0, b"from the host\n")
+    hub.stop_server(name)

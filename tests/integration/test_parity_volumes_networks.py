@@ -164,3 +164,44 @@ def test_remove_network_of_stopped_container(api, names):
     assert api.remove_network(net) is None
     assert sorted(api.inspect_container(container)["NetworkSettings"]["Networks"]) == sorted(
         ["bridge", net])
+
+
+def test_mount_fields_match_case_insensitively(api, names):
+    """A mount written by hand ({"type": ..., "driver_config": {"name": ...}} through docker-py's
+    Mount) is decoded like Go decodes JSON: field names case-insensitively; inspect shows the
+    canonical names, and the volume is made with the driver's options."""
+    vol = names("vol")
+    mount = {"type": "volume", "source": vol, "target": "/data",
+             "VolumeOptions": {"driverconfig": {"name": "local", "options": TMPFS_OPTS}, "labels": names.label}}
+    container = api.create_container(BUSYBOX, command=SLEEP, name=names("c"),
+                                     host_config=api.create_host_config(mounts=[mount]))
+    info = api.inspect_container(container)
+    assert names.norm(info["HostConfig"]["Mounts"]) == [{
+        "Type": "volume", "Source": "fdtest-X-vol", "Target": "/data",
+        "VolumeOptions": {"Labels": {"fdtest": "fdtest-X"}, "DriverConfig": {"Name": "local", "Options": TMPFS_OPTS}},
+    }]
+    volume = api.inspect_volume(vol)
+    assert (volume["Driver"], volume["Options"], volume["Labels"]) == ("local", TMPFS_OPTS, names.label)
+    api.remove_container(container, force=True)
+
+
+def test_a_slave_bind_needs_a_shared_or_slave_host_mount(api, names, tmp_path):
+    """This machine's / is a private mount (no systemd): a slave or shared bind is created but
+    refused at start, the container left created with exit code 128 and the reason."""
+    source = str(tmp_path)
+    for propagation, problem in (("rslave", "a shared or slave mount"), ("rshared", "a shared mount")):
+        host_config = api.create_host_config(binds={source: {"bind": "/mnt", "mode": "rw", "propagation": propagation}})
+        container = api.create_container(BUSYBOX, command=["true"], name=names(propagation), host_config=host_config)
+        info = api.inspect_container(container)
+        assert info["HostConfig"]["Binds"] == [f"{source}:/mnt:rw,{propagation}"]
+        assert [(m["Mode"], m["RW"], m["Propagation"]) for m in info["Mounts"]] == [(f"rw,{propagation}", True, propagation)]
+        message = f"path {source} is mounted on / but it is not {problem}"
+        assert error_of(api.start, container) == ("APIError", 500, message)
+        state = api.inspect_container(container)["State"]
+        assert (state["Status"], state["ExitCode"], state["Error"]) == ("created", 128, message)
+        api.remove_container(container, force=True)
+    private = api.create_container(BUSYBOX, command=["true"], name=names("private"),
+                                   host_config=api.create_host_config(binds={source: {"bind": "/mnt", "propagation": "private"}}))
+    api.start(private)
+    assert api.wait(private)["StatusCode"] == 0
+    api.remove_container(private, force=True)

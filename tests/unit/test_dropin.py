@@ -181,6 +181,7 @@ async def test_a_failing_limit_callable_is_a_clear_error(hub, engine, lines):
 @pytest.mark.spawner(volumes={"/mnt/nfs": {"bind": "/mnt/nfs", "mode": "rw", "propagation": "rslave"}},
                      read_only_volumes={"/srv/datasets": {"bind": "/datasets", "propagation": "rslave"}})
 async def test_volume_propagation_and_read_only_dicts(hub, engine):
+    engine.host_mount_propagation = "shared"  # slave binds need a shared host mount (systemd's default)
     user = new_user(hub)
     spawner = user.spawners[""]
     assert spawner.volume_binds == {  # the reference's shape
@@ -194,6 +195,15 @@ async def test_volume_propagation_and_read_only_dicts(hub, engine):
     assert {m["Destination"]: (m["RW"], m["Propagation"]) for m in info["Mounts"]} == {
         "/mnt/nfs": (True, "rslave"), "/datasets": (False, "rslave")}
     await stop(hub, user)
+
+
+@pytest.mark.spawner(volumes={"/mnt/nfs": {"bind": "/mnt/nfs", "propagation": "rslave"}})
+async def test_a_slave_bind_on_a_private_host_mount_is_docker_s_clear_refusal(hub, engine):
+    user = new_user(hub)  # the engine's host mount is private, as on this test machine
+    r = await spawn(hub, user)
+    assert r.status_code == 500
+    assert "/mnt/nfs is mounted on / but it is not a shared or slave mount" in r.json()["message"]
+    assert containers_of(engine, user.name) == []  # JupyterHub's cleanup removed it (remove=True)
 
 
 # 4. strings in extra arguments that are not templates ----------------------------------------------
