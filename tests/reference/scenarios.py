@@ -69,6 +69,12 @@ def with_hub_container(engine: Any) -> None:
     api.start(hub["Id"])
 
 
+def with_shared_host_mounts(engine: Any) -> None:
+    """A host booted by systemd: / is a shared mount, so slave and shared binds start."""
+    prepare_engine(engine)
+    engine.host_mount_propagation = "shared"
+
+
 @dataclass(frozen=True)
 class Scenario:
     id: str
@@ -228,9 +234,13 @@ SCENARIOS: list[Scenario] = [
     Scenario("volumes-modes", {"volumes": {"/srv/shared": {"bind": "/shared", "mode": "ro"},
                                            "/srv/scratch": {"bind": "/scratch", "mode": "z"},
                                            "home-{username}": "/home/jovyan"}}),
-    Scenario("volumes-propagation", {"volumes": {"/mnt/nfs": {"bind": "/mnt/nfs", "mode": "rw", "propagation": "rslave"}}}),
+    Scenario("volumes-propagation", {"volumes": {"/mnt/nfs": {"bind": "/mnt/nfs", "mode": "rw", "propagation": "rslave"}}},
+             setup=with_shared_host_mounts),
     Scenario("volumes-read-only", {"read_only_volumes": {"/srv/datasets": "/datasets"}}),
-    Scenario("volumes-read-only-dict", {"read_only_volumes": {"/srv/datasets": {"bind": "/datasets", "propagation": "rslave"}}}),
+    Scenario("volumes-read-only-dict", {"read_only_volumes": {"/srv/datasets": {"bind": "/datasets", "propagation": "rslave"}}},
+             setup=with_shared_host_mounts),
+    Scenario("volumes-propagation-private-host", {"volumes": {"/mnt/nfs": {"bind": "/mnt/nfs", "propagation": "rslave"}}},
+             refuse=(r"/mnt/nfs is mounted on / but it is not a shared or slave mount",)),
     Scenario("volumes-escaped-strategy", {"volumes": {"home-{username}": "/home/jovyan"},
                                           "format_volume_name": escaped_volume_names()},
              user="Bob.Smith@example.org"),
@@ -294,7 +304,7 @@ SCENARIOS: list[Scenario] = [
              state={"user_id": 1000, "group_id": 100}),
     Scenario("systemuser-pwd-lookup", {"host_homedir_format_string": ""}, spawner="systemuser", user="nobody"),
     Scenario("systemuser-homedir-propagation", {"homedir_bind_propagation": "rslave"}, spawner="systemuser",
-             state={"user_id": 1000, "group_id": 100}),
+             state={"user_id": 1000, "group_id": 100}, setup=with_shared_host_mounts),
     Scenario("systemuser-volumes-and-limits", {"volumes": {"/srv/shared": "/shared"}, "mem_limit": "1G"},
              spawner="systemuser", state={"user_id": 1000, "group_id": 100}),
     Scenario("systemuser-missing-account", {}, spawner="systemuser", user="no-such-account-xyz",
