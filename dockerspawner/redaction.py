@@ -17,8 +17,8 @@ REDACTED = "<redacted>"
 
 # NAME=value / NAME: value where NAME looks secret (env dumps, config echoes)
 _ASSIGNMENT = re.compile(
-    r"(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d?|credential|api[_-]?key|auth)"
-    r"[A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*)(?P<quote>[\"']?)(?P<value>[^\s\"'&;,]+)",
+    r"(?P<name>\b(?:[A-Za-z_][A-Za-z0-9_.-]*)?(?:token|secret|passw(?:or)?d?|credential|api[_-]?key|auth)"
+    r"[A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*)(?P<quote>[\"']?)(?P<value>[^\s\"'&;,]{6,})",
     re.IGNORECASE,
 )
 # ?token=… / &token=… in URLs (jupyter server prints its URL with the token)
