@@ -8,6 +8,7 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 from hypothesis import settings
+from jupyterhub.utils import random_port
 from strict_client import StrictClient
 from traitlets.config import Config
 
@@ -79,6 +80,10 @@ def hub_config(request) -> Config:
     c.DockerSpawner.remove = True
     c.Spawner.start_timeout = 30
     c.Spawner.http_timeout = 30
+    # ports of its own (MockHub of JupyterHub 4.1 fixes the hub at 8081 and the proxy's API at
+    # 8001), so hubs in parallel test workers never meet
+    c.JupyterHub.hub_port = random_port()
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{random_port()}"
     marker = request.node.get_closest_marker("spawner")
     if marker is not None:
         options = dict(marker.kwargs)
