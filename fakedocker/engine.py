@@ -78,6 +78,9 @@ class FakeEngine:
         #: as on this project's test machine: shared/slave binds fail to start), "slave" or
         #: "shared" (hosts booted by systemd)
         self.host_mount_propagation = "private"
+        #: keep each published port bound on this machine while a container has it (see
+        #: ContainerStore._hold): for tests whose containers run real servers on those ports
+        self.hold_published_ports = False
         self.volumes = VolumeStore(self)
         self.networks = NetworkStore(self)
         self.containers = ContainerStore(self)

@@ -328,6 +328,7 @@ class ContainerStore:
         self.host_ports: dict[tuple[str, int], list[tuple[str, str]]] = {}
         self._next_port = PORT_RANGE[0]
         self._ports_spread = False
+        self._held_ports: dict[tuple[str, int], socket.socket] = {}
         #: check with a bind() that an ephemeral port is free on the host before handing it out
         self.probe_host_ports = True
         self.runtime_rules: list[tuple[Any, Any]] = []
@@ -674,6 +675,8 @@ class ContainerStore:
                     else:
                         port = self._ephemeral(proto)
                     entry = (ip, c.id)
+                    if (proto, port) not in self.host_ports:
+                        self._hold((proto, port))
                     self.host_ports.setdefault((proto, port), []).append(entry)
                     registered.append(((proto, port), entry))
                     if ip:
@@ -694,6 +697,27 @@ class ContainerStore:
             users.remove(entry)
             if not users:
                 del self.host_ports[pkey]
+                held = self._held_ports.pop(pkey, None)
+                if held is not None:
+                    held.close()
+
+    def _hold(self, pkey: tuple[str, int]) -> None:
+        """With ``engine.hold_published_ports``, keep a published port bound on this machine
+        while a container has it, as docker-proxy does: the kernel then hands it to no other
+        socket (ephemeral ports of connections and of ``bind(0)`` included), while the
+        container's own server, binding with SO_REUSEADDR as servers do, still gets it.  The
+        socket does not listen."""
+        if not (self.probe_host_ports and getattr(self.engine, "hold_published_ports", False)):
+            return
+        proto, port = pkey
+        held = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            held.bind(("", port))
+        except OSError:
+            held.close()
+            return
+        self._held_ports[pkey] = held
 
     def _release_ports(self, c: Container) -> None:
         for key, bound in c.ports.items():
@@ -1151,6 +1175,9 @@ class ContainerStore:
                     except Exception:
                         pass
             self._exited.clear()  # the engine is closing: no task restarts
+            for held in self._held_ports.values():
+                held.close()
+            self._held_ports.clear()
 
     # logs ----------------------------------------------------------------------------
     def append_log(self, c: Container | str, data: bytes | str, stream: int | str = 1) -> None:

@@ -59,6 +59,9 @@ def engine(monkeypatch):
         ClientCache, "get", classmethod(lambda cls, key, factory: original_get(cls, key, lambda: StrictClient(factory())))
     )
     engine = fakedocker.FakeEngine()
+    # the single-user containers run real servers on their published ports: hold those ports
+    # so parallel workers' connections and proxies are never handed them in between
+    engine.hold_published_ports = True
     engine.add_image(SINGLEUSER_IMAGE, config=SINGLEUSER_CONFIG)
     engine.add_image("busybox:1.30.1", config={"Cmd": ["sh"]})
     engine.set_runtime(SINGLEUSER_IMAGE, SINGLEUSER_RUNTIME)
@@ -84,6 +87,9 @@ def hub_config(request) -> Config:
     # 8001), so hubs in parallel test workers never meet
     c.JupyterHub.hub_port = random_port()
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{random_port()}"
+    # a spawn request answers with the spawn's outcome (not 202 "pending") even when parallel
+    # workers load the machine
+    c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 60}
     marker = request.node.get_closest_marker("spawner")
     if marker is not None:
         options = dict(marker.kwargs)

@@ -154,3 +154,27 @@ def test_running_containers_never_share_a_host_port(ops):
                     for port in {b["HostPort"] for b in bindings or ()}:
                         assert info["State"]["Running"]
                         assert seen.setdefault(int(port), other) == other
+
+
+def test_held_published_ports_are_handed_to_no_other_socket_but_the_server():
+    engine = fakedocker.FakeEngine()
+    engine.hold_published_ports = True
+    engine.add_image("srv:1", config={"Cmd": ["serve"]})
+    api = engine.api_client()
+    container = api.create_container("srv:1", ports=[8080], host_config=api.create_host_config(port_bindings={8080: None}))
+    api.start(container)
+    port = int(api.port(container, 8080)[0]["HostPort"])
+    plain = socket.socket()
+    with pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))  # nobody else gets it
+    plain.close()
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))  # the container's own server does
+    server.listen()
+    server.close()
+    api.remove_container(container, force=True)
+    free = socket.socket()
+    free.bind(("127.0.0.1", port))  # released with the container
+    free.close()
+    engine.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -237,9 +238,11 @@ class SpawnerLifecycle(RuleBasedStateMachine):
 
 
 SpawnerLifecycle.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
-test_spawner_lifecycle = SpawnerLifecycle.TestCase
+# both tests in one worker, in this order, when the suite runs in parallel (--dist loadgroup)
+test_spawner_lifecycle = pytest.mark.xdist_group("stateful")(SpawnerLifecycle.TestCase)
 
 
+@pytest.mark.xdist_group("stateful")
 def test_report_totals():
     """Prints what the state machine explored (pytest -s); runs after it in file order."""
     print("\nstateful lifecycle totals:", TOTALS)
