@@ -2,7 +2,7 @@
 
 The user's home directory on the host is bind-mounted at their home directory in the image,
 the container starts there, and it runs as the user's uid:gid (or, with ``run_as_root``, as
-root with ``NB_USER``/``NB_UID``/``NB_GID``/``NB_GROUP`` for images, such as the
+root with ``NB_USER``/``NB_UID``/``NB_GID`` for images, such as the
 jupyter/docker-stacks ones, that switch to the user themselves).
 
 Everything else is DockerSpawner's lifecycle; this class only changes what the container
