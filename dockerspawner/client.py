@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import os
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +20,7 @@ from urllib.parse import urlparse
 
 import docker
 from docker.utils import kwargs_from_env
+from traitlets import HasTraits
 
 
 @runtime_checkable
@@ -180,3 +183,61 @@ class ClientCache:
         with cls._lock:
             cls._clients.clear()
             MonitorRegistry.clear()
+
+
+def make_client(kwargs: dict) -> Any:
+    """A ``docker.APIClient`` for ``kwargs``, its API version negotiated with the daemon."""
+    version = kwargs.get("version")
+    negotiate = version is None or str(version).lower() == "auto"
+    # made with a pinned version so no request leaves before trust_env is off
+    client = docker.APIClient(**{**kwargs, "version": "1.24" if negotiate else version})
+    # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE and proxy variables are for the hub's outbound HTTPS;
+    # read by requests per call, they would replace tls_config's CA for the daemon
+    client.trust_env = False
+    if negotiate:
+        client._version = client._retrieve_server_version()
+    return client
+
+
+#: client methods that wait on the daemon rather than ask it something
+WAITING_CALLS = frozenset({"stop", "wait", "pull", "remove_service"})
+
+
+class DockerAccess(HasTraits):
+    """How a spawner reaches its daemon (a mixin: client_kwargs, tls_config and
+    docker_concurrency are DockerSpawnerConfig's)."""
+
+    @property
+    def client(self) -> Any:
+        """The Docker client for this spawner's configuration (one per configuration per process)."""
+        kwargs = client_kwargs_for(self.client_kwargs, self.tls_config, os.environ)
+        key = json.dumps({k: repr(v) for k, v in sorted(kwargs.items())})
+        return ClientCache.get(key, lambda: make_client(kwargs))
+
+    @property
+    def daemon_address(self) -> str:
+        """Where the daemon is (its socket or URL), for messages."""
+        kwargs = client_kwargs_for(self.client_kwargs, {}, os.environ)
+        return kwargs.get("base_url") or "unix:///var/run/docker.sock"
+
+    @property
+    def tls_client(self) -> tuple[str, str] | None:
+        """The TLS client certificate and key, if both were given, else None."""
+        if self.tls_cert and self.tls_key:
+            return (self.tls_cert, self.tls_key)
+        return None
+
+    @property
+    def executor(self) -> Any:
+        """The bounded pool every Docker call of this hub process runs in."""
+        return DockerCalls.executor(self.docker_concurrency)
+
+    def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future:
+        """Call a docker client method in a background thread; returns a Future.
+
+        Quick calls share the bounded pool (docker_concurrency); calls that mostly wait on the
+        daemon (stop, wait, pull) run in a separate pool, so a 10 s grace period or a long pull
+        never makes another user's spawn wait for a thread."""
+        executor = DockerCalls.waiting_executor() if method in WAITING_CALLS else self.executor
+        return DockerCalls.submit(executor, getattr(self.client, method), *args, **kwargs)
+

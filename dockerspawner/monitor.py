@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from docker.errors import NotFound
+
+from .client import DockerCalls
 from .spec import LABEL_MANAGED_BY, MANAGED_BY
 
 RUNNING = "running"
@@ -42,29 +45,32 @@ class ObjectState:
         return self.state in (RUNNING, "starting")
 
 
-Lister = Callable[[], Awaitable[dict[str, ObjectState]]]
+class View(Protocol):
+    """How the monitor sees one kind of object on one daemon."""
+
+    async def list_states(self) -> dict[str, ObjectState]:
+        """Every managed object's state, by id (one round of list calls)."""
+
+    async def inspect_state(self, object_id: str) -> ObjectState:
+        """The state of one object the list does not show (created before labels existed, by
+        the reference implementation), or GONE."""
 
 
 class Monitor:
-    """``lister`` lists every managed object; ``inspector`` (optional) answers for one object the
-    list does not show — e.g. a container created before labels existed (by the reference
-    implementation) — at most once per snapshot."""
+    """Answers ``state_of(object_id)`` from ``view``'s snapshots, listing at most once per
+    ``max_age`` seconds; an object the list does not show is inspected once per snapshot."""
 
     #: where monitors made without a clock of their own read the time (tests drive it)
     default_clock: Callable[[], float] = staticmethod(time.monotonic)
 
-    def __init__(self, lister: Lister, max_age: float, clock: Callable[[], float] | None = None,
-                 inspector: Callable[[str], Awaitable[ObjectState]] | None = None):
-        self._lister = lister
-        self._inspector = inspector
+    def __init__(self, view: View, max_age: float, clock: Callable[[], float] | None = None):
+        self._view = view
         self.max_age = max_age
         self._clock = clock or type(self).default_clock
         self._snapshot: dict[str, ObjectState] = {}
         self._taken_at: float | None = None
         self._refreshing: asyncio.Future | None = None
         self._noted: dict[str, tuple[float, ObjectState]] = {}
-        #: how many list rounds were made (each is one call, two for swarm)
-        self.refreshes = 0
 
     def note(self, object_id: str, state: ObjectState) -> None:
         """A spawner changed ``object_id`` itself: trust this over any older snapshot."""
@@ -88,10 +94,8 @@ class Monitor:
             return noted[1]
         state = self._snapshot.get(object_id)
         if state is None:
-            if self._inspector is None:
-                return ObjectState(GONE)
             # not in the list: unlabelled (older) or gone; ask once, remember until the next list
-            state = await self._inspector(object_id)
+            state = await self._view.inspect_state(object_id)
             self._noted[object_id] = (self._taken_at, state)
         return state
 
@@ -103,10 +107,9 @@ class Monitor:
 
     async def _list(self) -> None:
         started = self._clock()
-        snapshot = await self._lister()
+        snapshot = await self._view.list_states()
         self._snapshot = snapshot
         self._taken_at = started
-        self.refreshes += 1
         # notes older than the snapshot are answered by it now
         self._noted = {k: v for k, v in self._noted.items() if v[0] >= started}
 
@@ -123,7 +126,9 @@ def container_states(listing: list[dict[str, Any]]) -> dict[str, ObjectState]:
     return states
 
 
-_PENDING_TASK_STATES = {"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting"}
+#: swarm task states on the way to running (a task in one of these is still starting)
+PENDING_TASK_STATES = frozenset({"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready",
+                                 "starting"})
 
 
 def service_states(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> dict[str, ObjectState]:
@@ -145,11 +150,53 @@ def service_states(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) 
         state = status["State"]
         if state == RUNNING:
             states[service["ID"]] = ObjectState(RUNNING)
-        elif state in _PENDING_TASK_STATES:
+        elif state in PENDING_TASK_STATES:
             states[service["ID"]] = ObjectState("starting")
         else:
             states[service["ID"]] = ObjectState(state, status.get("Err") or status.get("Message", ""))
     return states
+
+
+class ContainerView:
+    """Containers: one labelled ``containers(all=True)`` call per snapshot."""
+
+    def __init__(self, client: Any, executor: Any):
+        self._client = client
+        self._executor = executor
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> asyncio.Future:
+        return DockerCalls.submit(self._executor, method, *args, **kwargs)
+
+    async def list_states(self) -> dict[str, ObjectState]:
+        return container_states(await self._call(self._client.containers, all=True, filters=MANAGED_FILTER))
+
+    async def inspect_state(self, object_id: str) -> ObjectState:
+        try:
+            info = await self._call(self._client.inspect_container, object_id)
+        except NotFound:
+            return ObjectState(GONE)
+        state = info["State"]
+        if state.get("Running"):
+            return ObjectState(RUNNING)
+        return ObjectState(state.get("Status", "exited"), f"exit code {state.get('ExitCode')}")
+
+
+class ServiceView(ContainerView):
+    """Swarm services: labelled ``services()`` and ``tasks()`` calls per snapshot, a service's
+    state being that of its newest task."""
+
+    async def list_states(self) -> dict[str, ObjectState]:
+        services = await self._call(self._client.services, filters=MANAGED_FILTER)
+        tasks = await self._call(self._client.tasks)
+        return service_states(services, tasks)
+
+    async def inspect_state(self, object_id: str) -> ObjectState:
+        try:
+            service = await self._call(self._client.inspect_service, object_id)
+        except NotFound:
+            return ObjectState(GONE)
+        tasks = await self._call(self._client.tasks, filters={"service": object_id})
+        return service_states([service], tasks).get(object_id, ObjectState("starting"))
 
 
 class MonitorRegistry:

@@ -6,8 +6,6 @@ Kept pure (no traits, no I/O) so property tests can check them directly.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
-from typing import Any
 
 import escapism
 
@@ -35,17 +33,6 @@ def escape_legacy(text: str) -> str:
     return escapism.escape(text, safe=LEGACY_SAFE_CHARACTERS, escape_char=LEGACY_ESCAPE_CHARACTER)
 
 
-def resolve_escape(escape: Any) -> Callable[[str], str]:
-    """The escape function an ``escape`` setting names: None (default), ``"legacy"`` or a callable."""
-    if escape is None:
-        return escape_dns_safe
-    if escape == "legacy":
-        return escape_legacy
-    if callable(escape):
-        return escape
-    raise ValueError(f"escape must be None, 'legacy' or a callable, not {escape!r}")
-
-
 def image_name_for_template(image: str) -> str:
     """``{imagename}``: the image reference with ``/`` and ``:`` made name-safe."""
     return image.replace("/", "-").replace(":", "-")
@@ -60,7 +47,3 @@ def default_name_template(server_name: str) -> str:
     if server_name:
         return "{prefix}-{username}--{servername}"
     return "{prefix}-{username}"
-
-
-def format_template(template: str, namespace: Mapping[str, Any]) -> str:
-    return template.format(**namespace)

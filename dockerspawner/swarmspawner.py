@@ -15,12 +15,9 @@ from tornado import web
 from traitlets import CaselessStrEnum, Dict, Unicode, default
 
 from . import errors, spec
-from .client import DockerCalls
 from .dockerspawner import DockerSpawner
-from .monitor import GONE, MANAGED_FILTER, ObjectState, service_states
+from .monitor import PENDING_TASK_STATES, ServiceView
 
-#: task states on the way to running (a task in one of these is still starting)
-PENDING_TASK_STATES = ("new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting")
 #: where each task state puts the progress bar (between "starting service" and "waiting")
 TASK_PROGRESS = {"new": 81, "pending": 82, "assigned": 83, "accepted": 84, "preparing": 85,
                  "starting": 87, "running": 89}
@@ -33,6 +30,7 @@ class SwarmSpawner(DockerSpawner):
 
     object_type = "service"
     object_id_key = "ID"
+    monitor_view = ServiceView
 
     extra_container_spec = Dict(config=True, help="Keyword arguments to pass to the ContainerSpec constructor.")
     extra_task_spec = Dict(config=True, help="Keyword arguments to pass to the TaskTemplate constructor.")
@@ -179,8 +177,7 @@ class SwarmSpawner(DockerSpawner):
                 if state != last_state:
                     self.log.debug("Task of %s is %s (%s)", self.service_name, state, status.get("Message", ""))
                     message = f"Swarm task {state}"
-                    events = self._progress_events
-                    if state in TASK_PROGRESS and not (events and events[-1]["message"] == message):
+                    if state in TASK_PROGRESS and self.progress_log.last_message != message:
                         self.report_progress(TASK_PROGRESS[state], message)
                     last_state = state
                 if state == "running":
@@ -218,19 +215,6 @@ class SwarmSpawner(DockerSpawner):
                 return self.host_ip, int(port["PublishedPort"])
         raise web.HTTPError(500, f"Port {self.port} of service {self.service_name} is not published")
 
-    def _unlisted_inspector(self, client: Any) -> Any:
-        executor = self.executor
-
-        async def inspect_service(object_id: str) -> ObjectState:
-            try:
-                service = await DockerCalls.submit(executor, client.inspect_service, object_id)
-            except NotFound:
-                return ObjectState(GONE)
-            tasks = await DockerCalls.submit(executor, client.tasks, filters={"service": object_id})
-            return service_states([service], tasks).get(object_id, ObjectState("starting"))
-
-        return inspect_service
-
     async def fresh_status(self) -> Any:
         if await self.get_object() is None:
             return 0
@@ -241,16 +225,6 @@ class SwarmSpawner(DockerSpawner):
         if status["State"] == "running" or status["State"] in PENDING_TASK_STATES:
             return None
         return f"service {status['State']}: {status.get('Err') or status.get('Message', '')}"
-
-    def _managed_lister(self, client: Any) -> Any:
-        executor = self.executor
-
-        async def list_services() -> dict[str, ObjectState]:
-            services = await DockerCalls.submit(executor, client.services, filters=MANAGED_FILTER)
-            tasks = await DockerCalls.submit(executor, client.tasks)
-            return service_states(services, tasks)
-
-        return list_services
 
     async def _stop(self, now: bool) -> None:
         """Remove the service (services cannot be paused) and clear the state."""

@@ -1,0 +1,473 @@
+"""DockerSpawner's configuration surface: every option, its default, its callable form and
+its validation — what an admin sets in ``jupyterhub_config.py``.  The lifecycle
+(:mod:`dockerspawner.dockerspawner`) reads these; nothing here talks to Docker.
+
+Options whose value may be a callable ``(spawner) -> value`` (mem_limit, cpu_limit,
+mem_guarantee, cpu_guarantee) are evaluated when set, again when ``user_options`` change, and
+once more when the server starts, so a hook reading ``spawner.mem_limit`` gets this server's
+value, as with the reference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from inspect import isawaitable
+from typing import Any
+
+from jupyterhub.traitlets import ByteSpecification, Callable, Command
+from traitlets import Any as AnyTrait
+from traitlets import (
+    Bool,
+    CaselessStrEnum,
+    Dict,
+    Float,
+    Int,
+    List,
+    TraitError,
+    Unicode,
+    Union,
+    default,
+    observe,
+    validate,
+)
+
+from . import errors
+from .client import remote_daemon_host
+from .deprecations import DeprecatedOptions
+from .images import DEFAULT_IMAGE
+from .naming import escape_dns_safe, escape_legacy
+from .volumenamingstrategy import default_format_volume_name
+
+
+class UnicodeOrFalse(Unicode):
+    info_text = "a unicode string or False"
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        if value is False:
+            return value
+        return super().validate(obj, value)
+
+
+#: options with a callable form (spawner) -> value, evaluated when set (see _evaluate_limit)
+CALLABLE_LIMITS = ("mem_limit", "cpu_limit", "mem_guarantee", "cpu_guarantee")
+
+
+class _DeferredLimit(Exception):
+    """A callable limit that cannot be evaluated yet (async, or failing before the spawn)."""
+
+
+class DockerSpawnerConfig(DeprecatedOptions):
+    """Every option of DockerSpawner (SwarmSpawner and SystemUserSpawner inherit them)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        #: limit name -> the callable it was configured with (re-evaluated, see above)
+        self._limit_sources: dict[str, Any] = {}
+        super().__init__(*args, **kwargs)
+
+    # -- the client ------------------------------------------------------------------------
+    client_kwargs = Dict(
+        config=True,
+        help="Extra keyword arguments to pass to the docker.APIClient constructor.",
+    )
+    tls_config = Dict(
+        config=True,
+        help="Arguments to pass to docker TLS configuration (see docker.tls.TLSConfig).",
+    )
+    docker_concurrency = Int(
+        20,
+        config=True,
+        help="""How many Docker API calls this hub process has in flight at once, across all
+        users.  Each server's own calls stay in order; other users' calls proceed in parallel,
+        so a long pull or a slow stop for one user does not delay another's spawn.""",
+    )
+
+
+    # -- image -------------------------------------------------------------------------------
+    image = Unicode(
+        DEFAULT_IMAGE,
+        config=True,
+        help="""The image to use for single-user servers.
+
+        It should have the same version of jupyterhub as the Hub itself installed.  If the
+        image's default command does not launch jupyterhub-singleuser, set c.Spawner.cmd.""",
+    )
+    allowed_images = Union(
+        [Unicode(), Dict(), List(), Callable()],
+        config=True,
+        help="""List or dict of images that users can run (or "*" for any image).
+
+        If a dictionary, the keys are the options presented to users and the values the images
+        launched.  If a list, it is cast to a dictionary with keys and values the same.  If a
+        callable, it is called with the spawner and returns one of the above (may be async).
+
+        If empty (default), the value from image is used and any attempt to specify the image
+        via user_options is an error (HTTP 400).  To allow any image, set "*".""",
+    )
+
+    @default("allowed_images")
+    def _default_allowed_images(self) -> dict:
+        return {}
+
+    pull_policy = CaselessStrEnum(
+        ["always", "ifnotpresent", "never", "skip"],
+        default_value="ifnotpresent",
+        config=True,
+        help="""The policy for pulling the user docker image.
+
+        - ifnotpresent: pull if the image is not already present (default)
+        - always: always pull the image to check for updates, even if it is present
+        - never: never pull, raise if the image is not present
+        - skip: never pull, skip the check entirely (default for swarm)""",
+    )
+
+    # -- names ----------------------------------------------------------------------------------
+    escape = AnyTrait(
+        config=True,
+        help="""Override escaping with any callable of the form escape(str)->str.
+
+        The default is DNS-safe: lowercase letters and digits pass, everything else becomes
+        -XX (hex).  Set 'legacy' for the pre-12.0 scheme.  Anything else is refused when the
+        configuration is loaded.""",
+    )
+
+    @default("escape")
+    def _default_escape(self) -> Any:
+        return escape_dns_safe
+
+    @validate("escape")
+    def _validate_escape(self, proposal: Any) -> Any:
+        value = proposal.value
+        if value is None:
+            return escape_dns_safe
+        if value == "legacy":
+            return escape_legacy
+        if not callable(value):
+            raise TraitError(f"{type(self).__name__}.escape must be a callable escape(str) -> str or "
+                             f"'legacy', got {value!r}")
+        return value
+    prefix = Unicode("jupyter", config=True, help="Prefix for container names. See name_template.")
+    name_template = Unicode(
+        config=True,
+        help="""Name of the container or service: with {username}, {imagename}, {prefix},
+        {servername} replacements; {raw_username} is the unescaped user name.
+
+        Default: "{prefix}-{username}" for the default server, "{prefix}-{username}--{servername}"
+        for named servers.""",
+    )
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    remove = Bool(
+        False,
+        config=True,
+        help="""If True, delete containers when servers are stopped.
+
+        This destroys any data in the container not stored in mounted volumes.  A server
+        that exits or crashes on its own is removed too, once its exit code and last log lines
+        have been read (the next poll, or the hub's next start).
+
+        If False, a stopped container is started again on the next spawn, keeping its
+        container layer.  It is replaced (named volumes kept, the reason logged) only when the
+        administrator changed what an existing container cannot take: the image, the command,
+        the limits, the volumes and mounts, the network, the user or the extra create/host
+        arguments.  Changes JupyterHub makes itself (its URLs, its version, env_keep) never
+        replace it.""",
+    )
+    stop_grace_period = Int(
+        None,
+        allow_none=True,
+        config=True,
+        help="""Seconds a server gets to exit after SIGTERM before it is killed on stop.
+
+        None (default) leaves it to Docker (the container's stop timeout, 10 s unless set).
+        stop(now=True) never waits.""",
+    )
+
+    # -- network -------------------------------------------------------------------------------
+    network_name = Unicode(
+        "bridge",
+        config=True,
+        help="""Run the containers on this docker network.
+
+        For an internal docker network, the Hub should be on the same network, as internal
+        docker IP addresses are used.  For bridge networking, external ports are bound.""",
+    )
+    use_internal_ip = Bool(
+        False,
+        config=True,
+        help="""Connect to the container's internal docker IP instead of a published port.
+
+        Default is True when network_name is a user-defined docker network, False for bridge
+        or host networking.""",
+    )
+
+    @default("use_internal_ip")
+    def _default_use_internal_ip(self) -> bool:
+        return self.network_name not in ("bridge", "host", "default") and not self.network_name.startswith(
+            "container:"
+        )
+
+    use_internal_hostname = Bool(
+        False,
+        config=True,
+        help="""Connect using the container's docker hostname instead of an IP address.
+
+        Works with docker networks and must be used with internal_ssl; enabled by default when
+        internal_ssl is enabled.""",
+    )
+
+    @default("use_internal_hostname")
+    def _default_use_internal_hostname(self) -> bool:
+        return bool(self.internal_ssl)
+
+    links = Dict(config=True, help="Docker link mapping to add to the container, e.g. {'jupyterhub': 'jupyterhub'}.")
+    host_ip = Unicode(
+        "127.0.0.1",
+        config=True,
+        help="""The ip address on the host on which to expose the container's port.
+
+        Typically 127.0.0.1; defaults to the daemon's host when DOCKER_HOST is a tcp:// URL.
+        Only used when use_internal_ip = False.""",
+    )
+
+    @default("host_ip")
+    def _default_host_ip(self) -> str:
+        return remote_daemon_host(self.client_kwargs, os.environ) or "127.0.0.1"
+
+
+    @default("port")
+    def _default_port(self) -> int:
+        return 8888
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        return "0.0.0.0"
+
+    # -- volumes ----------------------------------------------------------------------------------
+    volumes = Dict(
+        config=True,
+        help="""Map from host file/directory (or volume name) to container mount point and
+        (optionally) mode: a str target, or a dict with "bind" and "mode" (rw, ro, z or Z).
+
+        {username} in either side is replaced (by format_volume_name).""",
+    )
+    read_only_volumes = Dict(
+        config=True,
+        help="Map from host file/directory to container file/directory, mounted read-only.",
+    )
+    mounts = List(
+        config=True,
+        help="""List of dicts with keys matching docker.types.Mount, for more advanced mounts.
+        {username} in source and target is replaced as for volumes.""",
+    )
+    format_volume_name = AnyTrait(
+        config=True,
+        help="""Any callable(template, spawner) -> str used to name volumes.
+        See dockerspawner.volumenamingstrategy.""",
+    )
+
+    @default("format_volume_name")
+    def _default_format_volume_name(self) -> Any:
+        return default_format_volume_name
+
+    # -- resources -------------------------------------------------------------------------------
+    # A callable form is called with the spawner when it is set (so reading the option, e.g. in
+    # a pre_spawn_hook, gives this server's value), again when user_options change, and once
+    # more when the server starts; an async callable is awaited at start.
+    mem_limit = Union(
+        [Callable(), ByteSpecification()],
+        allow_none=True,
+        default_value=None,
+        config=True,
+        help="""Maximum bytes a server may use (K, M, G, T suffixes), or a callable
+        (spawner) -> value, e.g. a per-user limit:
+
+            def per_user_mem_limit(spawner):
+                return {"alice": "4G", "bob": "2G"}.get(spawner.user.name, "1G")
+            c.DockerSpawner.mem_limit = per_user_mem_limit""",
+    )
+    cpu_limit = Union(
+        [Callable(), Float()],
+        allow_none=True,
+        default_value=None,
+        config=True,
+        help="""CPU limit for containers: cpu_quota = cpu_limit * cpu_period (100 ms unless
+        extra_host_config sets cpu_period), or a callable (spawner) -> float.""",
+    )
+    mem_guarantee = Union(
+        [Callable(), ByteSpecification()],
+        allow_none=True,
+        default_value=None,
+        config=True,
+        help="""Memory a server is guaranteed: becomes the container's memory reservation
+        (or a callable (spawner) -> value).""",
+    )
+    cpu_guarantee = Union(
+        [Callable(), Float()],
+        allow_none=True,
+        default_value=None,
+        config=True,
+        help="CPUs a server is guaranteed: becomes CPU shares, 1.0 -> 1024 (or a callable (spawner) -> float).",
+    )
+
+    @validate(*CALLABLE_LIMITS)
+    def _evaluate_limit(self, proposal: Any) -> Any:
+        name, value = proposal.trait.name, proposal.value
+        if getattr(self, "_setting_resolved_limit", False):
+            return value  # the value of a callable we keep
+        if not callable(value):
+            self._limit_sources.pop(name, None)
+            return value
+        self._limit_sources[name] = value
+        try:
+            return self._call_limit(name, value)
+        except _DeferredLimit:
+            return value  # async, or failed before the spawn: resolved (or refused) at start
+
+    def _call_limit(self, name: str, function: Any) -> Any:
+        try:
+            result = function(self)
+        except Exception as err:
+            self.log.debug("%s for %s could not be evaluated yet: %s", name, self._log_name_safe, err)
+            raise _DeferredLimit from err
+        if isawaitable(result):
+            if asyncio.iscoroutine(result):
+                result.close()  # evaluated again (and awaited) at start
+            raise _DeferredLimit
+        return self._checked_limit(name, result)
+
+    def _checked_limit(self, name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if name.startswith("mem"):
+            return ByteSpecification().validate(self, value)
+        return float(value)
+
+    @observe("user_options")
+    def _reevaluate_limits(self, change: Any) -> None:
+        for name, function in list(self._limit_sources.items()):
+            try:
+                value = self._call_limit(name, function)
+            except _DeferredLimit:
+                continue
+            self._set_resolved_limit(name, value)
+
+    def _set_resolved_limit(self, name: str, value: Any) -> None:
+        self._setting_resolved_limit = True
+        try:
+            setattr(self, name, value)
+        finally:
+            self._setting_resolved_limit = False
+
+    async def resolve_limits(self) -> None:
+        """Evaluate every callable limit for this spawn (awaiting async ones); a callable
+        that fails stops the spawn with a message naming the option."""
+        for name, function in list(self._limit_sources.items()):
+            try:
+                value = function(self)
+                if isawaitable(value):
+                    value = await value
+                value = self._checked_limit(name, value)
+            except Exception as err:
+                raise errors.ConfigProblem(name, f"{type(err).__name__}: {err}") from None
+            self._set_resolved_limit(name, value)
+
+    # -- extra docker arguments ---------------------------------------------------------------
+    extra_create_kwargs = Union(
+        [Callable(), Dict()],
+        config=True,
+        help="""Additional args for container create, deep-merged over what the spawner builds
+        and template-formatted.  A callable gets the spawner and may be async.""",
+    )
+    extra_host_config = Union(
+        [Callable(), Dict()],
+        config=True,
+        help="""Additional args to create_host_config, deep-merged and template-formatted.
+        A callable gets the spawner and may be async.""",
+    )
+
+    @default("extra_create_kwargs")
+    def _default_extra_create_kwargs(self) -> dict:
+        return {}
+
+    @default("extra_host_config")
+    def _default_extra_host_config(self) -> dict:
+        return {}
+
+    # -- commands ---------------------------------------------------------------------------------
+    cmd = Command(
+        allow_none=True,
+        default_value=None,
+        config=True,
+        help="The command used to start the single-user server (None: the image's CMD).",
+    )
+    post_start_cmd = UnicodeOrFalse(
+        False,
+        config=True,
+        help="A command executed in the container after it starts (like docker exec); its output is logged.",
+    )
+
+    # -- labels and clean-up ------------------------------------------------------------------------
+    extra_labels = Dict(
+        config=True,
+        help="""Labels added to every container and service the spawner creates (and, for
+        DockerSpawner, the named volumes it creates), on top
+        of its own (org.jupyter.hub.user, .server-name, .image, .managed-by); values are
+        templates like volume names ({username}, {servername}, ...).""",
+    )
+    no_new_privileges = Bool(
+        False,
+        config=True,
+        help="""Start containers with the no-new-privileges security option: processes in them
+        cannot gain privileges (setuid binaries, file capabilities), e.g. sudo stops working.""",
+    )
+    remove_volumes_on_delete = Bool(
+        False,
+        config=True,
+        help="""When a user or a named server is deleted from JupyterHub (JupyterHub >= 5 calls
+        delete_forever), remove the named volumes it used and its certificates volume.
+
+        Off by default: data is never removed silently.  A volume the user's other servers also
+        use (a template without {servername}) is removed only with the last of them.""",
+    )
+
+    # -- internal ssl ------------------------------------------------------------------------------
+    move_certs_image = Unicode(
+        "busybox:1.30.1",
+        config=True,
+        help="The image used to stage internal SSL certificates into the certs volume.",
+    )
+    certs_volume_name = Unicode(
+        "{prefix}ssl-{username}",
+        config=True,
+        help="Name of the volume the internal SSL certificates are staged in (templated).",
+    )
+
+    wait_for_server_interval = Float(
+        0,
+        config=True,
+        help="""How often start() checks whether the new server answers HTTP before returning
+        (0, the default, disables the check; 0.1 is a good value).  JupyterHub's own wait backs off up to 5 s between checks; when
+        start() returns as the server comes up, the hub's first check succeeds at once.""",
+    )
+
+    @property
+    def _log_name_safe(self) -> str:
+        try:
+            return self._log_name
+        except Exception:  # while the configuration loads, the user may not be set yet
+            return type(self).__name__
+
+    @default("env_keep")
+    def _default_env_keep(self) -> list[str]:
+        # the hub's own environment (PATH, a virtualenv, ...) means nothing inside an image
+        return []
+
+    async def evaluate_setting(self, value: Any) -> Any:
+        """A setting's value for this spawner: called with it when it is a callable, awaited
+        when that returns an awaitable (extra_create_kwargs, allowed_images, ...)."""
+        if callable(value):
+            value = value(self)
+        if isawaitable(value):
+            value = await value
+        return value

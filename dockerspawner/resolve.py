@@ -1,0 +1,241 @@
+"""Resolving what one server's container is made of: its names (escaping, templates, the name
+it already has), its environment, command, volumes and mounts, labels and limits, gathered into
+the :class:`~dockerspawner.spec.ContainerRequest` the pure builders turn into Docker's
+arguments.  Reads the configuration and the image; creates nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from docker.types import DriverConfig, Mount
+from traitlets import HasTraits
+
+from . import errors, spec
+from .certs import CERTS_DIR
+from .config import CALLABLE_LIMITS
+from .naming import default_name_template, image_name_for_template
+
+
+class ServerResolution(HasTraits):
+    """DockerSpawner's resolve step (a mixin)."""
+
+    @property
+    def escaped_name(self) -> str:
+        """The user name escaped so it is safe for docker objects."""
+        return self.escape(self.user.name)
+
+    def _escape(self, text: str) -> str:
+        return self.escape(text)
+
+    @property
+    def _server_name(self) -> str:
+        return getattr(self, "name", "") or ""
+
+    @property
+    def _names_server_name(self) -> str:
+        """The server name in object names: the one it had when its objects were made."""
+        return self._naming_server_name if self._naming_server_name is not None else self._server_name
+
+    def template_namespace(self) -> dict[str, Any]:
+        """The namespace for name_template, volume names, notebook_dir, default_url, extra kwargs.
+
+        ``{servername}`` is the server name lowercased and escaped, as in the reference (so a
+        deployment's existing containers and volumes keep their names)."""
+        namespace = super().template_namespace()
+        server_name = self._names_server_name
+        namespace.update(
+            username=self.escaped_name,
+            safe_username=self.escaped_name,
+            raw_username=self.user.name,
+            imagename=image_name_for_template(self.image),
+            servername=self._escape(server_name.lower()),
+            raw_servername=server_name,
+            prefix=self.prefix,
+        )
+        return namespace
+
+    def render_name(self, setting: str, template: str) -> str:
+        """``template`` rendered for this server; a template of unknown fields is a
+        :class:`~dockerspawner.errors.ConfigProblem` naming ``setting``."""
+        try:
+            return errors.render_name_template(template, self.template_namespace())
+        except errors.TemplateFieldError as err:
+            raise errors.ConfigProblem(setting, str(err)) from None
+
+    @property
+    def object_name(self) -> str:
+        """The name of the container (or service): the one it already has, else name_template
+        rendered."""
+        if self._pinned_object_name:
+            return self._pinned_object_name
+        template = self.name_template or default_name_template(self._names_server_name)
+        return self.render_name("name_template", template)
+
+    @property
+    def container_name(self) -> str:
+        """Alias for object_name."""
+        return self.object_name
+
+    @property
+    def object_id(self) -> str | None:
+        return self._object_id
+
+    @object_id.setter
+    def object_id(self, value: str | None) -> None:
+        self._object_id = value
+
+    @property
+    def container_id(self) -> str | None:
+        """Alias for object_id."""
+        return self.object_id
+
+    @container_id.setter
+    def container_id(self, value: str | None) -> None:
+        self.object_id = value
+
+    @property
+    def internal_hostname(self) -> str:
+        """The hostname the container has on docker networks (used with internal SSL)."""
+        return self.object_name
+
+    def get_env(self) -> dict[str, str]:
+        env = super().get_env()
+        # Spawner.environment keeps the last word, as JupyterHub documents
+        env.setdefault("JUPYTER_IMAGE_SPEC", self.image)
+        return env
+
+    async def get_command(self) -> list[str] | None:
+        """The full command (cmd + args); the image's CMD when cmd is None."""
+        if self.cmd:
+            cmd = list(self.cmd)
+        else:
+            info = await self.docker("inspect_image", self.image)
+            cmd = list(info["Config"].get("Cmd") or [])
+            if not cmd and not self.get_args():
+                return None
+        return cmd + list(self.get_args())
+
+    @property
+    def volume_mount_points(self) -> list[str]:
+        """Sorted container paths of every volume and read-only volume."""
+        return sorted(bind["bind"] for bind in self.volume_binds.values())
+
+    @property
+    def volume_binds(self) -> dict[str, dict[str, str]]:
+        """``{host_location: {"bind": container_location, "mode": mode}}`` (plus
+        ``"propagation"`` when a volume sets one), from volumes, then the internal SSL
+        certificates volume and read_only_volumes; names formatted by format_volume_name."""
+        binds = spec.volume_binds(self.volumes, "rw", lambda t: self.format_volume_template(t, "volumes"))
+        read_only: dict[str, Any] = {}
+        if self.internal_ssl:
+            read_only[self.certs_volume_name] = CERTS_DIR
+        read_only.update(self.read_only_volumes)
+        binds.update(spec.volume_binds(read_only, "ro", lambda t: self.format_volume_template(t, "read_only_volumes")))
+        return binds
+
+    @property
+    def mount_binds(self) -> list[Mount]:
+        """The mounts setting as docker.types.Mount objects, names formatted."""
+        result = []
+        for mount in self.mounts:
+            args = dict(mount)
+            args["source"] = self.format_volume_template(args.get("source", ""), "mounts")
+            args["target"] = self.format_volume_template(args["target"], "mounts")
+            driver = args.get("driver_config")
+            if isinstance(driver, Mapping) and not isinstance(driver, DriverConfig):
+                # {"name": ..., "options": ...} as written in a config: the daemon reads it
+                # case-insensitively; the canonical form is what the volume is created from
+                fields = {str(k).lower(): v for k, v in driver.items()}
+                args["driver_config"] = DriverConfig(fields.get("name"), fields.get("options"))
+            result.append(Mount(**args))
+        return result
+
+    def format_volume_template(self, template: str, setting: str = "volumes") -> str:
+        """A volume name or path, through format_volume_name; a template of unknown fields
+        stops the spawn with a message naming ``setting``."""
+        try:
+            return self.format_volume_name(template, self)
+        except (KeyError, IndexError, ValueError, AttributeError) as err:
+            problem = None
+            try:
+                errors.render_name_template(template, self.template_namespace())
+            except errors.TemplateFieldError as field_error:
+                problem = field_error.problem
+            raise errors.ConfigProblem(setting, f"{template!r} {problem or err}") from None
+
+    def _resolved_limit(self, name: str) -> Any:
+        """A limit's value for the request (start resolved callables before)."""
+        value = getattr(self, name)
+        return None if callable(value) else self._checked_limit(name, value)
+
+    def labels(self) -> dict[str, str]:
+        """Labels put on every container, service and volume this spawner creates."""
+        labels = spec.render_templates(dict(self.extra_labels), self.template_namespace())
+        labels.update({
+            spec.LABEL_MANAGED_BY: spec.MANAGED_BY,
+            spec.LABEL_USER: self.user.name,
+            spec.LABEL_SERVER_NAME: self._server_name,
+            spec.LABEL_IMAGE: self.image,
+        })
+        return {str(k): str(v) for k, v in labels.items()}
+
+    def named_volumes(self, binds: Mapping[str, Any] | None = None) -> list[str]:
+        """The named volumes (not host paths) this server mounts."""
+        return list(self._volumes_to_create(binds))
+
+    def _volumes_to_create(self, binds: Mapping[str, Any] | None = None,
+                           mounts: Any = None) -> dict[str, dict[str, Any]]:
+        """name -> create_volume arguments (driver, options) of each named volume mounted."""
+        binds = self.volume_binds if binds is None else binds
+        mounts = self.mount_binds if mounts is None else mounts
+        volumes: dict[str, dict[str, Any]] = {}
+        for source in binds:
+            if not source.startswith("/"):
+                volumes.setdefault(source, {})
+        for mount in mounts:
+            if mount.get("Type") == "volume" and mount.get("Source"):
+                driver = (mount.get("VolumeOptions") or {}).get("DriverConfig") or {}
+                args: dict[str, Any] = {}
+                if driver.get("Name"):
+                    args["driver"] = driver["Name"]
+                if driver.get("Options"):
+                    args["driver_opts"] = dict(driver["Options"])
+                volumes[mount["Source"]] = args
+        return volumes
+
+    async def container_request(self) -> spec.ContainerRequest:
+        """Resolve everything the container spec needs (callables, templates, env)."""
+        if any(callable(getattr(self, name)) for name in CALLABLE_LIMITS):
+            await self.resolve_limits()
+        namespace = self.template_namespace()
+        extra_create = spec.render_templates(await self.evaluate_setting(self.extra_create_kwargs) or {}, namespace)
+        extra_host = spec.render_templates(await self.evaluate_setting(self.extra_host_config) or {}, namespace)
+        mounts = list(self.mount_binds)
+        binds = self.volume_binds
+        network_mode = extra_host.get("network_mode", self.network_name)
+        publish = None if (self.use_internal_ip or network_mode == "host") else self.host_ip
+        return spec.ContainerRequest(
+            image=self.image,
+            name=self.object_name,
+            port=self.port,
+            command=await self.get_command(),
+            environment=self.get_env(),
+            labels=self.labels(),
+            network_name=self.network_name,
+            publish_host_ip=publish,
+            volume_binds=binds,
+            volume_mount_points=tuple(sorted(b["bind"] for b in binds.values())),
+            mounts=tuple(mounts),
+            volume_settings={"volumes": self.volumes, "read_only_volumes": self.read_only_volumes,
+                             "mounts": self.mounts, "internal_ssl": bool(self.internal_ssl)},
+            links=dict(self.links),
+            mem_limit=self._resolved_limit("mem_limit"),
+            mem_guarantee=self._resolved_limit("mem_guarantee"),
+            cpu_limit=self._resolved_limit("cpu_limit"),
+            cpu_guarantee=self._resolved_limit("cpu_guarantee"),
+            extra_create_kwargs=extra_create,
+            extra_host_config=extra_host,
+            no_new_privileges=self.no_new_privileges,
+            stop_grace_period=self.stop_grace_period,
+        )
