@@ -13,81 +13,30 @@ Skipped, not failed, when no Docker daemon answers, when the single-user image i
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
-import jupyterhub
 import pytest
 import requests
-
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / "examples" / "demo" / "jupyterhub_config.py"
-DOCKER_SOCKET = "unix:///var/run/docker.sock"
-IMAGE = "quay.io/jupyterhub/singleuser:" + ".".join(jupyterhub.__version__.split(".")[:2])
-
-HUB_START_TIMEOUT = 60
-SPAWN_TIMEOUT = 180
-STOP_TIMEOUT = 60
-HTTP_TIMEOUT = 10
+from demo_hub import (
+    HTTP_TIMEOUT,
+    IMAGE,
+    STOP_TIMEOUT,
+    Hub,
+    container_gone,
+    form_xsrf,
+    real_hub_client,
+    running,
+    spawn_and_wait_until_answering,
+    stop_and_wait,
+    user_token_session,
+    wait_for,
+)
 
 pytestmark = pytest.mark.real
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: float = 0.25,
-             alive: Callable[[], None] | None = None) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        if alive is not None:
-            alive()
-        try:
-            last = check()
-        except requests.RequestException as exc:
-            last = exc
-        else:
-            if last:
-                return last
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}; last: {last!r}")
-        time.sleep(interval)
-
-
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def real_hub_client(timeout: float = 30) -> docker.DockerClient:
-    """A client of the real daemon, for tests that run a real hub with the single-user image;
-    skips (not fails) when the daemon, the image or configurable-http-proxy is missing."""
-    try:
-        client = docker.DockerClient(base_url=DOCKER_SOCKET, timeout=timeout)
-        client.ping()
-    except Exception as exc:  # no socket, permission, daemon down
-        pytest.skip(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
-    try:
-        client.images.get(IMAGE)
-    except docker.errors.ImageNotFound:
-        client.close()
-        pytest.skip(f"{IMAGE} is missing: run scripts/build-singleuser-image.sh")
-    if shutil.which("configurable-http-proxy") is None:
-        client.close()
-        pytest.skip("configurable-http-proxy is not installed: npm install -g configurable-http-proxy")
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -95,66 +44,6 @@ def docker_client() -> Iterator[docker.DockerClient]:
     client = real_hub_client()
     yield client
     client.close()
-
-
-class Hub:
-    """The demo hub in a subprocess (its own session, so the proxy goes with it)."""
-
-    def __init__(self, tmp_path: Path, config: Path = CONFIG) -> None:
-        self.config = config
-        self.port = free_port("127.0.0.1")
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.password = secrets.token_urlsafe(12)
-        self.log_path = tmp_path / "jupyterhub.log"
-        self.env = dict(
-            os.environ,
-            DEMO_PORT=str(self.port),
-            DEMO_HUB_PORT=str(free_port("0.0.0.0")),
-            DEMO_PROXY_API_PORT=str(free_port("127.0.0.1")),
-            DEMO_STATE_DIR=str(tmp_path / "state"),
-            DEMO_PASSWORD=self.password,
-        )
-        self.env.pop("DEMO_IMAGE", None)
-        self.env.pop("DEMO_HUB_CONNECT_IP", None)
-        # the hub finds configurable-http-proxy on PATH, and jupyterhub next to this python
-        self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(self.config)],
-                cwd=self.log_path.parent, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        wait_for("the hub to answer /hub/api",
-                 lambda: requests.get(f"{self.url}/hub/api", timeout=HTTP_TIMEOUT).ok,
-                 HUB_START_TIMEOUT, alive=self.check_alive)
-
-    def check_alive(self) -> None:
-        if self.proc is not None and self.proc.poll() is not None:
-            pytest.fail(f"the hub exited with {self.proc.returncode}:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        """SIGTERM (the hub stops users' servers and its proxy), then SIGKILL the session."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -172,20 +61,8 @@ def user_name(docker_client: docker.DockerClient) -> Iterator[str]:
 @pytest.fixture
 def hub(tmp_path: Path, docker_client: docker.DockerClient, user_name: str) -> Iterator[Hub]:
     # (user_name first: its clean-up then runs after the hub has stopped)
-    hub = Hub(tmp_path)
-    try:
-        hub.start()
+    with running(Hub(tmp_path)) as hub:
         yield hub
-    finally:
-        hub.stop()
-        # captured: pytest shows it only when the test failed
-        print(f"--- hub log ({hub.log_path}) ---\n{hub.log_tail(200)}")
-
-
-def form_xsrf(html: str) -> str:
-    match = re.search(r'name="_xsrf"\s+value="([^"]+)"', html)
-    assert match, "no _xsrf field in the login form"
-    return match.group(1)
 
 
 def test_login_spawn_use_and_stop(hub: Hub, user_name: str, docker_client: docker.DockerClient):
@@ -204,18 +81,7 @@ def test_login_spawn_use_and_stop(hub: Hub, user_name: str, docker_client: docke
     assert login.status_code == 302, f"login answered {login.status_code}: {login.text[:500]}"
 
     # -- the spawn, as a browser follows it ---------------------------------------------------
-    spawn = browser.get(f"{hub.url}/hub/spawn", timeout=HTTP_TIMEOUT)
-    assert spawn.status_code == 200, f"/hub/spawn answered {spawn.status_code}"
-
-    def server_answers() -> dict[str, Any] | None:
-        reply = browser.get(f"{hub.url}/user/{user_name}/api", timeout=HTTP_TIMEOUT)
-        if reply.status_code == 200 and reply.url.startswith(f"{hub.url}/user/{user_name}/api"):
-            return reply.json()
-        return None
-
-    info = wait_for(f"/user/{user_name}/api through the proxy", server_answers, SPAWN_TIMEOUT,
-                    interval=0.5, alive=hub.check_alive)
-    assert "version" in info, info  # jupyter_server's answer, not the hub's
+    spawn_and_wait_until_answering(browser, hub, user_name)
 
     container = docker_client.containers.get(f"jupyter-{user_name}")
     assert container.status == "running"
@@ -238,33 +104,12 @@ def test_login_spawn_use_and_stop(hub: Hub, user_name: str, docker_client: docke
     assert found.exit_code == 0 and found.output == b"hello from the demo test"
 
     # -- a token, made by the user, then the REST API stops the server -------------------------
-    made = browser.post(f"{hub.url}/hub/api/users/{user_name}/tokens", timeout=HTTP_TIMEOUT,
-                        headers={"X-XSRFToken": browser.cookies.get("_xsrf", path="/hub/")},
-                        json={"note": "test_demo", "expires_in": 600})
-    assert made.status_code == 201, f"making a token answered {made.status_code}: {made.text[:300]}"
-    api = requests.Session()
-    api.headers["Authorization"] = f"token {made.json()['token']}"
-
+    api = user_token_session(browser, hub, user_name, "test_demo")
     model = api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()
     assert model["servers"][""]["ready"] is True
-
-    stop = api.delete(f"{hub.url}/hub/api/users/{user_name}/server", timeout=STOP_TIMEOUT)
-    assert stop.status_code in (202, 204), f"stopping answered {stop.status_code}: {stop.text[:300]}"
-
-    def stopped() -> bool:
-        user = api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()
-        return not user["servers"] and user["pending"] is None
-
-    wait_for("the hub to report the server stopped", stopped, STOP_TIMEOUT, alive=hub.check_alive)
-
-    def container_gone() -> bool:
-        try:
-            docker_client.containers.get(f"jupyter-{user_name}")
-        except docker.errors.NotFound:
-            return True
-        return False
-
-    wait_for(f"container jupyter-{user_name} to be removed", container_gone, STOP_TIMEOUT)
+    stop_and_wait(api, hub, user_name)
+    wait_for(f"container jupyter-{user_name} to be removed",
+             lambda: container_gone(docker_client, f"jupyter-{user_name}"), STOP_TIMEOUT)
     # the user's data outlives the container (remove=True removes the container only)
     docker_client.volumes.get(f"jupyterhub-user-{user_name}")
     # and the proxy no longer routes to it

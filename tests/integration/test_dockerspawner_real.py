@@ -42,7 +42,7 @@ import docker
 import docker.errors
 import pytest
 import requests
-from test_demo import CONFIG, IMAGE, Hub, real_hub_client, wait_for
+from demo_hub import CONFIG, IMAGE, Hub, container_gone, real_hub_client, wait_for
 from test_systemuserspawner_real import docker0_address
 
 pytestmark = pytest.mark.real
@@ -95,7 +95,7 @@ c.Spawner.pre_spawn_hook = itest_pre_spawn_hook
 
 
 class ITestHub(Hub):
-    """test_demo's hub subprocess with the generated config; restartable on the same ports, state
+    """demo_hub's hub subprocess with the generated config; restartable on the same ports, state
     and log (appended)."""
 
     def __init__(self, tmp_path: Path, extra_config: str = "") -> None:
@@ -326,13 +326,6 @@ def make_user(hub: ITestHub, docker_client: docker.DockerClient) -> Iterator[Cal
 def user_containers(client: docker.DockerClient, name: str) -> list[Any]:
     return client.containers.list(all=True, filters={"label": f"org.jupyter.hub.user={name}"})
 
-
-def container_gone(client: docker.DockerClient, ref: str) -> bool:
-    try:
-        client.containers.get(ref)
-    except docker.errors.NotFound:
-        return True
-    return False
 
 
 # ------------------------------------------------------------------------------------------------

@@ -38,14 +38,17 @@ import docker
 import docker.errors
 import pytest
 import requests
-from test_demo import (
+from demo_hub import (
     CONFIG,
     HTTP_TIMEOUT,
     IMAGE,
     STOP_TIMEOUT,
     Hub,
+    container_gone,
     free_port,
     real_hub_client,
+    running,
+    stop_and_wait,
     wait_for,
 )
 
@@ -226,13 +229,8 @@ def hub(tmp_path: Path, pull_ref: str, api_token: str) -> Iterator[Hub]:
         "c.JupyterHub.load_roles = [{'name': 'progresstest', 'services': ['progresstest'],\n"
         "                            'scopes': ['admin:users', 'admin:servers']}]\n"
     )
-    hub = Hub(tmp_path, config=config)
-    try:
-        hub.start()
+    with running(Hub(tmp_path, config=config)) as hub:
         yield hub
-    finally:
-        hub.stop()
-        print(f"--- hub log ({hub.log_path}) ---\n{hub.log_tail(200)}")
 
 
 @pytest.fixture
@@ -367,23 +365,9 @@ def test_progress_bar_mid_pull_in_browser(hub: Hub, user_name: str, pull_ref: st
     api.headers["Authorization"] = f"token {api_token}"
     user = api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()
     assert user["servers"][""]["ready"] is True
-    stop = api.delete(f"{hub.url}/hub/api/users/{user_name}/server", timeout=STOP_TIMEOUT)
-    assert stop.status_code in (202, 204), f"stopping answered {stop.status_code}: {stop.text[:300]}"
-
-    def stopped() -> bool:
-        user = api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()
-        return not user["servers"] and user["pending"] is None
-
-    wait_for("the hub to report the server stopped", stopped, STOP_TIMEOUT, alive=hub.check_alive)
-
-    def container_gone() -> bool:
-        try:
-            docker_client.containers.get(f"jupyter-{user_name}")
-        except docker.errors.NotFound:
-            return True
-        return False
-
-    wait_for(f"container jupyter-{user_name} to be removed", container_gone, STOP_TIMEOUT)
+    stop_and_wait(api, hub, user_name)
+    wait_for(f"container jupyter-{user_name} to be removed",
+             lambda: container_gone(docker_client, f"jupyter-{user_name}"), STOP_TIMEOUT)
     timings["stopped"] = time.monotonic() - t0
     print("timings (s since the login page): "
           + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))

@@ -16,14 +16,16 @@ import docker
 import docker.errors
 import pytest
 import requests
-from test_demo import (
+from demo_hub import (
     CONFIG,
     HTTP_TIMEOUT,
     IMAGE,
-    SPAWN_TIMEOUT,
     STOP_TIMEOUT,
     Hub,
-    form_xsrf,
+    log_in,
+    running,
+    spawn_and_wait_until_answering,
+    user_token_session,
     wait_for,
 )
 
@@ -66,32 +68,14 @@ def hub(tmp_path: Path, swarm_client: docker.DockerClient, user_name: str) -> It
         "c.JupyterHub.spawner_class = 'docker-swarm'\n"
         "c.SwarmSpawner.publish_mode = 'host'\n"
     )
-    hub = Hub(tmp_path, config=config)
-    try:
-        hub.start()
+    with running(Hub(tmp_path, config=config)) as hub:
         yield hub
-    finally:
-        hub.stop()
-        print(f"--- hub log ({hub.log_path}) ---\n{hub.log_tail(200)}")
 
 
 def test_swarm_spawn_answer_stop(hub: Hub, user_name: str, swarm_client: docker.DockerClient):
     browser = requests.Session()
-    page = browser.get(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT)
-    login = browser.post(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT, allow_redirects=False,
-                         data={"_xsrf": form_xsrf(page.text), "username": user_name, "password": hub.password})
-    assert login.status_code == 302, login.text[:300]
-    assert browser.get(f"{hub.url}/hub/spawn", timeout=HTTP_TIMEOUT).status_code == 200
-
-    def server_answers():
-        reply = browser.get(f"{hub.url}/user/{user_name}/api", timeout=HTTP_TIMEOUT)
-        if reply.status_code == 200 and reply.url.startswith(f"{hub.url}/user/{user_name}/api"):
-            return reply.json()
-        return None
-
-    info = wait_for("the swarm server through the proxy", server_answers, SPAWN_TIMEOUT, interval=0.5,
-                    alive=hub.check_alive)
-    assert "version" in info
+    log_in(browser, hub, user_name)
+    spawn_and_wait_until_answering(browser, hub, user_name)
 
     [service] = swarm_client.services.list(filters={"name": f"jupyter-{user_name}"})
     assert service.attrs["Spec"]["Labels"]["org.jupyter.hub.user"] == user_name
@@ -100,12 +84,7 @@ def test_swarm_spawn_answer_stop(hub: Hub, user_name: str, swarm_client: docker.
     assert any(p["PublishMode"] == "host" and p["TargetPort"] == 8888
                for p in task["Status"]["PortStatus"]["Ports"])
 
-    made = browser.post(f"{hub.url}/hub/api/users/{user_name}/tokens", timeout=HTTP_TIMEOUT,
-                        headers={"X-XSRFToken": browser.cookies.get("_xsrf", path="/hub/")},
-                        json={"note": "swarm test", "expires_in": 600})
-    assert made.status_code == 201, made.text[:300]
-    api = requests.Session()
-    api.headers["Authorization"] = f"token {made.json()['token']}"
+    api = user_token_session(browser, hub, user_name, "swarm test")
     stop = api.delete(f"{hub.url}/hub/api/users/{user_name}/server", timeout=STOP_TIMEOUT)
     assert stop.status_code in (202, 204), stop.text[:300]
 

@@ -21,7 +21,6 @@ import pwd
 import secrets
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,16 @@ import docker
 import docker.errors
 import pytest
 import requests
-from test_demo import IMAGE, form_xsrf, real_hub_client, wait_for
-from test_demo import Hub as DemoHub
+from demo_hub import (
+    IMAGE,
+    container_gone,
+    log_in,
+    real_hub_client,
+    running,
+    spawn_and_wait_until_answering,
+    wait_for,
+)
+from demo_hub import Hub as DemoHub
 
 HTTP_TIMEOUT = 10
 SPAWN_TIMEOUT = 90
@@ -114,28 +121,12 @@ class Hub(DemoHub):
         lines += [f"c.{key} = {value!r}" for key, value in settings.items()]
         self.config.write_text("\n".join(lines) + "\n")
 
-    def start(self) -> None:
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(self.config)],
-                cwd=self.log_path.parent, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        wait_for("the hub to answer /hub/api",
-                 lambda: requests.get(f"{self.url}/hub/api", timeout=HTTP_TIMEOUT).ok,
-                 60, alive=self.check_alive)
-
 
 @pytest.fixture
 def hub(tmp_path: Path, docker_client: docker.DockerClient, system_user: pwd.struct_passwd) -> Iterator[Hub]:
     # (system_user first: its clean-up then runs after the hub has stopped)
-    hub = Hub(tmp_path, docker0_address(docker_client))
-    try:
-        hub.start()
+    with running(Hub(tmp_path, docker0_address(docker_client))) as hub:
         yield hub
-    finally:
-        hub.stop()
-        print(f"--- hub log ({hub.log_path}) ---\n{hub.log_tail(200)}")
 
 
 def test_system_user_spawn_writes_into_the_host_home(hub: Hub, system_user: pwd.struct_passwd,
@@ -145,23 +136,8 @@ def test_system_user_spawn_writes_into_the_host_home(hub: Hub, system_user: pwd.
     browser = requests.Session()
 
     # -- log in, spawn ---------------------------------------------------------------------------
-    page = browser.get(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT)
-    assert page.status_code == 200
-    login = browser.post(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT, allow_redirects=False,
-                         data={"_xsrf": form_xsrf(page.text), "username": name, "password": hub.password})
-    assert login.status_code == 302, f"login answered {login.status_code}: {login.text[:500]}"
-    spawn = browser.get(f"{hub.url}/hub/spawn", timeout=HTTP_TIMEOUT)
-    assert spawn.status_code == 200, f"/hub/spawn answered {spawn.status_code}"
-
-    def server_answers() -> dict[str, Any] | None:
-        reply = browser.get(f"{hub.url}/user/{name}/api", timeout=HTTP_TIMEOUT)
-        if reply.status_code == 200 and reply.url.startswith(f"{hub.url}/user/{name}/api"):
-            return reply.json()
-        return None
-
-    info = wait_for(f"/user/{name}/api through the proxy", server_answers, SPAWN_TIMEOUT,
-                    interval=0.5, alive=hub.check_alive)
-    assert "version" in info, info  # jupyter_server's answer, not the hub's
+    log_in(browser, hub, name)
+    spawn_and_wait_until_answering(browser, hub, name)
 
     container = docker_client.containers.get(f"jupyter-{name}")
     config = container.attrs["Config"]
@@ -192,12 +168,6 @@ def test_system_user_spawn_writes_into_the_host_home(hub: Hub, system_user: pwd.
                           headers={"X-XSRFToken": browser.cookies.get("_xsrf", path="/hub/")})
     assert stop.status_code in (202, 204), f"stopping answered {stop.status_code}: {stop.text[:300]}"
 
-    def container_gone() -> bool:
-        try:
-            docker_client.containers.get(f"jupyter-{name}")
-        except docker.errors.NotFound:
-            return True
-        return False
-
-    wait_for(f"container jupyter-{name} to be removed", container_gone, STOP_TIMEOUT, alive=hub.check_alive)
+    wait_for(f"container jupyter-{name} to be removed", lambda: container_gone(docker_client, f"jupyter-{name}"),
+             STOP_TIMEOUT, alive=hub.check_alive)
     assert written.read_text() == text  # the home outlives the container
