@@ -62,7 +62,8 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
     monitor_view = ContainerView
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._object_id: str | None = None
+        #: the id of the server's container (or service), kept in the state
+        self.object_id: str | None = None
         #: the name of the object this server has (from the state, or since it was created):
         #: found again under it even after prefix, name_template or escape change
         self._pinned_object_name: str | None = None

@@ -17,6 +17,12 @@ from .config import CALLABLE_LIMITS
 from .naming import default_name_template, image_name_for_template
 
 
+def alias(name: str) -> property:
+    """Another name of the attribute ``name`` (the reference's container_* / service_* names)."""
+    return property(lambda self: getattr(self, name), lambda self, value: setattr(self, name, value),
+                    doc=f"Alias for {name}.")
+
+
 class ServerResolution(HasTraits):
     """DockerSpawner's resolve step (a mixin)."""
 
@@ -72,27 +78,8 @@ class ServerResolution(HasTraits):
         template = self.name_template or default_name_template(self._names_server_name)
         return self.render_name("name_template", template)
 
-    @property
-    def container_name(self) -> str:
-        """Alias for object_name."""
-        return self.object_name
-
-    @property
-    def object_id(self) -> str | None:
-        return self._object_id
-
-    @object_id.setter
-    def object_id(self, value: str | None) -> None:
-        self._object_id = value
-
-    @property
-    def container_id(self) -> str | None:
-        """Alias for object_id."""
-        return self.object_id
-
-    @container_id.setter
-    def container_id(self, value: str | None) -> None:
-        self.object_id = value
+    container_name = alias("object_name")
+    container_id = alias("object_id")
 
     @property
     def internal_hostname(self) -> str:

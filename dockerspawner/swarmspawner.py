@@ -17,6 +17,7 @@ from traitlets import CaselessStrEnum, Dict, Unicode, default
 from . import errors, spec
 from .dockerspawner import DockerSpawner
 from .monitor import PENDING_TASK_STATES, ServiceView
+from .resolve import alias
 
 #: where each task state puts the progress bar (between "starting service" and "waiting")
 TASK_PROGRESS = {"new": 81, "pending": 82, "assigned": 83, "accepted": 84, "preparing": 85,
@@ -58,15 +59,8 @@ class SwarmSpawner(DockerSpawner):
     def _default_pull_policy(self) -> str:
         return "skip"
 
-    @property
-    def service_name(self) -> str:
-        """Alias for object_name."""
-        return self.object_name
-
-    @property
-    def service_id(self) -> str | None:
-        """Alias for object_id."""
-        return self.object_id
+    service_name = alias("object_name")
+    service_id = alias("object_id")
 
     @property
     def will_resume(self) -> bool:

@@ -103,16 +103,20 @@ class Hub:
         self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
         self.proc: subprocess.Popen[bytes] | None = None
 
+    #: "ab" keeps the log of earlier runs (a restarted hub)
+    log_mode = "wb"
+
+    def is_up(self) -> bool:
+        return requests.get(f"{self.url}/hub/api", timeout=HTTP_TIMEOUT).ok
+
     def start(self) -> None:
-        with open(self.log_path, "wb") as log:
+        with open(self.log_path, self.log_mode) as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "jupyterhub", "-f", str(self.config)],
                 cwd=self.log_path.parent, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
-        wait_for("the hub to answer /hub/api",
-                 lambda: requests.get(f"{self.url}/hub/api", timeout=HTTP_TIMEOUT).ok,
-                 HUB_START_TIMEOUT, alive=self.check_alive)
+        wait_for("the hub to answer /hub/api", self.is_up, HUB_START_TIMEOUT, alive=self.check_alive)
 
     def check_alive(self) -> None:
         if self.proc is not None and self.proc.poll() is not None:
@@ -206,6 +210,20 @@ def stop_and_wait(api: requests.Session, hub: Hub, name: str) -> None:
         return not user["servers"] and user["pending"] is None
 
     wait_for("the hub to report the server stopped", stopped, STOP_TIMEOUT, alive=hub.check_alive)
+
+
+@contextlib.contextmanager
+def fresh_user_name(client: docker.DockerClient, prefix: str) -> Iterator[str]:
+    """A fresh user name (lowercase letters and digits: Docker names use it unescaped); the
+    container and volume DockerSpawner makes for it are removed afterwards, pass or fail."""
+    name = f"{prefix}{secrets.token_hex(4)}"
+    try:
+        yield name
+    finally:
+        with contextlib.suppress(docker.errors.NotFound):
+            client.containers.get(f"jupyter-{name}").remove(force=True)
+        with contextlib.suppress(docker.errors.NotFound):
+            client.volumes.get(f"jupyterhub-user-{name}").remove(force=True)
 
 
 def container_gone(client: docker.DockerClient, ref: str) -> bool:

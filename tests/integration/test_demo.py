@@ -12,8 +12,6 @@ Skipped, not failed, when no Docker daemon answers, when the single-user image i
 
 from __future__ import annotations
 
-import contextlib
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from demo_hub import (
     Hub,
     container_gone,
     form_xsrf,
+    fresh_user_name,
     real_hub_client,
     running,
     spawn_and_wait_until_answering,
@@ -48,14 +47,8 @@ def docker_client() -> Iterator[docker.DockerClient]:
 
 @pytest.fixture
 def user_name(docker_client: docker.DockerClient) -> Iterator[str]:
-    """A fresh user name (lowercase letters and digits: Docker names use it unescaped); the
-    container and volume DockerSpawner makes for it are removed afterwards, pass or fail."""
-    name = f"demotest{secrets.token_hex(4)}"
-    yield name
-    with contextlib.suppress(docker.errors.NotFound):
-        docker_client.containers.get(f"jupyter-{name}").remove(force=True)
-    with contextlib.suppress(docker.errors.NotFound):
-        docker_client.volumes.get(f"jupyterhub-user-{name}").remove(force=True)
+    with fresh_user_name(docker_client, "demotest") as name:
+        yield name
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ from demo_hub import (
     Hub,
     container_gone,
     free_port,
+    fresh_user_name,
     real_hub_client,
     running,
     stop_and_wait,
@@ -189,12 +190,8 @@ def throttled_registry(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def user_name(docker_client: docker.DockerClient) -> Iterator[str]:
-    name = f"progresstest{secrets.token_hex(4)}"
-    yield name
-    with contextlib.suppress(docker.errors.NotFound):
-        docker_client.containers.get(f"jupyter-{name}").remove(force=True)
-    with contextlib.suppress(docker.errors.NotFound):
-        docker_client.volumes.get(f"jupyterhub-user-{name}").remove(force=True)
+    with fresh_user_name(docker_client, "progresstest") as name:
+        yield name
 
 
 @pytest.fixture

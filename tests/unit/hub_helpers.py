@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from types import SimpleNamespace
+from typing import Any
 
+from jupyterhub.objects import Hub, Server
 from jupyterhub.tests.utils import add_user, api_request, async_requests, public_host
 from jupyterhub.utils import url_path_join
 
@@ -51,3 +55,27 @@ async def answers_through_proxy(app, user, server_name: str = "") -> str:
     return r.text
 
 
+class Lines(logging.Handler):
+    """Every record a logger emits while the handler is attached."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def text(self, level: int = logging.DEBUG) -> str:
+        return "\n".join(r.getMessage() for r in self.records if r.levelno >= level)
+
+
+def handed_over_spawner(cls: type, username: str, server_name: str, token: str, *, orm_user: Any = None,
+                        **traits: Any) -> Any:
+    """A spawner as JupyterHub hands it to start(): its user, the hub, its server and API
+    token set — without a hub around it."""
+    user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username, orm_user=orm_user)
+    spawner = cls(user=user, hub=Hub(ip="127.0.0.1", port=8081),
+                  orm_spawner=SimpleNamespace(name=server_name, server=None), **traits)
+    spawner.api_token = token
+    spawner.server = Server(base_url=f"/user/{username}/")
+    return spawner

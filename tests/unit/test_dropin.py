@@ -15,8 +15,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 from conftest import SINGLEUSER_IMAGE, SINGLEUSER_RUNTIME, _host_service_url
-from hub_helpers import new_user, spawn, stop, wait_for_spawn
-from jupyterhub.objects import Hub, Server
+from hub_helpers import Lines, handed_over_spawner, new_user, spawn, stop, wait_for_spawn
 from jupyterhub.tests.utils import api_request, async_requests, auth_header, public_host
 from jupyterhub.utils import iterate_until, url_path_join
 from traitlets import TraitError
@@ -27,20 +26,6 @@ from dockerspawner.spec import LABEL_USER
 from fakedocker.runtime import HostProcessRuntime
 
 TOKEN = "tok-0d6f3a9b2c71"
-
-
-class Lines(logging.Handler):
-    """Every record the hub's and the spawners' loggers emit during a test."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def text(self, level: int = logging.DEBUG) -> str:
-        return "\n".join(r.getMessage() for r in self.records if r.levelno >= level)
 
 
 @pytest.fixture
@@ -59,13 +44,8 @@ def make_spawner(engine):
     """A spawner as JupyterHub hands it over (user, hub, server, token), without a hub."""
 
     def make(username: str = "alice", server_name: str = "", **traits) -> DockerSpawner:
-        user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username)
         traits.setdefault("image", SINGLEUSER_IMAGE)
-        spawner = DockerSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081),
-                                orm_spawner=SimpleNamespace(name=server_name, server=None), **traits)
-        spawner.api_token = TOKEN
-        spawner.server = Server(base_url=f"/user/{username}/")
-        return spawner
+        return handed_over_spawner(DockerSpawner, username, server_name, TOKEN, **traits)
 
     return make
 

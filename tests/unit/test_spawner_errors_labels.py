@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import SINGLEUSER_IMAGE
-from hub_helpers import new_user, spawn
+from hub_helpers import handed_over_spawner, new_user, spawn
 from jupyterhub.objects import Hub, Server
 from tornado import web
 
@@ -21,14 +21,8 @@ TOKEN = "tok-0f1e2d3c4b5a69788796a5b4"
 @pytest.fixture
 def make_spawner(engine):
     def make(username: str = "alice", server_name: str = "", orm_user=None, **traits):
-        user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username,
-                               orm_user=orm_user)
         traits.setdefault("image", SINGLEUSER_IMAGE)
-        spawner = DockerSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081),
-                                orm_spawner=SimpleNamespace(name=server_name, server=None), **traits)
-        spawner.api_token = TOKEN
-        spawner.server = Server(base_url=f"/user/{username}/")
-        return spawner
+        return handed_over_spawner(DockerSpawner, username, server_name, TOKEN, orm_user=orm_user, **traits)
 
     return make
 

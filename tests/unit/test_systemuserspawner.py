@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import SINGLEUSER_IMAGE
-from hub_helpers import answers_through_proxy, new_user, spawn, stop, wait_for_spawn
+from hub_helpers import Lines, answers_through_proxy, new_user, spawn, stop, wait_for_spawn
 from jupyterhub.objects import Hub, Server
 from tornado import web
 from traitlets.config import Config
@@ -293,15 +293,6 @@ def hub_config(hub_config, tmp_path_factory, accounts):
     for n in range(1, 10):
         accounts.add(f"sysuser{n}", 4100 + n, 4200 + n, group=f"grp{n}")
     return hub_config
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 async def test_spawn_answer_stop_through_the_hub(hub, engine, hub_config):
