@@ -121,6 +121,22 @@ def remote_daemon_host(client_kwargs: Mapping[str, Any], environ: Mapping[str, s
     return urlparse(base_url).hostname or None
 
 
+_ANY_ADDRESS = ("0.0.0.0", "::", "")
+
+
+def published_host(bound_ip: str, daemon_host: str | None, host_ip: str) -> str:
+    """Where the hub reaches a port the daemon bound on ``bound_ip``: that address, or, when it
+    bound every interface, the daemon's host (a tcp:// daemon's), else ``host_ip`` if it names
+    one, else 127.0.0.1 (not ``localhost``, which a proxy may resolve to ::1)."""
+    if bound_ip not in _ANY_ADDRESS:
+        return bound_ip
+    if daemon_host:
+        return daemon_host
+    if host_ip not in _ANY_ADDRESS:
+        return host_ip
+    return "127.0.0.1"
+
+
 class DockerCalls:
     """Runs blocking docker-py calls off the event loop, in one bounded pool per hub process.
 

@@ -29,7 +29,7 @@ from tornado import web
 from . import errors, spec
 from .certs import CertificateStaging
 from .cleanup import VolumeCleanup
-from .client import DockerAccess, remote_daemon_host
+from .client import DockerAccess, published_host, remote_daemon_host
 from .config import DockerSpawnerConfig
 from .deprecations import add_renamed_methods
 from .images import ImageChoice
@@ -254,19 +254,6 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
         if code:
             self.log.warning("post_start_cmd %r in %s exited with %s", self.post_start_cmd, self.object_name, code)
 
-    def _published_host(self, bound_ip: str) -> str:
-        """Where the hub reaches a port the daemon bound on ``bound_ip``: that address, or, when
-        it bound every interface, the daemon's host (a tcp:// daemon's, else host_ip if it
-        names one, else 127.0.0.1)."""
-        if bound_ip not in ("0.0.0.0", "::", ""):
-            return bound_ip
-        remote = remote_daemon_host(self.client_kwargs, os.environ)
-        if remote:
-            return remote
-        if self.host_ip not in ("0.0.0.0", "::", ""):
-            return self.host_ip
-        return "127.0.0.1"
-
     async def get_ip_and_port(self) -> tuple[str, int]:
         """Where the hub reaches the server.
 
@@ -296,7 +283,8 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
                 raise web.HTTPError(500, await self.exit_report(info))
             raise web.HTTPError(500, f"Port {self.port} of container {self.object_name} is not published")
         chosen = next((b for b in bindings if ":" not in b["HostIp"]), bindings[0])
-        return self._published_host(chosen["HostIp"]), int(chosen["HostPort"])
+        daemon_host = remote_daemon_host(self.client_kwargs, os.environ)
+        return published_host(chosen["HostIp"], daemon_host, self.host_ip), int(chosen["HostPort"])
 
     async def wait_for_server(self, ip: str, port: int) -> None:
         """Return once the server answers HTTP at (ip, port), its container has exited (an error

@@ -617,3 +617,13 @@ async def test_a_resumed_container_keeps_its_api_token(make_spawner, engine):
     await spawner.start()
     assert spawner.api_token == original  # JupyterHub discards the unused new one
     await spawner.stop()
+
+
+def test_where_a_published_port_is_reached():
+    from dockerspawner.client import published_host
+
+    assert published_host("127.0.0.1", None, "127.0.0.1") == "127.0.0.1"
+    assert published_host("10.1.2.3", "dockerd.test", "0.0.0.0") == "10.1.2.3"  # bound there
+    assert published_host("0.0.0.0", "dockerd.test", "0.0.0.0") == "dockerd.test"  # a remote daemon
+    assert published_host("0.0.0.0", None, "192.0.2.7") == "192.0.2.7"
+    assert published_host("::", None, "0.0.0.0") == "127.0.0.1"
