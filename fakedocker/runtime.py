@@ -39,7 +39,11 @@ import subprocess
 import threading
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .state.containers import Container
+    from .state.containers.lifecycle import ContainerLifecycle
 
 SIGKILL = int(_signal.SIGKILL)
 SIGTERM = int(_signal.SIGTERM)
@@ -65,8 +69,9 @@ class RuntimeContext:
         container: the fake :class:`~fakedocker.state.containers.Container` itself.
     """
 
-    def __init__(self, store: Any, container: Any, generation: int, ports: dict[str, list[tuple[str, int]]]):
-        self._store = store
+    def __init__(self, lifecycle: ContainerLifecycle, container: Container, generation: int,
+                 ports: dict[str, list[tuple[str, int]]]):
+        self._lifecycle = lifecycle
         self._generation = generation
         self.container = container
         self.id: str = container.id
@@ -85,17 +90,17 @@ class RuntimeContext:
 
     @property
     def engine(self) -> Any:
-        return self._store.engine
+        return self._lifecycle.engine
 
     def log(self, data: bytes | str, stream: str = "stdout") -> None:
         """Append output to the container's logs (``stream``: ``stdout`` or ``stderr``)."""
         if isinstance(data, str):
             data = data.encode()
-        self._store.append_log(self.container, data, 2 if stream == "stderr" else 1)
+        self._lifecycle.append_log(self.container, data, 2 if stream == "stderr" else 1)
 
     def exited(self, code: int) -> None:
         """Report that the process ended by itself with ``code`` (idempotent, any thread)."""
-        self._store.process_exited(self.container, self._generation, int(code))
+        self._lifecycle.process_exited(self.container, self._generation, int(code))
 
 
 class IdleRuntime:

@@ -142,8 +142,8 @@ def exec_start(engine: Any, req: Request) -> Response:
         inst.pid = next(_exec_pids)
         env = merge_env(c.config.get("Env"), inst.env)
         env_dict = {k: v for k, _, v in (e.partition("=") for e in env)}
-        runtime_exec = getattr(store.runtime_for(c), "exec", None)
-        handler = getattr(engine, "exec_handler", None)
+        runtime_exec = getattr(store.runtime_for(c), "exec", None)  # optional for runtimes
+        handler = engine.exec_handler
         engine.emit("container", _action("exec_start", inst.cmd), c.id, c.attributes(execID=inst.id))
     workdir = inst.workdir or c.config.get("WorkingDir") or "/"
     user = inst.user or c.config.get("User") or ""

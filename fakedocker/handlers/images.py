@@ -86,7 +86,7 @@ def tag_image(engine: Any, req: Request) -> Response:
 
 
 def _containers_using(engine: Any, image: Image) -> list[Any]:
-    return [c for c in engine.containers.by_id.values() if getattr(c, "image_id", None) == image.id]
+    return [c for c in engine.containers.by_id.values() if c.image_id == image.id]
 
 
 @route("DELETE", "/images/{name:path}", "remove_image")
@@ -96,7 +96,7 @@ def remove_image(engine: Any, req: Request) -> list[dict[str, str]]:
     with engine.lock:
         image = engine.images.get(name)
         users = _containers_using(engine, image)
-        running = [c for c in users if getattr(c, "status", "") in ("running", "paused", "restarting")]
+        running = [c for c in users if c.running]
         by_tag = _is_tag_reference(name, image)
         if by_tag:
             key = parse_reference(name).tagged
@@ -173,7 +173,7 @@ def _line(status: str, id_: str | None = None, current: int | None = None,
 def _pull_ref(req: Request) -> Reference:
     from_image = req.arg("fromImage")
     if not from_image:
-        raise DaemonError(400, "invalid reference format")
+        raise messages.invalid_reference_format()
     tag = req.arg("tag") or ""
     if tag.startswith("sha256:"):
         return parse_reference(f"{from_image}@{tag}")
