@@ -15,11 +15,6 @@ from ..state.containers import Container
 from ..state.filters import label_matches
 from ..timestamps import ZERO_TIME, parse_rfc3339
 
-
-def _store(engine: Any) -> Any:
-    return engine.containers
-
-
 # create -------------------------------------------------------------------------------------
 
 @route("POST", "/containers/create", "create_container")
@@ -27,7 +22,7 @@ def create_container(engine: Any, req: Request) -> Response:
     body = req.json()
     if not isinstance(body, dict):
         raise DaemonError(400, "invalid JSON in request body")
-    c = _store(engine).create(body, req.arg("name") or None)
+    c = engine.containers.create(body, req.arg("name") or None)
     return Response(201, {"Id": c.id, "Warnings": []})
 
 
@@ -36,7 +31,7 @@ def create_container(engine: Any, req: Request) -> Response:
 @route("GET", "/containers/{id}/json", "inspect_container")
 def inspect_container(engine: Any, req: Request) -> dict[str, Any]:
     with engine.lock:
-        return _store(engine).get(req.params["id"]).inspect()
+        return engine.containers.get(req.params["id"]).inspect()
 
 
 # list ---------------------------------------------------------------------------------------
@@ -167,7 +162,7 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
     show_all = req.flag("all")
     limit = req.int_arg("limit", -1) or -1
     size = req.flag("size")
-    store = _store(engine)
+    store = engine.containers
     with engine.lock:
         candidates = sorted(store.by_id.values(), key=lambda c: (c.created_unix, c.created), reverse=True)
         before = [req.arg("before")] if req.arg("before") else []
@@ -237,66 +232,66 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
 
 @route("POST", "/containers/{id}/start", "start")
 def start(engine: Any, req: Request) -> Response:
-    started = _store(engine).start(req.params["id"])
+    started = engine.containers.start(req.params["id"])
     return Response(204 if started else 304, None)
 
 
-def _timeout(req: Request) -> int | None:
+def _timeout_arg(req: Request) -> int | None:
     return req.int_arg("t")
 
 
 @route("POST", "/containers/{id}/stop", "stop")
 def stop(engine: Any, req: Request) -> Response:
-    stopped = _store(engine).stop(req.params["id"], _timeout(req))
+    stopped = engine.containers.stop(req.params["id"], _timeout_arg(req))
     return Response(204 if stopped else 304, None)
 
 
 @route("POST", "/containers/{id}/restart", "restart")
 def restart(engine: Any, req: Request) -> Response:
-    _store(engine).restart(req.params["id"], _timeout(req))
+    engine.containers.restart(req.params["id"], _timeout_arg(req))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/kill", "kill")
 def kill(engine: Any, req: Request) -> Response:
-    _store(engine).kill(req.params["id"], req.arg("signal"))
+    engine.containers.kill(req.params["id"], req.arg("signal"))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/pause", "pause")
 def pause(engine: Any, req: Request) -> Response:
-    _store(engine).pause(req.params["id"])
+    engine.containers.pause(req.params["id"])
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/unpause", "unpause")
 def unpause(engine: Any, req: Request) -> Response:
-    _store(engine).unpause(req.params["id"])
+    engine.containers.unpause(req.params["id"])
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/wait", "wait")
 def wait(engine: Any, req: Request) -> dict[str, Any]:
-    return _store(engine).wait(req.params["id"], req.arg("condition"))
+    return engine.containers.wait(req.params["id"], req.arg("condition"))
 
 
 @route("DELETE", "/containers/{id}", "remove_container")
 def remove_container(engine: Any, req: Request) -> Response:
-    _store(engine).remove(req.params["id"], v=req.flag("v"), force=req.flag("force"),
+    engine.containers.remove(req.params["id"], v=req.flag("v"), force=req.flag("force"),
                           link=req.flag("link"))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/rename", "rename")
 def rename(engine: Any, req: Request) -> Response:
-    _store(engine).rename(req.params["id"], req.arg("name") or "")
+    engine.containers.rename(req.params["id"], req.arg("name") or "")
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/resize", "resize")
 def resize(engine: Any, req: Request) -> Response:
     with engine.lock:
-        c = _store(engine).get(req.params["id"])
+        c = engine.containers.get(req.params["id"])
         if not c.running:
             raise messages.container_not_running(c.id)
     return Response(200, None)
@@ -305,7 +300,7 @@ def resize(engine: Any, req: Request) -> Response:
 @route("POST", "/containers/prune", "prune_containers")
 def prune_containers(engine: Any, req: Request) -> dict[str, Any]:
     filters = req.filters()
-    store = _store(engine)
+    store = engine.containers
     deleted = []
     with engine.lock:
         for c in list(store.by_id.values()):
@@ -323,7 +318,7 @@ def prune_containers(engine: Any, req: Request) -> dict[str, Any]:
 def update_container(engine: Any, req: Request) -> dict[str, Any]:
     body = req.json() or {}
     with engine.lock:
-        c = _store(engine).get(req.params["id"])
+        c = engine.containers.get(req.params["id"])
         policy = body.get("RestartPolicy")
         if policy is not None and c.host_config.get("AutoRemove") and policy.get("Name") not in ("", "no"):
             raise DaemonError(400, "Restart policy cannot be updated because AutoRemove is enabled for the container")
@@ -337,7 +332,7 @@ def update_container(engine: Any, req: Request) -> dict[str, Any]:
 @route("GET", "/containers/{id}/top", "top")
 def top(engine: Any, req: Request) -> dict[str, Any]:
     with engine.lock:
-        c = _store(engine).get(req.params["id"])
+        c = engine.containers.get(req.params["id"])
         if not c.running:
             raise messages.container_not_running(c.id)
         return {
@@ -375,7 +370,7 @@ def _stats(engine: Any, c: Container) -> dict[str, Any]:
 
 @route("GET", "/containers/{id}/stats", "stats")
 def stats(engine: Any, req: Request) -> Response:
-    store = _store(engine)
+    store = engine.containers
     with engine.lock:
         c = store.get(req.params["id"])
         first = _stats(engine, c)
@@ -428,7 +423,7 @@ def logs(engine: Any, req: Request) -> Response:
     since = _as_time(req.arg("since"))
     until = _as_time(req.arg("until"))
     streams = {s for s, w in ((1, want_out), (2, want_err)) if w}
-    store = _store(engine)
+    store = engine.containers
     with engine.lock:
         c = store.get(req.params["id"])
         tty = bool(c.config.get("Tty"))
@@ -477,7 +472,7 @@ _PATH_STAT = "X-Docker-Container-Path-Stat"
 
 @route("GET", "/containers/{id}/archive", "get_archive")
 def get_archive(engine: Any, req: Request) -> Response:
-    files = _store(engine).files
+    files = engine.containers.files
     with engine.lock:
         c, path, node = files.existing(req.params["id"], req.arg("path"))
         stat = files.path_stat(path, node)
@@ -488,7 +483,7 @@ def get_archive(engine: Any, req: Request) -> Response:
 
 @route("HEAD", "/containers/{id}/archive", "archive_stat")
 def archive_stat(engine: Any, req: Request) -> Response:
-    files = _store(engine).files
+    files = engine.containers.files
     with engine.lock:
         _, path, node = files.existing(req.params["id"], req.arg("path"))
         return Response(200, b"", kind="raw", headers={_PATH_STAT: files.path_stat(path, node)})
@@ -496,7 +491,7 @@ def archive_stat(engine: Any, req: Request) -> Response:
 
 @route("PUT", "/containers/{id}/archive", "put_archive")
 def put_archive(engine: Any, req: Request) -> Response:
-    files = _store(engine).files
+    files = engine.containers.files
     with engine.lock:
         c, path, node = files.existing(req.params["id"], req.arg("path"))
         if node.kind != "dir":
@@ -513,5 +508,5 @@ def export(engine: Any, req: Request) -> Response:
 @route("GET", "/containers/{id}/changes", "diff")
 def diff(engine: Any, req: Request) -> Any:
     with engine.lock:
-        _store(engine).get(req.params["id"])
+        engine.containers.get(req.params["id"])
     return None

@@ -205,6 +205,17 @@ class ImageStore:
             self.tag(image, ref)
         return image
 
+    def add_pulled(self, ref: Reference, remote: RegistryImage, created: str) -> Image:
+        """The image ``ref`` names in the registry, now present and tagged (by ``ref`` and by
+        its manifest digest), as a pull leaves it."""
+        image_id = image_id_for(remote.config, remote.layers)
+        image = self.by_id.get(image_id) or Image(
+            image_id, dict(remote.config), created, list(remote.layers)
+        )
+        self.add(image, ref)
+        self.tag(image, Reference(ref.repository, None, remote.digest))
+        return image
+
     def tag(self, image: Image, ref: Reference) -> None:
         if ref.digest:
             key = f"{ref.repository}@{ref.digest}"

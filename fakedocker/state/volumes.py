@@ -120,7 +120,7 @@ class VolumeStore:
                 raise messages.volume_plugin_not_found(name or engine.new_id(), driver)
             if not name:
                 _validate_opts("", driver_opts)
-                return self._add(engine.new_id(), driver, driver_opts, labels, anonymous=True)
+                return self._add_volume(engine.new_id(), driver, driver_opts, labels, anonymous=True)
             existing = self.by_name.get(name)
             if existing is not None:
                 engine.emit("volume", "create", existing.name, {"driver": existing.driver})
@@ -130,7 +130,7 @@ class VolumeStore:
             if not _NAME_RE.match(name):
                 raise messages.invalid_volume_name(name)
             _validate_opts(name, driver_opts)
-            return self._add(name, driver, driver_opts, labels)
+            return self._add_volume(name, driver, driver_opts, labels)
 
     def ensure(self, name: str, driver: str | None = "local",
                driver_opts: dict[str, str] | None = None,
@@ -140,9 +140,9 @@ class VolumeStore:
 
     def create_anonymous(self) -> Volume:
         with self.engine.lock:
-            return self._add(self.engine.new_id(), "local", None, None, anonymous=True)
+            return self._add_volume(self.engine.new_id(), "local", None, None, anonymous=True)
 
-    def _add(self, name: str, driver: str, driver_opts: dict[str, str] | None,
+    def _add_volume(self, name: str, driver: str, driver_opts: dict[str, str] | None,
              labels: dict[str, str] | None, anonymous: bool = False) -> Volume:
         engine = self.engine
         vol = Volume(

@@ -53,7 +53,7 @@ class ContainerLifecycle:
         self._stopping: set[str] = set()  # containers a stop_later thread is stopping
         self._remove_after_stop: set[str] = set()
 
-    def _container(self, ref: str | Container) -> Container:
+    def _as_container(self, ref: str | Container) -> Container:
         return ref if isinstance(ref, Container) else self.table.get(ref)
 
     # start -----------------------------------------------------------------------------
@@ -61,7 +61,7 @@ class ContainerLifecycle:
         """Start; False when it was already running (the daemon's 304)."""
         engine = self.engine
         with engine.lock:
-            c = self._container(ref)
+            c = self._as_container(ref)
             if c.running:
                 return False
             if c.removed:
@@ -338,7 +338,7 @@ class ContainerLifecycle:
         seconds for the process to end, without holding the engine lock."""
         engine = self.engine
         with engine.lock:
-            c = self._container(ref)
+            c = self._as_container(ref)
             if not c.running:
                 return False
             self._stop_and_wait(c, timeout)
@@ -354,7 +354,7 @@ class ContainerLifecycle:
         (up to ``timeout`` seconds, then SIGKILL), which then emits ``stop`` and removes the
         container.  Asking again while a stop is under way only adds the removal."""
         with self.engine.lock:
-            c = self._container(ref)
+            c = self._as_container(ref)
             if c.removed:
                 return
             if remove:

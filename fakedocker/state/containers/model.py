@@ -178,7 +178,7 @@ class Container:
             "Created": self.created,
             "Path": path_args[0] if path_args else "",
             "Args": path_args[1:],
-            "State": self._state(),
+            "State": self._inspect_state(),
             "Image": self.image_id,
             "ResolvConfPath": f"{base}/resolv.conf" if started else "",
             "HostnamePath": f"{base}/hostname" if started else "",
@@ -207,7 +207,7 @@ class Container:
             "NetworkSettings": self.network_settings(),
         }
 
-    def _state(self) -> dict[str, Any]:
+    def _inspect_state(self) -> dict[str, Any]:
         state: dict[str, Any] = {
             "Status": self.status,
             "Running": self.running,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...routing import DaemonError
 from ..containers import Container
-from ..images import Image, Reference, image_id_for, parse_reference
+from ..images import parse_reference
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
@@ -142,12 +142,7 @@ class TaskContainers:
         remote = self.registry.lookup(ref)
         if remote is None:
             return
-        image_id = image_id_for(remote.config, remote.layers)
-        image = self.images.by_id.get(image_id) or Image(
-            image_id, dict(remote.config), self.engine.now_iso(), list(remote.layers)
-        )
-        self.images.add(image, ref)
-        self.images.tag(image, Reference(ref.repository, None, remote.digest))
+        self.images.add_pulled(ref, remote, self.engine.now_iso())
         self.engine.emit("image", "pull", str(ref), {"name": str(ref)})
 
     def image_present(self, image_ref: str) -> bool:
