@@ -147,7 +147,7 @@ class Cluster:
         #: whether this node is in a swarm (tests set it to fake one without ``init``)
         self.active = False
         self.node: Node | None = None
-        self.spec: dict[str, Any] = {}  # the cluster object's fields, "Spec" included
+        self.record: dict[str, Any] = {}  # the cluster object: ID, Version, Spec, JoinTokens...
         self._index = 0
 
     # ids and versions -------------------------------------------------------------------
@@ -166,7 +166,7 @@ class Cluster:
 
     def history_limit(self) -> int:
         """``Orchestration.TaskHistoryRetentionLimit``: tasks kept per slot."""
-        return int(((self.spec.get("Spec") or {}).get("Orchestration") or {}).get(
+        return int(((self.record.get("Spec") or {}).get("Orchestration") or {}).get(
             "TaskHistoryRetentionLimit", 5) or 5)
 
     # the swarm ---------------------------------------------------------------------------
@@ -195,7 +195,7 @@ class Cluster:
             }
 
     def _cluster_object(self) -> dict[str, Any]:
-        c = self.spec
+        c = self.record
         return {
             "ID": c["ID"],
             "Version": {"Index": c["Version"]},
@@ -216,7 +216,7 @@ class Cluster:
     def inspect_swarm(self) -> dict[str, Any]:
         self.require_manager()
         out = self._cluster_object()
-        out["JoinTokens"] = dict(self.spec["JoinTokens"])
+        out["JoinTokens"] = dict(self.record["JoinTokens"])
         return out
 
     def init(self, body: dict[str, Any]) -> str:
@@ -241,7 +241,7 @@ class Cluster:
             id=self.new_id(), hostname=NODE_HOSTNAME, created_at=now, updated_at=now,
             version=node_version, addr=addr, manager_addr=f"{addr}:{listen_port}",
         )
-        self.spec = {
+        self.record = {
             "ID": cluster_id,
             "Version": self.next_version(),
             "CreatedAt": now,
@@ -258,16 +258,16 @@ class Cluster:
     def update(self, version: int | None, spec: dict[str, Any] | None, rotate_worker: bool,
                rotate_manager: bool) -> None:
         self.require_manager()
-        if version != self.spec["Version"]:
+        if version != self.record["Version"]:
             raise messages.update_out_of_sequence()
         if spec:
-            self.spec["Spec"] = _merge_spec(DEFAULT_SWARM_SPEC, spec)
+            self.record["Spec"] = _merge_spec(DEFAULT_SWARM_SPEC, spec)
         if rotate_worker:
-            self.spec["JoinTokens"]["Worker"] = self._join_token()
+            self.record["JoinTokens"]["Worker"] = self._join_token()
         if rotate_manager:
-            self.spec["JoinTokens"]["Manager"] = self._join_token()
-        self.spec["Version"] = self.next_version()
-        self.spec["UpdatedAt"] = self.engine.now_iso()
+            self.record["JoinTokens"]["Manager"] = self._join_token()
+        self.record["Version"] = self.next_version()
+        self.record["UpdatedAt"] = self.engine.now_iso()
 
     def check_leave(self, force: bool) -> None:
         """The daemon's refusals of ``docker swarm leave``."""
@@ -280,7 +280,7 @@ class Cluster:
         """The node has left: no swarm, no node."""
         self.active = False
         self.node = None
-        self.spec = {}
+        self.record = {}
 
     def join(self, body: dict[str, Any]) -> None:
         if self.active:

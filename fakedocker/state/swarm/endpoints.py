@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ...routing import DaemonError
-from ..networks import Network
 from ..networks.model import VXLAN_OPTION
 from ..networks.swarm import VXLAN_BASE
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
-    from ..networks import NetworkStore
+    from ..networks import Network, NetworkStore
     from .cluster import Cluster
     from .services import Service
 

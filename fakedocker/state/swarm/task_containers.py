@@ -13,12 +13,11 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from ...routing import DaemonError
-from ..containers import Container
 from ..images import parse_reference
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
-    from ..containers import ContainerStore
+    from ..containers import Container, ContainerStore
     from ..images import ImageStore, Registry
     from ..networks import NetworkStore
     from ..ports import HostPorts
