@@ -1,6 +1,6 @@
 """Volumes: named and anonymous, their drivers, options, labels and users.
 
-Interface used by other modules (containers, swarm):
+Interface used by the container store:
 
 - ``engine.volumes.by_name: dict[str, Volume]``
 - ``engine.volumes.get(name) -> Volume`` (raises ``messages.no_such_volume``)
