@@ -15,14 +15,13 @@ Prints ``ready`` once it serves; SIGTERM stops it and every process it started.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from urllib.parse import urlparse, urlunparse
 
 import fakedocker
 import fakedocker.server
 from fakedocker.runtime import HostProcessRuntime
-from fakedocker.server import FakeDaemonServer
+from fakedocker.server import serve_until_stopped
 
 IMAGE = "quay.io/jupyterhub/singleuser:6.1"
 IMAGE_CONFIG = {
@@ -85,16 +84,7 @@ def main() -> int:
     # socketserver listens with a backlog of 5: more clients connecting at once than that get
     # EAGAIN on a unix socket (dockerd's backlog is far larger), so raise it before it listens
     fakedocker.server._UnixServer.request_queue_size = 512
-    server = FakeDaemonServer(engine, args.socket)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print("ready", flush=True)
-    try:
-        server.serve_forever()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        server.stop()
-        engine.close()
+    serve_until_stopped(engine, args.socket, "ready")
     return 0
 
 

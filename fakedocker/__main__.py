@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 
 from .engine import FakeEngine
-from .server import FakeDaemonServer
+from .server import serve_until_stopped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,16 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.image:
         ref, _, config = spec.partition("=")
         engine.add_image(ref, config=json.loads(config) if config else None)
-    server = FakeDaemonServer(engine, args.socket)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"fakedocker: serving on unix://{args.socket}", flush=True)
-    try:
-        server.serve_forever()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        server.stop()
-        engine.close()
+    serve_until_stopped(engine, args.socket, f"fakedocker: serving on unix://{args.socket}")
     return 0
 
 

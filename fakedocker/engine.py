@@ -12,11 +12,10 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from .faults import Faults
-from .state.containers import ContainerStore
+from .state.containers import ContainerStore, ContainerTable
 from .state.images import (
     Image,
     ImageStore,
@@ -27,8 +26,10 @@ from .state.images import (
     parse_reference,
 )
 from .state.networks import NetworkStore
-from .state.swarm import SwarmState
+from .state.ports import HostPorts
+from .state.swarm import Cluster, SwarmState
 from .state.volumes import VolumeStore
+from .timestamps import rfc3339_nano
 from .transitions import Transitions
 
 API_VERSION = "1.41"
@@ -69,22 +70,22 @@ class FakeEngine:
         self.calls: dict[str, int] = {}
         self.events: list[dict[str, Any]] = []
         self.events_changed = threading.Condition(self.lock)
-        self.images = ImageStore()
-        self.registry = Registry()
         self.default_runtime = runtime
         #: ``(container, cmd, env, user, workdir) -> (exit_code, stdout, stderr)``: what execs do
         self.exec_handler: Callable[..., Any] | None = None
-        #: the propagation of the host mount that host paths live on: "private" (the default,
-        #: as on this project's test machine: shared/slave binds fail to start), "slave" or
-        #: "shared" (hosts booted by systemd)
-        self.host_mount_propagation = "private"
-        #: keep each published port bound on this machine while a container has it (see
-        #: ContainerStore._hold): for tests whose containers run real servers on those ports
-        self.hold_published_ports = False
-        self.volumes = VolumeStore(self)
-        self.networks = NetworkStore(self)
-        self.containers = ContainerStore(self)
-        self.swarm = SwarmState(self)
+        # the stores, each given the ones it uses (see docs/fakedocker-architecture.md)
+        self.images = ImageStore()
+        self.registry = Registry()
+        self.ports = HostPorts()
+        self.cluster = Cluster(self)
+        container_table = ContainerTable(self.lock)
+        self.volumes = VolumeStore(self, container_table)
+        self.networks = NetworkStore(self, self.cluster)
+        self.containers = ContainerStore(self, container_table, self.images, self.volumes,
+                                         self.networks, self.ports)
+        self.swarm = SwarmState(self, self.cluster, self.networks, self.containers, self.images,
+                                self.registry, self.ports)
+        self._transport: Any = None
         self.started_at = self.now_iso()
         hexid = hashlib.sha256(f"daemon:{self._seed}".encode()).hexdigest().upper()
         self.daemon_id = ":".join(hexid[i : i + 4] for i in range(0, 48, 4))
@@ -100,10 +101,30 @@ class FakeEngine:
 
     def now_iso(self, t: float | None = None) -> str:
         """RFC 3339 with nanoseconds, as the daemon formats times."""
-        t = self.clock() if t is None else t
-        dt = datetime.fromtimestamp(t, tz=timezone.utc)
-        nanos = int(round((t - int(t)) * 1e9)) % 1_000_000_000
-        return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos:09d}Z"
+        return rfc3339_nano(self.clock() if t is None else t)
+
+    # settings tests change after construction --------------------------------------------
+    @property
+    def host_mount_propagation(self) -> str:
+        """The propagation of the host mount that host paths live on: "private" (the
+        default, as on this project's test machine: shared/slave binds fail to start),
+        "slave" or "shared" (hosts booted by systemd)."""
+        return self.containers.lifecycle.host_mount_propagation
+
+    @host_mount_propagation.setter
+    def host_mount_propagation(self, value: str) -> None:
+        self.containers.lifecycle.host_mount_propagation = value
+
+    @property
+    def hold_published_ports(self) -> bool:
+        """Keep each published port bound on this machine while a container has it (see
+        :meth:`fakedocker.state.ports.HostPorts._hold_on_host`): for tests whose containers
+        run real servers on those ports."""
+        return self.ports.hold_on_host
+
+    @hold_published_ports.setter
+    def hold_published_ports(self, value: bool) -> None:
+        self.ports.hold_on_host = value
 
     # events ----------------------------------------------------------------------------
     def emit(self, type_: str, action: str, actor_id: str, attributes: dict[str, str] | None = None,
@@ -178,7 +199,7 @@ class FakeEngine:
         from .transport import FakeTransport
 
         with self.lock:
-            if getattr(self, "_transport", None) is None:
+            if self._transport is None:
                 self._transport = FakeTransport(self)
             return self._transport
 

@@ -81,13 +81,13 @@ class Faults:
             raise connection_refused(self.socket_path)
         with self._lock:
             delay = self._latency.get(operation, 0.0) + self._latency.get("*", 0.0)
-            error = self._take(operation) or self._take("*")
+            error = self._next_failure(operation) or self._next_failure("*")
         if delay:
             time.sleep(delay)
         if error is not None:
             raise error
 
-    def _take(self, operation: str) -> DaemonError | None:
+    def _next_failure(self, operation: str) -> DaemonError | None:
         queue = self._failures.get(operation)
         if not queue:
             return None

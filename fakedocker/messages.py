@@ -42,12 +42,6 @@ def container_not_running(container_id: str) -> DaemonError:
     return DaemonError(409, f"Container {container_id} is not running")
 
 
-def container_paused(container_id: str) -> DaemonError:
-    return DaemonError(
-        409, f"Container {container_id} is paused, unpause the container before stopping or killing"
-    )
-
-
 def port_already_allocated(endpoint: str, endpoint_id: str, host_ip: str, port: int) -> DaemonError:
     return DaemonError(
         500,
@@ -151,9 +145,12 @@ def registry_unreachable(registry: str) -> DaemonError:
     )
 
 
-def invalid_reference(ref: str) -> DaemonError:
-    return DaemonError(400, f"invalid reference format: repository name must be lowercase: {ref}"
-                       if ref.lower() != ref else "invalid reference format")
+def invalid_reference_format() -> DaemonError:
+    return DaemonError(400, "invalid reference format")
+
+
+def repository_name_not_lowercase() -> DaemonError:
+    return DaemonError(400, "invalid reference format: repository name must be lowercase")
 
 
 # volumes ----------------------------------------------------------------------------------

@@ -39,7 +39,11 @@ import subprocess
 import threading
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .state.containers import Container
+    from .state.containers.lifecycle import ContainerLifecycle
 
 SIGKILL = int(_signal.SIGKILL)
 SIGTERM = int(_signal.SIGTERM)
@@ -65,8 +69,9 @@ class RuntimeContext:
         container: the fake :class:`~fakedocker.state.containers.Container` itself.
     """
 
-    def __init__(self, store: Any, container: Any, generation: int, ports: dict[str, list[tuple[str, int]]]):
-        self._store = store
+    def __init__(self, lifecycle: ContainerLifecycle, container: Container, generation: int,
+                 ports: dict[str, list[tuple[str, int]]]):
+        self._lifecycle = lifecycle
         self._generation = generation
         self.container = container
         self.id: str = container.id
@@ -85,17 +90,17 @@ class RuntimeContext:
 
     @property
     def engine(self) -> Any:
-        return self._store.engine
+        return self._lifecycle.engine
 
     def log(self, data: bytes | str, stream: str = "stdout") -> None:
         """Append output to the container's logs (``stream``: ``stdout`` or ``stderr``)."""
         if isinstance(data, str):
             data = data.encode()
-        self._store.append_log(self.container, data, 2 if stream == "stderr" else 1)
+        self._lifecycle.append_log(self.container, data, 2 if stream == "stderr" else 1)
 
     def exited(self, code: int) -> None:
         """Report that the process ended by itself with ``code`` (idempotent, any thread)."""
-        self._store.process_exited(self.container, self._generation, int(code))
+        self._lifecycle.process_exited(self.container, self._generation, int(code))
 
 
 class IdleRuntime:
@@ -307,7 +312,7 @@ class _CallableProcess:
 Spec = Any  # a value, or a callable receiving the RuntimeContext
 
 
-def _resolve(spec: Spec, ctx: RuntimeContext) -> Any:
+def _evaluate(spec: Spec, ctx: RuntimeContext) -> Any:
     return spec(ctx) if callable(spec) else spec
 
 
@@ -337,7 +342,7 @@ class HostProcessRuntime:
         self.inherit_env = inherit_env
 
     def start(self, ctx: RuntimeContext) -> _HostProcess:
-        command = _resolve(self.command, ctx) if self.command is not None else ctx.cmd
+        command = _evaluate(self.command, ctx) if self.command is not None else ctx.cmd
         if isinstance(command, str):
             argv = ["/bin/sh", "-c", command]
         else:
@@ -346,10 +351,10 @@ class HostProcessRuntime:
             raise ValueError("HostProcessRuntime: no command to run")
         env: dict[str, str] = dict(os.environ) if self.inherit_env else {}
         env.update(ctx.env)
-        extra = _resolve(self.env, ctx) if self.env is not None else None
+        extra = _evaluate(self.env, ctx) if self.env is not None else None
         if isinstance(extra, Mapping):
             env.update({str(k): str(v) for k, v in extra.items()})
-        cwd = _resolve(self.cwd, ctx) if self.cwd is not None else None
+        cwd = _evaluate(self.cwd, ctx) if self.cwd is not None else None
         proc = subprocess.Popen(
             argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, start_new_session=True,
@@ -363,15 +368,15 @@ class _HostProcess:
         self.ctx = ctx
         self.pid = proc.pid
         readers = [
-            threading.Thread(target=self._pump, args=(proc.stdout, "stdout"), daemon=True),
-            threading.Thread(target=self._pump, args=(proc.stderr, "stderr"), daemon=True),
+            threading.Thread(target=self._copy_to_log, args=(proc.stdout, "stdout"), daemon=True),
+            threading.Thread(target=self._copy_to_log, args=(proc.stderr, "stderr"), daemon=True),
         ]
         for r in readers:
             r.start()
-        threading.Thread(target=self._watch, args=(readers,), daemon=True,
+        threading.Thread(target=self._report_exit, args=(readers,), daemon=True,
                          name=f"fakedocker-watch-{ctx.name}").start()
 
-    def _pump(self, pipe: Any, stream: str) -> None:
+    def _copy_to_log(self, pipe: Any, stream: str) -> None:
         try:
             for line in iter(pipe.readline, b""):
                 self.ctx.log(line, stream)
@@ -383,7 +388,7 @@ class _HostProcess:
             except OSError:
                 pass
 
-    def _watch(self, readers: list[threading.Thread]) -> None:
+    def _report_exit(self, readers: list[threading.Thread]) -> None:
         code = self.proc.wait()
         for r in readers:
             r.join(timeout=2)

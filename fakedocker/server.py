@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socketserver
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
@@ -153,3 +155,18 @@ class FakeDaemonServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+def serve_until_stopped(engine: FakeEngine, path: str, banner: str) -> None:
+    """Serve ``engine`` on ``path`` in this thread, print ``banner`` once listening, and on
+    SIGTERM or Ctrl-C stop serving and close the engine (its runtimes' processes with it)."""
+    server = FakeDaemonServer(engine, path)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(banner, flush=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.stop()
+        engine.close()

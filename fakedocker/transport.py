@@ -26,7 +26,10 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from . import handlers  # noqa: F401  (registers the routes)
+from . import (
+    handlers,  # noqa: F401  (registers the routes)
+    messages,
+)
 from .routing import ROUTER, DaemonError, Request, Response
 
 if TYPE_CHECKING:
@@ -37,7 +40,8 @@ def dispatch(engine: FakeEngine, request: Request) -> Response:
     """Route ``request`` to its handler; always returns a Response (errors included)."""
     found = ROUTER.match(request.method, request.path)
     if found is None:
-        return Response(404, {"message": "page not found"})
+        err = messages.page_not_found()
+        return Response(err.status, {"message": err.message})
     route, params = found
     request.params = params
     with engine.lock:
@@ -51,11 +55,6 @@ def dispatch(engine: FakeEngine, request: Request) -> Response:
     if isinstance(result, Response):
         return result
     return Response(200, result)
-
-
-def operation_of(request: Request) -> str | None:
-    found = ROUTER.match(request.method, request.path)
-    return found[0].operation if found else None
 
 
 class FakeTransport(HTTPAdapter):

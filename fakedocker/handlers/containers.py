@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import re
+import shlex
 import struct
-import tarfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import Any
 
 from .. import messages
 from ..routing import DaemonError, Request, Response, route
-from ..state.containers import ZERO_TIME, Container, FileNode, shell_join
-
-
-def _store(engine: Any) -> Any:
-    return engine.containers
-
+from ..state.containers import Container
+from ..state.filters import label_matches
+from ..timestamps import ZERO_TIME, parse_rfc3339
 
 # create -------------------------------------------------------------------------------------
 
@@ -28,109 +22,16 @@ def create_container(engine: Any, req: Request) -> Response:
     body = req.json()
     if not isinstance(body, dict):
         raise DaemonError(400, "invalid JSON in request body")
-    c = _store(engine).create(body, req.arg("name") or None)
+    c = engine.containers.create(body, req.arg("name") or None)
     return Response(201, {"Id": c.id, "Warnings": []})
 
 
 # inspect ------------------------------------------------------------------------------------
 
-def _state(c: Container) -> dict[str, Any]:
-    state = {
-        "Status": c.status,
-        "Running": c.status in ("running", "paused", "restarting"),
-        "Paused": c.status == "paused",
-        "Restarting": c.status == "restarting",
-        "OOMKilled": c.oom_killed,
-        "Dead": c.status == "dead",
-        "Pid": c.pid,
-        "ExitCode": c.exit_code,
-        "Error": c.error,
-        "StartedAt": c.started_at,
-        "FinishedAt": c.finished_at,
-    }
-    if c.config.get("Healthcheck"):
-        state["Health"] = {"Status": "healthy" if c.running else "unhealthy",
-                           "FailingStreak": 0, "Log": []}
-    return state
-
-
-def network_settings(c: Container) -> dict[str, Any]:
-    mode = c.network_mode()
-    ports: dict[str, Any] = {}
-    if c.running and mode not in ("host", "none") and not mode.startswith("container:"):
-        for key in c.exposed_ports():
-            ports[key] = None
-        for key, bound in c.ports.items():
-            ports[key] = list(bound)
-    networks = {name: dict(ep) for name, ep in c.networks.items()}
-    bridge = networks.get("bridge") or {}
-    sandbox = c.sandbox_id
-    return {
-        "Bridge": "",
-        "SandboxID": sandbox,
-        "HairpinMode": False,
-        "LinkLocalIPv6Address": "",
-        "LinkLocalIPv6PrefixLen": 0,
-        "Ports": ports,
-        "SandboxKey": (("/var/run/docker/netns/default" if mode == "host" else
-                        f"/var/run/docker/netns/{sandbox[:12]}") if sandbox else ""),
-        "SecondaryIPAddresses": None,
-        "SecondaryIPv6Addresses": None,
-        "EndpointID": bridge.get("EndpointID", ""),
-        "Gateway": bridge.get("Gateway", ""),
-        "GlobalIPv6Address": bridge.get("GlobalIPv6Address", ""),
-        "GlobalIPv6PrefixLen": bridge.get("GlobalIPv6PrefixLen", 0),
-        "IPAddress": bridge.get("IPAddress", ""),
-        "IPPrefixLen": bridge.get("IPPrefixLen", 0),
-        "IPv6Gateway": bridge.get("IPv6Gateway", ""),
-        "MacAddress": bridge.get("MacAddress", ""),
-        "Networks": networks,
-    }
-
-
-def inspect(c: Container) -> dict[str, Any]:
-    path_args = c.path_args()
-    base = f"/var/lib/docker/containers/{c.id}"
-    started = c.started_at != ZERO_TIME
-    return {
-        "Id": c.id,
-        "Created": c.created,
-        "Path": path_args[0] if path_args else "",
-        "Args": path_args[1:],
-        "State": _state(c),
-        "Image": c.image_id,
-        "ResolvConfPath": f"{base}/resolv.conf" if started else "",
-        "HostnamePath": f"{base}/hostname" if started else "",
-        "HostsPath": f"{base}/hosts" if started else "",
-        "LogPath": f"{base}/{c.id}-json.log" if started else "",
-        "Name": "/" + c.name,
-        "RestartCount": c.restart_count,
-        "Driver": "overlay2",
-        "Platform": "linux",
-        "MountLabel": "",
-        "ProcessLabel": "",
-        "AppArmorProfile": "",
-        "ExecIDs": c.running_execs() or None,
-        "HostConfig": dict(c.host_config),
-        "GraphDriver": {
-            "Data": {
-                "LowerDir": f"/var/lib/docker/overlay2/{c.id}-init/diff",
-                "MergedDir": f"/var/lib/docker/overlay2/{c.id}/merged",
-                "UpperDir": f"/var/lib/docker/overlay2/{c.id}/diff",
-                "WorkDir": f"/var/lib/docker/overlay2/{c.id}/work",
-            },
-            "Name": "overlay2",
-        },
-        "Mounts": [dict(m) for m in c.mounts],
-        "Config": dict(c.config),
-        "NetworkSettings": network_settings(c),
-    }
-
-
 @route("GET", "/containers/{id}/json", "inspect_container")
 def inspect_container(engine: Any, req: Request) -> dict[str, Any]:
     with engine.lock:
-        return inspect(_store(engine).get(req.params["id"]))
+        return engine.containers.get(req.params["id"]).inspect()
 
 
 # list ---------------------------------------------------------------------------------------
@@ -163,23 +64,15 @@ def human_duration(seconds: float) -> str:
     return f"{hours // 24 // 365} years"
 
 
-def _parse_iso(value: str) -> float:
-    if not value or value.startswith("0001-"):
-        return 0.0
-    main, _, frac = value.rstrip("Z").partition(".")
-    t = datetime.strptime(main, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
-    return t + (float("0." + frac) if frac else 0.0)
-
-
 def _status_text(engine: Any, c: Container) -> str:
     now = engine.now()
     if c.status in ("running", "paused", "restarting"):
-        text = "Up " + human_duration(now - _parse_iso(c.started_at))
+        text = "Up " + human_duration(now - parse_rfc3339(c.started_at))
         if c.status == "paused":
             text += " (Paused)"
         return text
     if c.status == "exited":
-        return f"Exited ({c.exit_code}) {human_duration(now - _parse_iso(c.finished_at))} ago"
+        return f"Exited ({c.exit_code}) {human_duration(now - parse_rfc3339(c.finished_at))} ago"
     if c.status == "removing":
         return "Removal In Progress"
     if c.status == "dead":
@@ -189,7 +82,7 @@ def _status_text(engine: Any, c: Container) -> str:
 
 def _summary_ports(c: Container) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    ns_ports = network_settings(c)["Ports"]
+    ns_ports = c.network_settings()["Ports"]
     for key, bound in ns_ports.items():
         port, _, proto = key.partition("/")
         if not bound:
@@ -208,7 +101,7 @@ def summary(engine: Any, c: Container, size: bool = False) -> dict[str, Any]:
         "Names": ["/" + c.name],
         "Image": c.image,
         "ImageID": c.image_id,
-        "Command": shell_join(c.path_args()),
+        "Command": shlex.join(c.path_args()),
         "Created": int(c.created_unix),
         "Ports": _summary_ports(c),
         "Labels": dict(c.labels),
@@ -234,11 +127,7 @@ _STATUSES = {"created", "restarting", "running", "removing", "paused", "exited",
 
 
 def _label_ok(labels: dict[str, str], wanted: list[str]) -> bool:
-    for w in wanted:
-        key, eq, value = w.partition("=")
-        if key not in labels or (eq and labels[key] != value):
-            return False
-    return True
+    return all(label_matches(labels, w) for w in wanted)
 
 
 def _ancestor_ids(engine: Any, refs: list[str]) -> set[str]:
@@ -273,7 +162,7 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
     show_all = req.flag("all")
     limit = req.int_arg("limit", -1) or -1
     size = req.flag("size")
-    store = _store(engine)
+    store = engine.containers
     with engine.lock:
         candidates = sorted(store.by_id.values(), key=lambda c: (c.created_unix, c.created), reverse=True)
         before = [req.arg("before")] if req.arg("before") else []
@@ -295,7 +184,7 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
         net_names: set[str] = set()
         if networks:
             for ref in networks:
-                net = engine.networks.resolve(ref) if hasattr(engine.networks, "resolve") else None
+                net = engine.networks.resolve(ref)
                 net_names.add(net.name if net is not None else ref)
         out = []
         for c in candidates:
@@ -343,66 +232,66 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
 
 @route("POST", "/containers/{id}/start", "start")
 def start(engine: Any, req: Request) -> Response:
-    started = _store(engine).start(req.params["id"])
+    started = engine.containers.start(req.params["id"])
     return Response(204 if started else 304, None)
 
 
-def _timeout(req: Request) -> int | None:
+def _timeout_arg(req: Request) -> int | None:
     return req.int_arg("t")
 
 
 @route("POST", "/containers/{id}/stop", "stop")
 def stop(engine: Any, req: Request) -> Response:
-    stopped = _store(engine).stop(req.params["id"], _timeout(req))
+    stopped = engine.containers.stop(req.params["id"], _timeout_arg(req))
     return Response(204 if stopped else 304, None)
 
 
 @route("POST", "/containers/{id}/restart", "restart")
 def restart(engine: Any, req: Request) -> Response:
-    _store(engine).restart(req.params["id"], _timeout(req))
+    engine.containers.restart(req.params["id"], _timeout_arg(req))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/kill", "kill")
 def kill(engine: Any, req: Request) -> Response:
-    _store(engine).kill(req.params["id"], req.arg("signal"))
+    engine.containers.kill(req.params["id"], req.arg("signal"))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/pause", "pause")
 def pause(engine: Any, req: Request) -> Response:
-    _store(engine).pause(req.params["id"])
+    engine.containers.pause(req.params["id"])
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/unpause", "unpause")
 def unpause(engine: Any, req: Request) -> Response:
-    _store(engine).unpause(req.params["id"])
+    engine.containers.unpause(req.params["id"])
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/wait", "wait")
 def wait(engine: Any, req: Request) -> dict[str, Any]:
-    return _store(engine).wait(req.params["id"], req.arg("condition"))
+    return engine.containers.wait(req.params["id"], req.arg("condition"))
 
 
 @route("DELETE", "/containers/{id}", "remove_container")
 def remove_container(engine: Any, req: Request) -> Response:
-    _store(engine).remove(req.params["id"], v=req.flag("v"), force=req.flag("force"),
+    engine.containers.remove(req.params["id"], v=req.flag("v"), force=req.flag("force"),
                           link=req.flag("link"))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/rename", "rename")
 def rename(engine: Any, req: Request) -> Response:
-    _store(engine).rename(req.params["id"], req.arg("name") or "")
+    engine.containers.rename(req.params["id"], req.arg("name") or "")
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/resize", "resize")
 def resize(engine: Any, req: Request) -> Response:
     with engine.lock:
-        c = _store(engine).get(req.params["id"])
+        c = engine.containers.get(req.params["id"])
         if not c.running:
             raise messages.container_not_running(c.id)
     return Response(200, None)
@@ -411,7 +300,7 @@ def resize(engine: Any, req: Request) -> Response:
 @route("POST", "/containers/prune", "prune_containers")
 def prune_containers(engine: Any, req: Request) -> dict[str, Any]:
     filters = req.filters()
-    store = _store(engine)
+    store = engine.containers
     deleted = []
     with engine.lock:
         for c in list(store.by_id.values()):
@@ -429,7 +318,7 @@ def prune_containers(engine: Any, req: Request) -> dict[str, Any]:
 def update_container(engine: Any, req: Request) -> dict[str, Any]:
     body = req.json() or {}
     with engine.lock:
-        c = _store(engine).get(req.params["id"])
+        c = engine.containers.get(req.params["id"])
         policy = body.get("RestartPolicy")
         if policy is not None and c.host_config.get("AutoRemove") and policy.get("Name") not in ("", "no"):
             raise DaemonError(400, "Restart policy cannot be updated because AutoRemove is enabled for the container")
@@ -443,13 +332,13 @@ def update_container(engine: Any, req: Request) -> dict[str, Any]:
 @route("GET", "/containers/{id}/top", "top")
 def top(engine: Any, req: Request) -> dict[str, Any]:
     with engine.lock:
-        c = _store(engine).get(req.params["id"])
+        c = engine.containers.get(req.params["id"])
         if not c.running:
             raise messages.container_not_running(c.id)
         return {
             "Titles": ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"],
             "Processes": [[c.config.get("User") or "root", str(c.pid), "1", "0",
-                           c.started_at[11:16], "?", "00:00:00", shell_join(c.path_args())]],
+                           c.started_at[11:16], "?", "00:00:00", shlex.join(c.path_args())]],
         }
 
 
@@ -481,7 +370,7 @@ def _stats(engine: Any, c: Container) -> dict[str, Any]:
 
 @route("GET", "/containers/{id}/stats", "stats")
 def stats(engine: Any, req: Request) -> Response:
-    store = _store(engine)
+    store = engine.containers
     with engine.lock:
         c = store.get(req.params["id"])
         first = _stats(engine, c)
@@ -516,7 +405,7 @@ def _as_time(value: str | None) -> float | None:
         return float(value)
     except ValueError:
         try:
-            return _parse_iso(value)
+            return parse_rfc3339(value)
         except ValueError:
             raise DaemonError(400, f"invalid value for since: {value!r}") from None
 
@@ -534,7 +423,7 @@ def logs(engine: Any, req: Request) -> Response:
     since = _as_time(req.arg("since"))
     until = _as_time(req.arg("until"))
     streams = {s for s, w in ((1, want_out), (2, want_err)) if w}
-    store = _store(engine)
+    store = engine.containers
     with engine.lock:
         c = store.get(req.params["id"])
         tty = bool(c.config.get("Tty"))
@@ -578,123 +467,37 @@ def logs(engine: Any, req: Request) -> Response:
 
 # archive ------------------------------------------------------------------------------------
 
-def _go_time(engine: Any, t: float) -> str:
-    text = engine.now_iso(t)  # ...SS.nnnnnnnnnZ
-    main, _, frac = text[:-1].partition(".")
-    frac = frac.rstrip("0")
-    return f"{main}.{frac}Z" if frac else f"{main}Z"
-
-
-def _go_mode(node: FileNode) -> int:
-    if node.kind == "dir":
-        return 0x80000000 | node.mode
-    if node.kind == "symlink":
-        return 0x08000000 | node.mode
-    return node.mode
-
-
-def _path_stat(engine: Any, path: str, node: FileNode) -> str:
-    name = path.rstrip("/").rsplit("/", 1)[-1] or "/"
-    stat = {
-        "name": name,
-        "size": 4096 if node.kind == "dir" else len(node.data) if node.kind == "file" else len(node.link),
-        "mode": _go_mode(node),
-        "mtime": _go_time(engine, node.mtime),
-        "linkTarget": node.link,
-    }
-    return base64.b64encode(json.dumps(stat).encode()).decode()
-
-
-def _lookup(engine: Any, req: Request) -> tuple[Container, dict[str, FileNode], str, str]:
-    store = _store(engine)
-    ref = req.params["id"]
-    c = store.get(ref)
-    raw = req.arg("path")
-    if raw in (None, ""):
-        raise DaemonError(400, "bad parameter: path cannot be empty")
-    files = store.file_tree(c)
-    return c, files, store.norm(raw), ref
+_PATH_STAT = "X-Docker-Container-Path-Stat"
 
 
 @route("GET", "/containers/{id}/archive", "get_archive")
 def get_archive(engine: Any, req: Request) -> Response:
+    files = engine.containers.files
     with engine.lock:
-        c, files, path, ref = _lookup(engine, req)
-        node = files.get(path)
-        if node is None:
-            raise messages.no_such_path(ref, req.arg("path") or path)
-        stat = _path_stat(engine, path, node)
-        root_name = path.rsplit("/", 1)[-1] or "."
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for p, n in _store(engine).iter_tree(files, path):
-                rel = root_name + p[len(path):] if path != "/" else ("." + p if p != "/" else ".")
-                info = tarfile.TarInfo(rel)
-                info.mode = n.mode
-                info.mtime = int(n.mtime)
-                if n.kind == "dir":
-                    info.type = tarfile.DIRTYPE
-                    tar.addfile(info)
-                elif n.kind == "symlink":
-                    info.type = tarfile.SYMTYPE
-                    info.linkname = n.link
-                    tar.addfile(info)
-                else:
-                    info.size = len(n.data)
-                    tar.addfile(info, io.BytesIO(n.data))
-        data = buf.getvalue()
+        c, path, node = files.existing(req.params["id"], req.arg("path"))
+        stat = files.path_stat(path, node)
+        data = files.archive(c, path)
     return Response(200, iter([data]), kind="stream", content_type="application/x-tar",
-                    headers={"X-Docker-Container-Path-Stat": stat})
+                    headers={_PATH_STAT: stat})
 
 
 @route("HEAD", "/containers/{id}/archive", "archive_stat")
 def archive_stat(engine: Any, req: Request) -> Response:
+    files = engine.containers.files
     with engine.lock:
-        c, files, path, ref = _lookup(engine, req)
-        node = files.get(path)
-        if node is None:
-            raise messages.no_such_path(ref, req.arg("path") or path)
-        return Response(200, b"", kind="raw",
-                        headers={"X-Docker-Container-Path-Stat": _path_stat(engine, path, node)})
+        _, path, node = files.existing(req.params["id"], req.arg("path"))
+        return Response(200, b"", kind="raw", headers={_PATH_STAT: files.path_stat(path, node)})
 
 
 @route("PUT", "/containers/{id}/archive", "put_archive")
 def put_archive(engine: Any, req: Request) -> Response:
+    files = engine.containers.files
     with engine.lock:
-        c, files, path, ref = _lookup(engine, req)
-        node = files.get(path)
-        if node is None:
-            raise messages.no_such_path(ref, req.arg("path") or path)
+        c, path, node = files.existing(req.params["id"], req.arg("path"))
         if node.kind != "dir":
             raise messages.extraction_point_not_directory()
-        try:
-            with tarfile.open(fileobj=io.BytesIO(req.body), mode="r:*") as tar:
-                _extract(_store(engine), files, path, tar, engine.now())
-        except (tarfile.TarError, EOFError) as exc:
-            raise DaemonError(500, f"Error processing tar file: {exc}") from None
+        files.extract(c, path, req.body)
     return Response(200, None)
-
-
-def _extract(store: Any, files: dict[str, FileNode], path: str, tar: tarfile.TarFile,
-             now: float) -> None:
-    for m in tar.getmembers():
-        target = store.norm(path + "/" + m.name)
-        parent = target.rsplit("/", 1)[0] or "/"
-        store._mkdirs(files, parent, now)
-        if m.isdir():
-            existing = files.get(target)
-            if existing is None or existing.kind != "dir":
-                files[target] = FileNode("dir", m.mode & 0o7777, m.mtime)
-            else:
-                existing.mode, existing.mtime = m.mode & 0o7777, m.mtime
-        elif m.issym():
-            files[target] = FileNode("symlink", 0o777, m.mtime, link=m.linkname)
-        elif m.islnk():
-            src = files.get(store.norm(path + "/" + m.linkname))
-            files[target] = FileNode("file", m.mode & 0o7777, m.mtime, src.data if src else b"")
-        elif m.isfile():
-            fh = tar.extractfile(m)
-            files[target] = FileNode("file", m.mode & 0o7777, m.mtime, fh.read() if fh else b"")
 
 
 @route("GET", "/containers/{id}/export", "export")
@@ -705,5 +508,5 @@ def export(engine: Any, req: Request) -> Response:
 @route("GET", "/containers/{id}/changes", "diff")
 def diff(engine: Any, req: Request) -> Any:
     with engine.lock:
-        _store(engine).get(req.params["id"])
+        engine.containers.get(req.params["id"])
     return None

@@ -64,7 +64,7 @@ class ExecInstance:
         }
 
 
-def _action(prefix: str, cmd: list[str]) -> str:
+def _event_action(prefix: str, cmd: list[str]) -> str:
     return f"{prefix}: {cmd[0] if cmd else ''} {' '.join(cmd[1:])}"
 
 
@@ -95,18 +95,18 @@ def exec_create(engine: Any, req: Request) -> Response:
         store.execs[inst.id] = inst
         c.exec_ids.append(inst.id)
         c.execs.append(inst)
-        engine.emit("container", _action("exec_create", inst.cmd), c.id, c.attributes(execID=inst.id))
+        engine.emit("container", _event_action("exec_create", inst.cmd), c.id, c.attributes(execID=inst.id))
     return Response(201, {"Id": inst.id})
 
 
-def _get(engine: Any, exec_id: str) -> ExecInstance:
+def _exec_instance(engine: Any, exec_id: str) -> ExecInstance:
     inst = engine.containers.execs.get(exec_id)
     if inst is None:
         raise messages.no_such_exec(exec_id)
     return inst
 
 
-def _normalise(result: Any) -> tuple[int, bytes, bytes]:
+def _exec_result(result: Any) -> tuple[int, bytes, bytes]:
     if result is None:
         return 0, b"", b""
     if isinstance(result, int):
@@ -129,7 +129,7 @@ def exec_start(engine: Any, req: Request) -> Response:
     detach = bool(body.get("Detach"))
     store = engine.containers
     with engine.lock:
-        inst = _get(engine, req.params["id"])
+        inst = _exec_instance(engine, req.params["id"])
         c = store.by_id.get(inst.container_id)
         if c is None:
             raise messages.no_such_container(inst.container_id)
@@ -142,9 +142,9 @@ def exec_start(engine: Any, req: Request) -> Response:
         inst.pid = next(_exec_pids)
         env = merge_env(c.config.get("Env"), inst.env)
         env_dict = {k: v for k, _, v in (e.partition("=") for e in env)}
-        runtime_exec = getattr(store.runtime_for(c), "exec", None)
-        handler = getattr(engine, "exec_handler", None)
-        engine.emit("container", _action("exec_start", inst.cmd), c.id, c.attributes(execID=inst.id))
+        runtime_exec = getattr(store.runtime_for(c), "exec", None)  # optional for runtimes
+        handler = engine.exec_handler
+        engine.emit("container", _event_action("exec_start", inst.cmd), c.id, c.attributes(execID=inst.id))
     workdir = inst.workdir or c.config.get("WorkingDir") or "/"
     user = inst.user or c.config.get("User") or ""
     try:
@@ -153,7 +153,7 @@ def exec_start(engine: Any, req: Request) -> Response:
             result = runtime_exec(c, list(inst.cmd), env_dict, user, workdir)
         if result is None and handler is not None:
             result = handler(c, list(inst.cmd), env_dict, user, workdir)
-        code, out, err = _normalise(result)
+        code, out, err = _exec_result(result)
     except Exception:
         with engine.lock:
             inst.running = False
@@ -184,11 +184,11 @@ def exec_start(engine: Any, req: Request) -> Response:
 @route("GET", "/exec/{id}/json", "exec_inspect")
 def exec_inspect(engine: Any, req: Request) -> dict[str, Any]:
     with engine.lock:
-        return _get(engine, req.params["id"]).inspect()
+        return _exec_instance(engine, req.params["id"]).inspect()
 
 
 @route("POST", "/exec/{id}/resize", "exec_resize")
 def exec_resize(engine: Any, req: Request) -> Response:
     with engine.lock:
-        _get(engine, req.params["id"])
+        _exec_instance(engine, req.params["id"])
     return Response(201, None)

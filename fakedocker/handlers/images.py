@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import messages
 from ..routing import DaemonError, Request, Response, route
+from ..state.filters import label_matches
 from ..state.images import Image, Reference, RegistryImage, image_id_for, parse_reference
 from ..transitions import Step
 
@@ -25,8 +26,6 @@ def _reference_matches(image: Image, pattern: str) -> bool:
     for tag in image.repo_tags:
         repo = tag.rsplit(":", 1)[0]
         if fnmatch.fnmatchcase(tag, pattern) or fnmatch.fnmatchcase(repo, pattern):
-            return True
-        if ":" not in pattern.rsplit("/", 1)[-1] and fnmatch.fnmatchcase(repo, pattern):
             return True
     return False
 
@@ -47,14 +46,8 @@ def list_images(engine: Any, req: Request) -> list[dict[str, Any]]:
                     continue
             if "label" in filters:
                 labels = image.config.get("Labels") or {}
-                if not all(
-                    (labels.get(w.split("=", 1)[0]) == w.split("=", 1)[1]) if "=" in w else w in labels
-                    for w in filters["label"]
-                ):
+                if not all(label_matches(labels, w) for w in filters["label"]):
                     continue
-            if not image.repo_tags and not req.flag("all") and "dangling" not in filters:
-                # untagged images are listed too (as <none>), like the daemon does
-                pass
             out.append(image.summary(_created_unix(image)))
         return out
 
@@ -86,7 +79,7 @@ def tag_image(engine: Any, req: Request) -> Response:
 
 
 def _containers_using(engine: Any, image: Image) -> list[Any]:
-    return [c for c in engine.containers.by_id.values() if getattr(c, "image_id", None) == image.id]
+    return [c for c in engine.containers.by_id.values() if c.image_id == image.id]
 
 
 @route("DELETE", "/images/{name:path}", "remove_image")
@@ -96,7 +89,7 @@ def remove_image(engine: Any, req: Request) -> list[dict[str, str]]:
     with engine.lock:
         image = engine.images.get(name)
         users = _containers_using(engine, image)
-        running = [c for c in users if getattr(c, "status", "") in ("running", "paused", "restarting")]
+        running = [c for c in users if c.running]
         by_tag = _is_tag_reference(name, image)
         if by_tag:
             key = parse_reference(name).tagged
@@ -142,7 +135,7 @@ def _is_tag_reference(name: str, image: Image) -> bool:
 
 # pull -------------------------------------------------------------------------------------
 
-def _human(n: float) -> str:
+def _human_size(n: float) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if n < 1000 or unit == "TB":
             return f"{n:.4g}{unit}" if unit != "B" else f"{int(n)}B"
@@ -150,19 +143,19 @@ def _human(n: float) -> str:
     return f"{n}B"  # pragma: no cover
 
 
-def _bar(current: int, total: int) -> str:
+def _progress_bar(current: int, total: int) -> str:
     width = 50
     filled = int(width * current / total) if total else width
     arrow = "=" * max(0, filled - 1) + (">" if filled < width else "=")
-    return f"[{arrow:<{width}}] {_human(current):>8}/{_human(total)}"
+    return f"[{arrow:<{width}}] {_human_size(current):>8}/{_human_size(total)}"
 
 
-def _line(status: str, id_: str | None = None, current: int | None = None,
+def _progress_line(status: str, id_: str | None = None, current: int | None = None,
           total: int | None = None) -> bytes:
     obj: dict[str, Any] = {"status": status}
     if current is not None and total is not None:
         obj["progressDetail"] = {"current": current, "total": total}
-        obj["progress"] = _bar(current, total)
+        obj["progress"] = _progress_bar(current, total)
     elif id_ is not None and status not in ("Pulling from",) and not status.startswith("Pulling from"):
         obj["progressDetail"] = {}
     if id_ is not None:
@@ -173,7 +166,7 @@ def _line(status: str, id_: str | None = None, current: int | None = None,
 def _pull_ref(req: Request) -> Reference:
     from_image = req.arg("fromImage")
     if not from_image:
-        raise DaemonError(400, "invalid reference format")
+        raise messages.invalid_reference_format()
     tag = req.arg("tag") or ""
     if tag.startswith("sha256:"):
         return parse_reference(f"{from_image}@{tag}")
@@ -200,17 +193,17 @@ def pull(engine: Any, req: Request) -> Response:
         present = engine.images.by_id.get(image_id)
         lines: list[bytes] = []
         steps: list[Step] = []
-        header = _line(f"Pulling from {ref.path if ref.domain != 'docker.io' else ref.repository}",
+        header = _progress_line(f"Pulling from {ref.path if ref.domain != 'docker.io' else ref.repository}",
                        ref.tag or ref.digest or "latest")
         if ref.domain == "docker.io" and "/" not in ref.repository:
-            header = _line(f"Pulling from library/{ref.repository}", ref.tag or "latest")
+            header = _progress_line(f"Pulling from library/{ref.repository}", ref.tag or "latest")
         lines.append(header)
         done: list[bool] = [False]
 
         def finish_present() -> None:
             engine.images.tag(present, ref)
-            lines.append(_line(f"Digest: {remote.digest}"))
-            lines.append(_line(f"Status: Image is up to date for {ref}"))
+            lines.append(_progress_line(f"Digest: {remote.digest}"))
+            lines.append(_progress_line(f"Status: Image is up to date for {ref}"))
             done[0] = True
 
         if present is not None and ref.tagged in present.repo_tags or (
@@ -222,9 +215,9 @@ def pull(engine: Any, req: Request) -> Response:
         known_layers = {layer.digest for image in engine.images.by_id.values() for layer in image.layers}
         for layer in remote.layers:
             if layer.digest in known_layers:
-                lines.append(_line("Already exists", layer.short))
+                lines.append(_progress_line("Already exists", layer.short))
             else:
-                lines.append(_line("Pulling fs layer", layer.short))
+                lines.append(_progress_line("Pulling fs layer", layer.short))
         bandwidth = engine.registry.bandwidth
         for layer in remote.layers:
             if layer.digest in known_layers:
@@ -234,28 +227,21 @@ def pull(engine: Any, req: Request) -> Response:
             for i in range(1, parts + 1):
                 current = min(layer.size, chunk * i) if i < parts else layer.size
                 delay = (chunk / bandwidth) if bandwidth else engine.step_delay
-                steps.append(Step(_appender(lines, _line("Downloading", layer.short, current, layer.size)), delay))
-            steps.append(Step(_appender(lines, _line("Verifying Checksum", layer.short)), 0.0))
-            steps.append(Step(_appender(lines, _line("Download complete", layer.short)), engine.step_delay))
+                steps.append(Step(_appender(lines, _progress_line("Downloading", layer.short, current, layer.size)), delay))
+            steps.append(Step(_appender(lines, _progress_line("Verifying Checksum", layer.short)), 0.0))
+            steps.append(Step(_appender(lines, _progress_line("Download complete", layer.short)), engine.step_delay))
         for layer in remote.layers:
             if layer.digest in known_layers:
                 continue
             for current in (layer.size // 2, layer.size):
-                steps.append(Step(_appender(lines, _line("Extracting", layer.short, current, layer.size)),
+                steps.append(Step(_appender(lines, _progress_line("Extracting", layer.short, current, layer.size)),
                                   engine.step_delay))
-            steps.append(Step(_appender(lines, _line("Pull complete", layer.short)), 0.0))
+            steps.append(Step(_appender(lines, _progress_line("Pull complete", layer.short)), 0.0))
 
         def complete() -> None:
-            from ..state.images import Image
-
-            image = engine.images.by_id.get(image_id) or Image(
-                image_id, dict(remote.config), engine.now_iso(), list(remote.layers)
-            )
-            engine.images.add(image, ref)
-            digest_ref = Reference(ref.repository, None, remote.digest)
-            engine.images.tag(image, digest_ref)
-            lines.append(_line(f"Digest: {remote.digest}"))
-            lines.append(_line(f"Status: Downloaded newer image for {ref}"))
+            engine.images.add_pulled(ref, remote, engine.now_iso())
+            lines.append(_progress_line(f"Digest: {remote.digest}"))
+            lines.append(_progress_line(f"Status: Downloaded newer image for {ref}"))
             engine.emit("image", "pull", str(ref), {"name": str(ref)})
             done[0] = True
 
@@ -269,10 +255,10 @@ def _appender(lines: list[bytes], line: bytes):
 
 
 def _pull_response(engine: Any, lines: list[bytes], done: list[bool]) -> Response:
-    return Response(200, _follow(engine, lines, done), kind="stream", content_type="application/json")
+    return Response(200, _stream_lines(engine, lines, done), kind="stream", content_type="application/json")
 
 
-def _follow(engine: Any, lines: list[bytes], done: list[bool]) -> Iterator[bytes]:
+def _stream_lines(engine: Any, lines: list[bytes], done: list[bool]) -> Iterator[bytes]:
     sent = 0
     while True:
         with engine.lock:
@@ -299,7 +285,7 @@ def push(engine: Any, req: Request) -> Response:
             raise messages.registry_unreachable(ref.domain)
         digest = engine.registry.push(ref.tagged, config=image.config, size=image.size,
                                       layers=len(image.layers))
-    lines = [_line(f"The push refers to repository [{ref.repository}]")]
-    lines += [_line("Pushed", layer.short) for layer in image.layers]
-    lines.append(_line(f"{ref.tag or 'latest'}: digest: {digest} size: 527"))
+    lines = [_progress_line(f"The push refers to repository [{ref.repository}]")]
+    lines += [_progress_line("Pushed", layer.short) for layer in image.layers]
+    lines.append(_progress_line(f"{ref.tag or 'latest'}: digest: {digest} size: 527"))
     return Response(200, iter(lines), kind="stream", content_type="application/json")

@@ -56,28 +56,12 @@ def remove_network(engine: Any, req: Request) -> Response:
     return Response(204, None)
 
 
-def _container(engine: Any, ref: str) -> Any:
-    """The container ``ref`` names (full id, unique id prefix or name), or None."""
-    store = engine.containers
-    if hasattr(store, "resolve"):
-        return store.resolve(ref) if ref else None
-    # fallback while the container store lacks resolve()
-    by_id = store.by_id
-    if ref in by_id:
-        return by_id[ref]
-    named = [c for c in by_id.values() if c.name == ref.lstrip("/")]
-    if named:
-        return named[0]
-    prefixed = [c for c in by_id.values() if c.id.startswith(ref)]
-    return prefixed[0] if len(prefixed) == 1 else None
-
-
 @route("POST", "/networks/{id}/connect", "connect_container_to_network")
 def connect(engine: Any, req: Request) -> Response:
     body = req.json() or {}
     ref = body.get("Container") or ""
     with engine.lock:
-        container = _container(engine, ref)
+        container = engine.containers.resolve(ref)
         if container is None:
             raise messages.no_such_container(ref)
         engine.networks.connect_api(req.params["id"], container, body.get("EndpointConfig"))
@@ -90,7 +74,7 @@ def disconnect(engine: Any, req: Request) -> Response:
     ref = body.get("Container") or ""
     force = bool(body.get("Force"))
     with engine.lock:
-        container = _container(engine, ref)
+        container = engine.containers.resolve(ref)
         if container is None:
             if force:
                 engine.networks.get(req.params["id"])

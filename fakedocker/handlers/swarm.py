@@ -7,11 +7,11 @@ from typing import Any
 from ..routing import Request, Response, route
 
 
-def _version(req: Request) -> int | None:
+def _version_arg(req: Request) -> int | None:
     return req.int_arg("version")
 
 
-def _body(req: Request) -> dict[str, Any]:
+def _json_object(req: Request) -> dict[str, Any]:
     body = req.json()
     return body if isinstance(body, dict) else {}
 
@@ -26,14 +26,14 @@ def inspect_swarm(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/swarm/init", "init_swarm")
 def init_swarm(engine: Any, req: Request) -> str:
-    body = _body(req)
+    body = _json_object(req)
     with engine.lock:
         return engine.swarm.init(body)
 
 
 @route("POST", "/swarm/join", "join_swarm")
 def join_swarm(engine: Any, req: Request) -> Response:
-    body = _body(req)
+    body = _json_object(req)
     with engine.lock:
         engine.swarm.join(body)
     return Response(200, None)  # pragma: no cover  (join always fails on the fake)
@@ -51,7 +51,7 @@ def update_swarm(engine: Any, req: Request) -> Response:
     body = req.json()
     with engine.lock:
         engine.swarm.update(
-            _version(req), body if isinstance(body, dict) else None,
+            _version_arg(req), body if isinstance(body, dict) else None,
             req.flag("rotateWorkerToken"), req.flag("rotateManagerToken"),
         )
     return Response(200, None)
@@ -81,9 +81,9 @@ def inspect_node(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/nodes/{id}/update", "update_node")
 def update_node(engine: Any, req: Request) -> Response:
-    body = _body(req)
+    body = _json_object(req)
     with engine.lock:
-        engine.swarm.update_node(req.params["id"], _version(req), body)
+        engine.swarm.update_node(req.params["id"], _version_arg(req), body)
     return Response(200, None)
 
 
@@ -98,7 +98,7 @@ def remove_node(engine: Any, req: Request) -> Response:
 
 @route("POST", "/services/create", "create_service")
 def create_service(engine: Any, req: Request) -> Response:
-    body = _body(req)
+    body = _json_object(req)
     with engine.lock:
         service = engine.swarm.create_service(body)
         return Response(201, {"ID": service.id})
@@ -126,9 +126,9 @@ def inspect_service(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/services/{id}/update", "update_service")
 def update_service(engine: Any, req: Request) -> dict[str, Any]:
-    body = _body(req)
+    body = _json_object(req)
     with engine.lock:
-        engine.swarm.update_service(req.params["id"], _version(req), body)
+        engine.swarm.update_service(req.params["id"], _version_arg(req), body)
         return {"Warnings": None}
 
 

@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from docker.auth import INDEX_NAME, split_repo_name
+from docker.utils import parse_repository_tag
+
 from .. import messages
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -47,16 +50,14 @@ class Reference:
 
     @property
     def domain(self) -> str:
-        first, _, rest = self.repository.partition("/")
-        if rest and ("." in first or ":" in first or first == "localhost"):
-            return first
-        return "docker.io"
+        return split_repo_name(self.repository)[0]
 
     @property
     def path(self) -> str:
         """The repository path within its registry (``library/busybox`` for Docker Hub)."""
-        if self.domain != "docker.io":
-            return self.repository.partition("/")[2]
+        domain, remote = split_repo_name(self.repository)
+        if domain != INDEX_NAME:
+            return remote
         return self.repository if "/" in self.repository else "library/" + self.repository
 
     @property
@@ -73,33 +74,25 @@ class Reference:
 def parse_reference(ref: str) -> Reference:
     """Parse ``ref`` the way the daemon does, raising the daemon's 400 for malformed ones."""
     if not ref or ref != ref.strip():
-        raise messages.DaemonError(400, "invalid reference format")
-    name, digest = ref, None
-    if "@" in name:
-        name, digest = name.split("@", 1)
-        if not _DIGEST.match(digest):
-            raise messages.DaemonError(400, "invalid reference format")
-    tag = None
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        name, tag = name.rsplit(":", 1)
-        if not _TAG.match(tag):
-            raise messages.DaemonError(400, "invalid reference format")
-    parts = name.split("/")
-    domain_given = len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost")
-    path_parts = parts[1:] if domain_given else parts
+        raise messages.invalid_reference_format()
+    name, at, digest = ref.partition("@")
+    if at and not _DIGEST.match(digest):
+        raise messages.invalid_reference_format()
+    name, tag = parse_repository_tag(name)
+    if tag is not None and not _TAG.match(tag):
+        raise messages.invalid_reference_format()
+    domain, path = split_repo_name(name)
+    path_parts = path.split("/")
     for component in path_parts:
         if not _COMPONENT.match(component):
             if component.lower() != component and _COMPONENT.match(component.lower()):
-                raise messages.DaemonError(
-                    400, "invalid reference format: repository name must be lowercase"
-                )
-            raise messages.DaemonError(400, "invalid reference format")
+                raise messages.repository_name_not_lowercase()
+            raise messages.invalid_reference_format()
     # familiar form: docker.io/library/x -> x, docker.io/u/x -> u/x
-    if domain_given and parts[0] in ("docker.io", "index.docker.io"):
+    if path != name and domain in (INDEX_NAME, "index.docker.io"):
         path_parts = path_parts[1:] if path_parts[0] == "library" and len(path_parts) == 2 else path_parts
         name = "/".join(path_parts)
-    return Reference(name, tag, digest)
+    return Reference(name, tag, digest or None)
 
 
 def image_id_for(config: dict, layers: list[Layer]) -> str:
@@ -212,6 +205,17 @@ class ImageStore:
             self.tag(image, ref)
         return image
 
+    def add_pulled(self, ref: Reference, remote: RegistryImage, created: str) -> Image:
+        """The image ``ref`` names in the registry, now present and tagged (by ``ref`` and by
+        its manifest digest), as a pull leaves it."""
+        image_id = image_id_for(remote.config, remote.layers)
+        image = self.by_id.get(image_id) or Image(
+            image_id, dict(remote.config), created, list(remote.layers)
+        )
+        self.add(image, ref)
+        self.tag(image, Reference(ref.repository, None, remote.digest))
+        return image
+
     def tag(self, image: Image, ref: Reference) -> None:
         if ref.digest:
             key = f"{ref.repository}@{ref.digest}"
@@ -320,6 +324,3 @@ class Registry:
                     return image
             return None
         return self.images.get(ref.tagged)
-
-    def has_repository(self, ref: Reference) -> bool:
-        return any(key.rsplit(":", 1)[0] == ref.repository for key in self.images)

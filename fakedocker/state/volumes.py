@@ -1,6 +1,6 @@
 """Volumes: named and anonymous, their drivers, options, labels and users.
 
-Interface used by other modules (containers, swarm):
+Interface used by the container store:
 
 - ``engine.volumes.by_name: dict[str, Volume]``
 - ``engine.volumes.get(name) -> Volume`` (raises ``messages.no_such_volume``)
@@ -32,10 +32,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..routing import DaemonError
+from .filters import label_matches, parse_bool_filter, regex_search, reject_unknown_filters
+
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
+    from .containers import ContainerTable
 
 _NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 _VALID_OPTS = ("type", "device", "o", "size")
@@ -74,35 +78,12 @@ class Volume:
         return out
 
 
-def label_matches(labels: dict[str, str] | None, wanted: str) -> bool:
-    """``key`` or ``key=value`` against a label map."""
-    labels = labels or {}
-    if "=" in wanted:
-        key, value = wanted.split("=", 1)
-        return key in labels and labels[key] == value
-    return wanted in labels
-
-
-def regex_search(pattern: str, text: str) -> bool:
-    """The daemon's ``filters.Match``: a regular-expression search (an invalid one never matches)."""
-    try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return False
-
-
-def parse_bool_filter(values: list[str], error: DaemonError) -> bool:
-    value = values[-1].lower() if values else ""
-    if value in ("true", "1"):
-        return True
-    if value in ("false", "0"):
-        return False
-    raise error
-
-
 class VolumeStore:
-    def __init__(self, engine: Any) -> None:
+    """Receives the container table (a volume's users are the containers mounting it)."""
+
+    def __init__(self, engine: FakeEngine, containers: ContainerTable) -> None:
         self.engine = engine
+        self.containers = containers
         self.by_name: dict[str, Volume] = {}
 
     # lookups ---------------------------------------------------------------------------
@@ -120,8 +101,8 @@ class VolumeStore:
         """Ids of the containers (running or not) whose mounts use volume ``name``."""
         with self.engine.lock:
             out = []
-            for c in self.engine.containers.by_id.values():
-                for m in getattr(c, "mounts", None) or ():
+            for c in self.containers.by_id.values():
+                for m in c.mounts:
                     if m.get("Type") == "volume" and m.get("Name") == name:
                         out.append(c.id)
                         break
@@ -139,7 +120,7 @@ class VolumeStore:
                 raise messages.volume_plugin_not_found(name or engine.new_id(), driver)
             if not name:
                 _validate_opts("", driver_opts)
-                return self._add(engine.new_id(), driver, driver_opts, labels, anonymous=True)
+                return self._add_volume(engine.new_id(), driver, driver_opts, labels, anonymous=True)
             existing = self.by_name.get(name)
             if existing is not None:
                 engine.emit("volume", "create", existing.name, {"driver": existing.driver})
@@ -149,7 +130,7 @@ class VolumeStore:
             if not _NAME_RE.match(name):
                 raise messages.invalid_volume_name(name)
             _validate_opts(name, driver_opts)
-            return self._add(name, driver, driver_opts, labels)
+            return self._add_volume(name, driver, driver_opts, labels)
 
     def ensure(self, name: str, driver: str | None = "local",
                driver_opts: dict[str, str] | None = None,
@@ -159,9 +140,9 @@ class VolumeStore:
 
     def create_anonymous(self) -> Volume:
         with self.engine.lock:
-            return self._add(self.engine.new_id(), "local", None, None, anonymous=True)
+            return self._add_volume(self.engine.new_id(), "local", None, None, anonymous=True)
 
-    def _add(self, name: str, driver: str, driver_opts: dict[str, str] | None,
+    def _add_volume(self, name: str, driver: str, driver_opts: dict[str, str] | None,
              labels: dict[str, str] | None, anonymous: bool = False) -> Volume:
         engine = self.engine
         vol = Volume(
@@ -191,9 +172,7 @@ class VolumeStore:
     def prune(self, filters: dict[str, list[str]] | None = None) -> list[str]:
         """``POST /volumes/prune`` (API 1.41: every unused volume, named or anonymous)."""
         filters = filters or {}
-        for key in filters:
-            if key not in ("label", "label!"):
-                raise messages.invalid_filter(key)
+        reject_unknown_filters(filters, ("label", "label!"))
         with self.engine.lock:
             deleted = []
             for vol in list(self.by_name.values()):
@@ -212,9 +191,7 @@ class VolumeStore:
     # list ------------------------------------------------------------------------------
     def list(self, filters: dict[str, list[str]] | None = None) -> list[Volume]:
         filters = filters or {}
-        for key in filters:
-            if key not in ("name", "label", "driver", "dangling"):
-                raise messages.invalid_filter(key)
+        reject_unknown_filters(filters, ("name", "label", "driver", "dangling"))
         dangling = None
         if "dangling" in filters:
             values = filters["dangling"]
@@ -237,7 +214,7 @@ class VolumeStore:
                 out.append(vol)
             return out
 
-    # events the containers module asks for --------------------------------------------
+    # events of the containers using a volume ------------------------------------------
     def mount(self, name: str, container_id: str, destination: str, rw: bool = True,
               propagation: str = "") -> None:
         """Emit the ``mount`` event of a starting container (as the daemon does at start)."""

@@ -9,6 +9,7 @@ import threading
 import docker
 import pytest
 from docker.types import Mount
+from fake_fixtures import fake_engine_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,17 +26,9 @@ IMAGE_CONFIG = {
 }
 
 
-@pytest.fixture
-def engine():
-    with fakedocker.FakeEngine() as e:
-        e.add_image("busybox:1.36", config=IMAGE_CONFIG)
-        e.add_image("plain:1", config={"Cmd": ["sleep", "1000"]})
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
+engine, api, client = fake_engine_fixtures(
+    {"busybox:1.36": IMAGE_CONFIG, "plain:1": {"Cmd": ["sleep", "1000"]}}
+)
 
 
 def actions(engine, cid=None):

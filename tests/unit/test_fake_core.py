@@ -9,6 +9,7 @@ import time
 import docker
 import pytest
 import requests
+from fake_fixtures import fake_engine_fixtures
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,16 +20,7 @@ from fakedocker.state.images import parse_reference
 BUSYBOX = {"Cmd": ["sh"], "ExposedPorts": {"8888/tcp": {}}, "Labels": {"org.example": "yes"}}
 
 
-@pytest.fixture
-def engine():
-    with fakedocker.FakeEngine() as e:
-        e.add_image("busybox:1.36", config=BUSYBOX)
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
+engine, api, client = fake_engine_fixtures({"busybox:1.36": BUSYBOX})
 
 
 # clients and patch ------------------------------------------------------------------------

@@ -10,21 +10,13 @@ import threading
 
 import docker
 import pytest
+from fake_fixtures import fake_engine_fixtures
 
-import fakedocker
 from fakedocker.runtime import CallableRuntime
 
-
-@pytest.fixture
-def engine():
-    with fakedocker.FakeEngine() as e:
-        e.add_image("busybox:1.36", config={"Cmd": ["sh"], "Env": ["PATH=/bin", "FROM=image"]})
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
+engine, api, client = fake_engine_fixtures(
+    {"busybox:1.36": {"Cmd": ["sh"], "Env": ["PATH=/bin", "FROM=image"]}}
+)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import re
 
 import docker
 import pytest
+from fake_fixtures import fake_engine_fixtures
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,21 +27,7 @@ OPERATIONAL_EMPTY = {
 }
 
 
-@pytest.fixture
-def engine():
-    with fakedocker.FakeEngine() as e:
-        e.add_image("busybox:1.36", config={"Cmd": ["sh"]})
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
-
-
-@pytest.fixture
-def client(engine):
-    return engine.docker_client()
+engine, api, client = fake_engine_fixtures({"busybox:1.36": {"Cmd": ["sh"]}})
 
 
 @pytest.fixture

@@ -6,23 +6,16 @@ import socket
 
 import docker
 import pytest
+from fake_fixtures import fake_engine_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fakedocker
 from fakedocker.state.containers import PORT_RANGE
 
-
-@pytest.fixture
-def engine():
-    with fakedocker.FakeEngine() as e:
-        e.add_image("busybox:1.36", config={"Cmd": ["sh"], "ExposedPorts": {"8888/tcp": {}}})
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
+engine, api, client = fake_engine_fixtures(
+    {"busybox:1.36": {"Cmd": ["sh"], "ExposedPorts": {"8888/tcp": {}}}}
+)
 
 
 def run(api, **host):

@@ -8,22 +8,15 @@ import textwrap
 import urllib.request
 
 import pytest
+from fake_fixtures import fake_engine_fixtures
 
 import fakedocker
 from fakedocker.runtime import CallableRuntime, HostProcessRuntime, IdleRuntime
 
-
-@pytest.fixture
-def engine():
-    with fakedocker.FakeEngine() as e:
-        e.add_image("busybox:1.36", config={"Cmd": ["sh"], "Env": ["FROM_IMAGE=1"]})
-        e.add_image("server:1", config={"Cmd": ["serve"], "ExposedPorts": {"8888/tcp": {}}})
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
+engine, api, client = fake_engine_fixtures({
+    "busybox:1.36": {"Cmd": ["sh"], "Env": ["FROM_IMAGE=1"]},
+    "server:1": {"Cmd": ["serve"], "ExposedPorts": {"8888/tcp": {}}},
+})
 
 
 SERVER = textwrap.dedent("""

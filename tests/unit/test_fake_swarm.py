@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import docker
 import pytest
 from docker import types
+from fake_fixtures import fake_engine_fixtures, new_engine
 
-import fakedocker
 from fakedocker.state.swarm import UNBOUNDED_ATTEMPTS
 
 IMAGE = "fakedocker-test/busybox:1.36"
@@ -30,21 +31,9 @@ class FakeClock:
         return self.t
 
 
-def _engine(**kwargs):
-    engine = fakedocker.FakeEngine(**kwargs)
-    engine.add_image(IMAGE, config={"Cmd": ["sh"]})
-    return engine
-
-
-@pytest.fixture
-def engine():
-    with _engine() as e:
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
+IMAGES = {IMAGE: {"Cmd": ["sh"]}}
+_engine = functools.partial(new_engine, IMAGES)
+engine, api, client = fake_engine_fixtures(IMAGES)
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ What the daemon shows is in tests/integration/REAL_DAEMON_NOTES.md ("Task contai
 
 from __future__ import annotations
 
+import functools
 import sys
 import urllib.request
 
-import pytest
 from docker import types
+from fake_fixtures import fake_engine_fixtures, new_engine
 
-import fakedocker
 from fakedocker.runtime import HostProcessRuntime
 
 IMAGE = "fakedocker-test/busybox:1.36"
@@ -19,22 +19,9 @@ TRAP = ["sh", "-c", 'trap "exit 0" TERM; while true; do sleep 0.1; done']  # exi
 NO_RESTART = types.RestartPolicy(condition="none")
 
 
-def _engine(**kwargs):
-    engine = fakedocker.FakeEngine(**kwargs)
-    engine.add_image(IMAGE, config={"Cmd": ["sh"], "Env": None})  # as the test image: no Env
-    engine.api_client().init_swarm(advertise_addr="127.0.0.1")
-    return engine
-
-
-@pytest.fixture
-def engine():
-    with _engine() as e:
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
+IMAGES = {IMAGE: {"Cmd": ["sh"], "Env": None}}  # as the test image: no Env
+_engine = functools.partial(new_engine, IMAGES, swarm=True)
+engine, api, client = fake_engine_fixtures(IMAGES, swarm=True)
 
 
 def _service(api, name="web", command=("sleep", "1000"), restart=None, ports=None, networks=None,

@@ -9,6 +9,7 @@ import re
 
 import docker
 import pytest
+from fake_fixtures import fake_engine_fixtures
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,21 +20,7 @@ HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CREATED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-@pytest.fixture
-def engine():
-    with fakedocker.FakeEngine() as e:
-        e.add_image("busybox:1.36", config={"Cmd": ["sh"]})
-        yield e
-
-
-@pytest.fixture
-def api(engine):
-    return engine.api_client()
-
-
-@pytest.fixture
-def client(engine):
-    return engine.docker_client()
+engine, api, client = fake_engine_fixtures({"busybox:1.36": {"Cmd": ["sh"]}})
 
 
 def volume_events(engine, action=None):

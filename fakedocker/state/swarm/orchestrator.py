@@ -1,0 +1,524 @@
+"""The orchestrator: a service's tasks, one per slot (one per node for a global service),
+their state steps, restarts and rolling updates.
+
+- tasks advance ``new -> pending -> assigned -> accepted -> preparing -> starting -> running``
+  through ``engine.transitions`` (one step per ``engine.step_delay``), with the daemon's
+  ``Status.Message`` per state; a task whose image can be neither found locally nor pulled
+  ends ``rejected`` with ``No such image: <image>``;
+- at ``starting`` a task gets its container (:mod:`.task_containers`), started at
+  ``running``; when that container exits the task ends ``failed``
+  (``task: non-zero exit (N)``) or ``complete``, and the restart policy makes a new task for
+  the slot (bounded, see :data:`UNBOUNDED_ATTEMPTS`);
+- tasks that shut down stop their container (``StopGracePeriod``), and tasks that go away
+  (service removed, history pruned) remove it.
+
+Receives the cluster (ids, the raft index, the node), the service store, the endpoints
+(task addresses) and the task containers.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ... import messages
+from ...routing import DaemonError
+from ...transitions import Step
+from ..filters import label_matches, reject_unknown_filters
+from .services import task_spec
+
+if TYPE_CHECKING:
+    from ...engine import FakeEngine
+    from ..containers import Container
+    from .cluster import Cluster
+    from .endpoints import Endpoints, NetView
+    from .services import Service, ServiceStore
+    from .task_containers import TaskContainers
+
+#: with no ``RestartPolicy.MaxAttempts`` the real daemon retries forever; the fake stops after
+#: this many tasks per slot (the daemon's default TaskHistoryRetentionLimit) to stay bounded.
+UNBOUNDED_ATTEMPTS = 5
+
+TASK_STATES = (
+    "new", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running",
+    "complete", "shutdown", "failed", "rejected", "remove", "orphaned",
+)
+TERMINAL_STATES = {"complete", "shutdown", "failed", "rejected", "remove", "orphaned"}
+#: the desired states of a task that stands for its slot
+_STANDING = ("running", "ready")
+
+
+@dataclass
+class Task:
+    id: str
+    service_id: str
+    service_name: str
+    slot: int | None
+    spec: dict[str, Any]
+    created_at: str
+    updated_at: str
+    version: int
+    timestamp: str
+    desired_state: str = "running"
+    state: str = "new"
+    message: str = "created"
+    err: str | None = None
+    node_id: str = ""
+    container_status: dict[str, Any] | None = None
+    port_status: dict[str, Any] | None = None
+    host_ports: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[tuple[NetView, str]] = field(default_factory=list)
+    attempt: int = 1
+    generation: int = 0  # the service's spec generation the task was made for
+    blocked: bool = False  # stuck in pending (no node can take it)
+    final: bool = False  # ended and the restart policy gave up on its slot
+    container_id: str = ""  # the task's container in engine.containers, once created
+
+    @property
+    def name(self) -> str:
+        middle = str(self.slot) if self.slot else self.node_id
+        return f"{self.service_name}.{middle}.{self.id}"
+
+    def inspect(self) -> dict[str, Any]:
+        status: dict[str, Any] = {"Timestamp": self.timestamp, "State": self.state,
+                                  "Message": self.message}
+        if self.err:
+            status["Err"] = self.err
+        if self.container_status is not None:
+            status["ContainerStatus"] = dict(self.container_status)
+        if self.port_status is not None:
+            status["PortStatus"] = copy.deepcopy(self.port_status)
+        out: dict[str, Any] = {
+            "ID": self.id,
+            "Version": {"Index": self.version},
+            "CreatedAt": self.created_at,
+            "UpdatedAt": self.updated_at,
+            "Labels": {},
+            "Spec": copy.deepcopy(self.spec),
+            "ServiceID": self.service_id,
+        }
+        if self.slot:
+            out["Slot"] = self.slot
+        if self.node_id:
+            out["NodeID"] = self.node_id
+        out["Status"] = status
+        out["DesiredState"] = self.desired_state
+        if self.attachments:
+            out["NetworksAttachments"] = [
+                {"Network": net.swarm_object(), "Addresses": [addr] if addr else []}
+                for net, addr in self.attachments
+            ]
+        return out
+
+
+class Orchestrator:
+    def __init__(self, engine: FakeEngine, cluster: Cluster, services: ServiceStore,
+                 endpoints: Endpoints, containers: TaskContainers) -> None:
+        self.engine = engine
+        self.cluster = cluster
+        self.services = services
+        self.endpoints = endpoints
+        self.containers = containers
+        self.tasks: dict[str, Task] = {}
+        self._updating: set[str] = set()  # services whose replacement tasks are being made
+        self._exit_messages: dict[str, str] = {}  # task id -> Err fail_task asked for
+
+    # lookups ---------------------------------------------------------------------------
+    def get_task(self, ref: str) -> Task:
+        self.cluster.require_manager()
+        task = self.tasks.get(ref)
+        if task is None:
+            matches = [t for t in self.tasks.values() if t.id.startswith(ref)] if ref else []
+            if len(matches) != 1:
+                raise messages.no_such_task(ref)
+            task = matches[0]
+        return task
+
+    def list_tasks(self, filters: dict[str, list[str]]) -> list[Task]:
+        self.cluster.require_manager()
+        reject_unknown_filters(filters, {"_up-to-date", "desired-state", "id", "label", "name",
+                                         "node", "service"})
+        service_ids = [self.services.get(ref).id for ref in filters.get("service", [])]
+        node_ids = [self.cluster.get_node(ref).id for ref in filters.get("node", [])]
+        desired = []
+        for value in filters.get("desired-state", []):
+            if value.lower() in TASK_STATES:
+                desired.append(value.lower())
+            elif value:
+                raise messages.invalid_desired_state_filter(value)
+        out = []
+        for task in self.tasks.values():
+            if filters.get("service") and task.service_id not in service_ids:
+                continue
+            if filters.get("node") and task.node_id not in node_ids:
+                continue
+            if desired and task.desired_state not in desired:
+                continue
+            if filters.get("id") and not any(task.id.startswith(w) for w in filters["id"]):
+                continue
+            if filters.get("name") and not any(task.name.startswith(w) for w in filters["name"]):
+                continue
+            if filters.get("label"):
+                service = self.services.by_id.get(task.service_id)
+                labels = dict(service.spec.get("Labels") or {}) if service else {}
+                if not all(label_matches(labels, w) for w in filters["label"]):
+                    continue
+            out.append(task)
+        return out
+
+    def service_status(self, service: Service) -> dict[str, int]:
+        tasks = [t for t in self.tasks.values() if t.service_id == service.id]
+        running = sum(1 for t in tasks if t.state == "running" and t.desired_state == "running")
+        return {"RunningTasks": running, "DesiredTasks": service.desired_tasks, "CompletedTasks": 0}
+
+    # bookkeeping -----------------------------------------------------------------------
+    def _record_change(self, task: Task, desired: str | None = None) -> None:
+        """A new version of ``task`` (with a new desired state, if given)."""
+        if desired is not None:
+            task.desired_state = desired
+        task.version = self.cluster.next_version()
+        task.updated_at = self.engine.now_iso()
+
+    def _set_state(self, task: Task, state: str, message: str) -> None:
+        task.state = state
+        task.message = message
+        task.timestamp = self.engine.now_iso()
+        self._record_change(task)
+
+    def _new_task(self, service: Service, slot: int | None, attempt: int = 1,
+                  desired: str = "running") -> Task:
+        now = self.engine.now_iso()
+        task = Task(
+            id=self.cluster.new_id(), service_id=service.id, service_name=service.name, slot=slot,
+            spec=task_spec(service.spec), created_at=now, updated_at=now,
+            version=self.cluster.next_version(), timestamp=now, desired_state=desired,
+            attempt=attempt, generation=service.generation,
+        )
+        if slot is None and self.cluster.node is not None:
+            task.node_id = self.cluster.node.id
+        self.tasks[task.id] = task
+        self._prune_history(service, slot)
+        self.engine.transitions.schedule(f"swarm:task:{task.id}", self._task_steps(task))
+        return task
+
+    def _prune_history(self, service: Service, slot: int | None) -> None:
+        limit = self.cluster.history_limit()
+        in_slot = [t for t in self.tasks.values() if t.service_id == service.id and t.slot == slot]
+        old = [t for t in in_slot if t.desired_state not in _STANDING and t.state in TERMINAL_STATES]
+        excess = len(in_slot) - limit
+        for task in sorted(old, key=lambda t: t.version)[: max(0, excess)]:
+            self._delete_task(task)
+
+    def _delete_task(self, task: Task) -> None:
+        task.host_ports = []
+        self.tasks.pop(task.id, None)
+        self.containers.remove(task)  # before the addresses go: its endpoints use them
+        for view, addr in task.attachments:
+            self.endpoints.release_address(view, addr)
+        task.attachments = [(v, "") for v, _ in task.attachments]
+
+    def _shut_down(self, task: Task) -> None:
+        """A task that has not ended is told to: ``shutdown``, its container stopped."""
+        if task.id in self.tasks and task.state not in TERMINAL_STATES:
+            self._set_state(task, "shutdown", "shutdown")
+            task.host_ports = []
+            self.containers.stop(task)
+
+    def _schedule_stop(self, task: Task, delete: bool) -> None:
+        steps = [Step(lambda: self._shut_down(task), self.engine.step_delay)]
+        if delete:
+            steps.append(Step(lambda: self._delete_task(task), self.engine.step_delay))
+        self.engine.transitions.schedule(f"swarm:stop:{task.id}", steps)
+
+    # services' tasks -------------------------------------------------------------------
+    def _current_tasks(self, service: Service) -> dict[int | None, Task]:
+        """The task that currently stands for each slot (global: key None)."""
+        out: dict[int | None, Task] = {}
+        for task in self.tasks.values():
+            if task.service_id != service.id or task.desired_state not in _STANDING:
+                continue
+            out[task.slot] = task
+        return out
+
+    def reconcile(self, service: Service) -> None:
+        """A task for every slot that has none (unless the slot gave up), and none for slots
+        beyond the replica count."""
+        current = self._current_tasks(service)
+        if service.is_global:
+            if None not in current and not self._slot_exhausted(service, None):
+                self._new_task(service, None)
+            return
+        wanted = service.replicas
+        for slot in range(1, wanted + 1):
+            if slot not in current and not self._slot_exhausted(service, slot):
+                self._new_task(service, slot)
+        for slot, task in current.items():
+            if slot is not None and slot > wanted:
+                self._record_change(task, desired="remove")
+                self._schedule_stop(task, delete=True)
+
+    def _slot_exhausted(self, service: Service, slot: int | None) -> bool:
+        """Whether a slot's tasks gave up (restart policy exhausted) for this spec generation."""
+        return any(
+            t.service_id == service.id and t.slot == slot and t.generation == service.generation
+            and t.final
+            for t in self.tasks.values()
+        )
+
+    def rolling_update(self, service: Service) -> None:
+        """Replace every current task: the old one is told to shut down and a new one (desired
+        ``ready`` until it is prepared, as the daemon shows) takes its slot."""
+        service.generation += 1
+        service.update_status = {"State": "updating", "StartedAt": self.engine.now_iso(),
+                                 "Message": "update in progress"}
+        self.engine.emit("service", "update", service.id,
+                         {"name": service.name, "updatestate.new": "updating"}, scope="swarm")
+        old_tasks = sorted(self._current_tasks(service).items(), key=lambda kv: kv[0] or 0)
+        for _slot, task in old_tasks:
+            self._record_change(task, desired="shutdown")
+            self._schedule_stop(task, delete=False)
+        self._updating.add(service.id)
+        try:
+            for slot, _task in old_tasks:
+                if slot is None or slot <= service.replicas:
+                    self._new_task(service, slot, desired="ready")
+        finally:
+            self._updating.discard(service.id)
+        self._check_update_done(service)
+
+    def _check_update_done(self, service: Service) -> None:
+        status = service.update_status
+        if not status or status.get("State") != "updating":
+            return
+        if service.id in self._updating:
+            return
+        tasks = [t for t in self.tasks.values()
+                 if t.service_id == service.id and t.generation == service.generation
+                 and t.desired_state in _STANDING]
+        if len(tasks) < service.desired_tasks or any(t.state != "running" for t in tasks):
+            return
+        status = service.update_status or {}
+        service.update_status = {"State": "completed", "StartedAt": status.get("StartedAt", ""),
+                                 "CompletedAt": self.engine.now_iso(), "Message": "update completed"}
+        service.version = self.cluster.next_version()
+        self.engine.emit("service", "update", service.id,
+                         {"name": service.name, "updatestate.old": "updating",
+                          "updatestate.new": "completed"}, scope="swarm")
+
+    def remove_tasks(self, service: Service, immediate: bool) -> None:
+        """The service is gone: its tasks shut down, then go away (``immediate``: at once,
+        as when the node leaves the swarm)."""
+        tasks = [t for t in self.tasks.values() if t.service_id == service.id]
+        for task in tasks:
+            self._record_change(task, desired="remove")
+        if immediate:
+            for task in tasks:
+                self._delete_task(task)
+            return
+
+        def stop() -> None:
+            for task in tasks:
+                self._shut_down(task)
+
+        def delete() -> None:
+            for task in tasks:
+                self._delete_task(task)
+
+        self.engine.transitions.schedule(
+            f"swarm:remove:{service.id}",
+            [Step(stop, self.engine.step_delay), Step(delete, self.engine.step_delay)],
+        )
+
+    # the task state machine --------------------------------------------------------------
+    def _may_advance(self, task: Task, expected: str) -> bool:
+        """Whether a scheduled step may move ``task`` on from ``expected``: it is still
+        there and in that state, not blocked, wanted, and its service exists."""
+        return (
+            task.id in self.tasks and task.state == expected and not task.blocked
+            and task.desired_state in _STANDING
+            and task.service_id in self.services.by_id
+        )
+
+    def _task_steps(self, task: Task) -> list[Step]:
+        delay = self.engine.step_delay
+        services = self.services.by_id
+
+        def pending() -> None:
+            if not self._may_advance(task, "new"):
+                return
+            service = services[task.service_id]
+            task.attachments = [(view, self.endpoints.take_address(view)) for view in service.networks]
+            task.port_status = {}
+            self._set_state(task, "pending", "pending task scheduling")
+
+        def assigned() -> None:
+            if not self._may_advance(task, "pending"):
+                return
+            ports = self._host_ports(services[task.service_id], task)
+            if ports is None:
+                task.blocked = True
+                task.err = "no suitable node (host-mode port already in use on 1 node)"
+                task.timestamp = self.engine.now_iso()
+                self._record_change(task)
+                return
+            task.host_ports = ports
+            assert self.cluster.node is not None
+            task.node_id = self.cluster.node.id
+            self._set_state(task, "assigned", "scheduler assigned task to node")
+
+        def accepted() -> None:
+            if self._may_advance(task, "assigned"):
+                self._set_state(task, "accepted", "accepted")
+
+        def preparing() -> None:
+            if not self._may_advance(task, "accepted"):
+                return
+            task.desired_state = "running"
+            self.containers.pull_if_needed(task.spec["ContainerSpec"]["Image"])
+            self._set_state(task, "preparing", "preparing")
+
+        def starting() -> None:
+            if not self._may_advance(task, "preparing"):
+                return
+            image = task.spec["ContainerSpec"]["Image"]
+            if not self.containers.image_present(image):
+                self._reject(task, messages.task_image_missing(image))
+                return
+            try:
+                container = self.containers.create(task)
+            except DaemonError as err:
+                self._reject(task, err.message)
+                return
+            task.container_status = {"ContainerID": container.id, "PID": 0, "ExitCode": 0}
+            self._set_state(task, "starting", "starting")
+
+        def running() -> None:
+            if not self._may_advance(task, "starting"):
+                return
+            container = self.containers.container_of(task)
+            if container is None:  # removed behind the swarm's back
+                self._end_task(task, 137, "No such container: " + task.container_id)
+                return
+            self.containers.kill_old_holders_of_ports(task, container, self.tasks)
+            try:
+                self.containers.start(container)
+            except DaemonError as err:
+                self._end_task(task, container.exit_code or 128,
+                               f"starting container failed: {err.message}", message="starting")
+                return
+            if task.state != "starting" or not container.running:
+                return  # it exited at once: container_exited ended the task
+            assert task.container_status is not None
+            task.container_status["PID"] = container.pid
+            task.port_status = self.containers.port_status(task, container)
+            self._set_state(task, "running", "started")
+            service = services.get(task.service_id)
+            if service is not None:
+                self._check_update_done(service)
+
+        return [Step(fn, delay) for fn in (pending, assigned, accepted, preparing, starting, running)]
+
+    def _reject(self, task: Task, err: str) -> None:
+        """The task's container could not be made: ``rejected``, then the restart policy."""
+        task.err = err
+        task.container_status = {"ContainerID": "", "PID": 0, "ExitCode": 0}
+        self._set_state(task, "rejected", "preparing")
+        self._after_exit(task, failed=True)
+
+    def _host_ports(self, service: Service, task: Task) -> list[dict[str, Any]] | None:
+        """The task's host-mode ports; None when a fixed one is taken by another task on the
+        node.  A port without ``PublishedPort`` keeps 0 until the task's container is started:
+        the container's binding (an ephemeral host port) then fills it in."""
+        wanted = [p for p in service.ports if p.get("PublishMode") == "host"]
+        if not wanted:
+            return []
+        in_use = {
+            (p["Protocol"], p["PublishedPort"])
+            for t in self.tasks.values() if t.id != task.id
+            for p in t.host_ports if p.get("PublishedPort")
+        }
+        for p in wanted:
+            if p.get("PublishedPort") and (p["Protocol"], p["PublishedPort"]) in in_use:
+                return None
+        return [{"Protocol": p["Protocol"], "TargetPort": p["TargetPort"],
+                 "PublishedPort": int(p.get("PublishedPort") or 0), "PublishMode": "host"}
+                for p in wanted]
+
+    # the end of a task -------------------------------------------------------------------
+    def container_exited(self, container: Container, exit_code: int) -> None:
+        """Called by the container store when a container exits: a task container ends its
+        task (``failed`` / ``complete``) unless the task was already shutting down."""
+        task = self.tasks.get(self.containers.task_id_of(container))
+        if task is None or task.container_id != container.id:
+            return
+        if (task.state in ("starting", "running") and task.desired_state in _STANDING
+                and task.service_id in self.services.by_id):
+            self._end_task(task, exit_code, self._exit_messages.pop(task.id, None))
+            return
+        status = dict(task.container_status or {"ContainerID": container.id})
+        status.update({"PID": 0, "ExitCode": exit_code})
+        task.container_status = status
+        self._record_change(task)
+
+    def _end_task(self, task: Task, exit_code: int, err: str | None,
+                  message: str | None = None) -> None:
+        """The task's container ended with ``exit_code``: ``complete`` (0) or ``failed``, then
+        the restart policy."""
+        status = dict(task.container_status or {"ContainerID": task.container_id})
+        status.update({"PID": 0, "ExitCode": exit_code})
+        task.container_status = status
+        task.port_status = {}
+        if exit_code == 0 and message is None:
+            task.err = err
+            self._set_state(task, "complete", "finished")
+        else:
+            task.err = err or f"task: non-zero exit ({exit_code})"
+            self._set_state(task, "failed", message or "started")
+        self._after_exit(task, failed=task.state == "failed")
+
+    def _after_exit(self, task: Task, failed: bool) -> None:
+        """A task ended (rejected, failed, complete): free it and apply the restart policy."""
+        task.host_ports = []
+        self._record_change(task, desired="shutdown")
+        service = self.services.by_id.get(task.service_id)
+        if service is None:
+            return
+        policy = service.spec["TaskTemplate"].get("RestartPolicy") or {}
+        condition = (policy.get("Condition") or "any").lower()
+        max_attempts = int(policy.get("MaxAttempts") or 0)
+        restart = condition == "any" or (condition == "on-failure" and failed)
+        if max_attempts:
+            restart = restart and task.attempt <= max_attempts
+        else:
+            restart = restart and task.attempt < UNBOUNDED_ATTEMPTS
+        if not restart:
+            task.final = True
+            if service.update_status and service.update_status.get("State") == "updating":
+                service.update_status = {**service.update_status, "State": "paused",
+                                         "Message": f"update paused due to failure or early termination of task {task.id}"}
+            return
+        self._new_task(service, task.slot, attempt=task.attempt + 1, desired="ready")
+
+    def running_task(self, service: Service) -> Task | None:
+        """The service's running task of the lowest slot."""
+        running = sorted(
+            (t for t in self.tasks.values() if t.service_id == service.id
+             and t.state == "running" and t.desired_state == "running"),
+            key=lambda t: (t.slot or 0, t.version),
+        )
+        return running[0] if running else None
+
+    def fail_task(self, task: Task, message: str | None = None, exit_code: int = 1) -> None:
+        """End the running ``task`` with ``exit_code`` (see :meth:`SwarmState.fail_task`)."""
+        container = self.containers.container_of(task)
+        if container is not None and container.running:
+            # the container exits; container_exited ends the task
+            if message is not None:
+                self._exit_messages[task.id] = message
+            try:
+                self.containers.crash(container, exit_code)
+            finally:
+                self._exit_messages.pop(task.id, None)
+        else:
+            self._end_task(task, exit_code, message)
