@@ -37,6 +37,14 @@ async def spawn(app, user, server_name: str = "", **options):
     return r
 
 
+async def spawn_ready(app, user, server_name: str = "", **options):
+    """Spawn through the REST API, expect it accepted, wait until ready; the spawner."""
+    r = await spawn(app, user, server_name, **options)
+    assert r.status_code in (201, 202), r.text
+    await wait_for_spawn(app, user, server_name)
+    return user.spawners[server_name]
+
+
 async def stop(app, user, server_name: str = ""):
     path = ("users", user.name, "servers", server_name) if server_name else ("users", user.name, "server")
     r = await api_request(app, *path, method="delete")

@@ -15,7 +15,15 @@ from types import SimpleNamespace
 import pytest
 import requests
 from conftest import SINGLEUSER_IMAGE, SINGLEUSER_RUNTIME, _host_service_url
-from hub_helpers import Lines, handed_over_spawner, new_user, spawn, stop, wait_for_spawn
+from hub_helpers import (
+    Lines,
+    handed_over_spawner,
+    new_user,
+    spawn,
+    spawn_ready,
+    stop,
+    wait_for_spawn,
+)
 from jupyterhub.tests.utils import api_request, async_requests, auth_header, public_host
 from jupyterhub.utils import iterate_until, url_path_join
 from traitlets import TraitError
@@ -110,8 +118,7 @@ def hook_reads_limits(spawner):
                      pre_spawn_hook=hook_reads_limits, remove=False)
 async def test_callable_limits_are_this_servers_values(hub, engine, lines):
     user = new_user(hub, "limits-alice")
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     first = user.spawners[""].object_id
     assert SEEN_BY_HOOK["limits-alice"] == (2 * 1024**3, 1.5)  # a hook reads values, as in the reference
     env = env_of(engine, first)
@@ -121,8 +128,7 @@ async def test_callable_limits_are_this_servers_values(hub, engine, lines):
     await stop(hub, user)
 
     # the next spawn is a new spawner object (as after a hub restart): the kept container fits
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     assert user.spawners[""].object_id == first
     assert "Replacing" not in lines.text()
     await stop(hub, user)
@@ -135,8 +141,7 @@ def size_from_options(spawner):
 @pytest.mark.spawner(mem_limit=size_from_options)
 async def test_a_callable_limit_sees_this_spawns_user_options(hub, engine):
     user = new_user(hub)
-    assert (await spawn(hub, user, size="large")).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user, size="large")
     assert engine.api_client().inspect_container(user.spawners[""].object_id)["HostConfig"]["Memory"] == 4 * 1024**3
     await stop(hub, user)
 
@@ -168,8 +173,7 @@ async def test_volume_propagation_and_read_only_dicts(hub, engine):
         "/mnt/nfs": {"bind": "/mnt/nfs", "mode": "rw", "propagation": "rslave"},
         "/srv/datasets": {"bind": "/datasets", "mode": "ro", "propagation": "rslave"},
     }
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     info = engine.api_client().inspect_container(user.spawners[""].object_id)
     assert sorted(info["HostConfig"]["Binds"]) == ["/mnt/nfs:/mnt/nfs:rw,rslave", "/srv/datasets:/datasets:ro,rslave"]
     assert {m["Destination"]: (m["RW"], m["Propagation"]) for m in info["Mounts"]} == {
@@ -194,8 +198,7 @@ async def test_a_slave_bind_on_a_private_host_mount_is_docker_s_clear_refusal(hu
                      extra_host_config={"extra_hosts": {"${HOST}": "127.0.0.1"}})
 async def test_braces_that_are_not_templates_are_left_as_written(hub, engine):
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     info = engine.api_client().inspect_container(user.spawners[""].object_id)
     labels = info["Config"]["Labels"]
     assert (labels["config"], labels["home"], labels["owner"]) == ('{"gpu": true}', "${HOME}", user.name)
@@ -218,8 +221,7 @@ CHATTY_SERVER = HostProcessRuntime(
 async def test_a_server_that_dies_on_its_own_is_removed_and_reported(hub, engine, lines):
     engine.set_runtime(SINGLEUSER_IMAGE, CHATTY_SERVER)
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     [container] = containers_of(engine, user.name)
     await until(lambda: b"is running" in engine.api_client().logs(container["Id"]), "the server's first log line")
     engine.crash(container["Id"], exit_code=3)
@@ -267,8 +269,7 @@ async def test_remote_daemon_with_host_ip_on_all_interfaces_returns_the_daemons_
 @pytest.mark.spawner(mem_limit="2G", extra_create_kwargs={"host_config": {"Memory": 1024**3, "ShmSize": 64 * 1024**2}})
 async def test_the_spawners_limits_win_over_host_config_in_extra_create_kwargs(hub, engine):
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     host = engine.api_client().inspect_container(user.spawners[""].object_id)["HostConfig"]
     assert (host["Memory"], host["ShmSize"]) == (2 * 1024**3, 64 * 1024**2)
     await stop(hub, user)
@@ -280,8 +281,7 @@ async def test_the_spawners_limits_win_over_host_config_in_extra_create_kwargs(h
 @pytest.mark.spawner(remove=False, volumes={"data-{username}-{servername}": "/home/jovyan/work"})
 async def test_a_kept_container_is_found_again_after_prefix_and_escape_change(hub, engine):
     user = new_user(hub, "Name.Change")
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     first = user.spawners[""].object_id
     name = "jupyter--4eame-2e-43hange"  # Name.Change, escaped
     assert user.orm_user.orm_spawners[""].state["object_name"] == name
@@ -291,8 +291,7 @@ async def test_a_kept_container_is_found_again_after_prefix_and_escape_change(hu
     hub.config.DockerSpawner.escape = "legacy"
     user.spawners.pop("")
     assert user.spawners[""].prefix == "lab"
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     assert user.spawners[""].object_id == first
     assert user.spawners[""].object_name == name
     # started as it was, with the volume it was made with (Docker cannot rename volumes)
@@ -308,14 +307,12 @@ async def test_a_renamed_server_keeps_its_container_and_volumes(hub, engine):
     if not hasattr(Spawner, "rename"):
         pytest.skip("this JupyterHub cannot rename servers (added in 6.0)")
     user = new_user(hub)
-    assert (await spawn(hub, user, "lab")).status_code in (201, 202)
-    await wait_for_spawn(hub, user, "lab")
+    await spawn_ready(hub, user, "lab")
     first = user.spawners["lab"].object_id
     await stop(hub, user, "lab")
     r = await api_request(hub, "users", user.name, "servers", "lab", method="patch", data=json.dumps({"name": "notes"}))
     assert r.status_code == 200, r.text
-    assert (await spawn(hub, user, "notes")).status_code in (201, 202)
-    await wait_for_spawn(hub, user, "notes")
+    await spawn_ready(hub, user, "notes")
     spawner = user.spawners["notes"]
     assert spawner.object_id == first
     info = engine.api_client().inspect_container(first)
@@ -383,8 +380,7 @@ async def test_post_start_output_is_logged_by_stream_without_secrets(hub, engine
 
     engine.exec_handler = handler
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     token = user.spawners[""].api_token
     stdout = [r for r in lines.records if "post_start stdout" in r.getMessage()]
     stderr = [r for r in lines.records if "post_start stderr" in r.getMessage()]
@@ -398,8 +394,7 @@ async def test_post_start_output_is_logged_by_stream_without_secrets(hub, engine
 async def test_a_failed_post_start_exec_is_a_warning(hub, engine, lines):
     engine.exec_handler = lambda *a: (126, b"OCI runtime exec failed: exec: \"/no/such/tool\": not found\n", b"")
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     [record] = [r for r in lines.records if "exec failed" in r.getMessage()]
     assert record.levelno == logging.WARNING and "post_start stderr" in record.getMessage()
     await stop(hub, user)
@@ -413,8 +408,7 @@ async def test_a_hub_upgrade_does_not_replace_kept_containers(hub, engine, lines
     from jupyterhub.spawner import Spawner
 
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     first = user.spawners[""].object_id
     await stop(hub, user)
 
@@ -431,8 +425,7 @@ async def test_a_hub_upgrade_does_not_replace_kept_containers(hub, engine, lines
     monkeypatch.setenv("LANG", "C.UTF-8")
     hub.config.DockerSpawner.env_keep = ["LANG"]
     user.spawners.pop("")  # the upgraded hub starts with new spawners and the saved state
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     assert user.spawners[""].object_id == first
     assert user.spawners[""].env_keep == ["LANG"]  # the new configuration did reach the spawner
     assert "Replacing" not in lines.text()
@@ -443,8 +436,7 @@ async def test_a_hub_upgrade_does_not_replace_kept_containers(hub, engine, lines
     engine.set_runtime("quay.io/jupyterhub/singleuser:next", SINGLEUSER_RUNTIME)
     hub.config.DockerSpawner.image = "quay.io/jupyterhub/singleuser:next"
     user.spawners.pop("")
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     assert user.spawners[""].object_id != first
     assert ("the configuration changed (image (quay.io/jupyterhub/singleuser:test -> "
             "quay.io/jupyterhub/singleuser:next))") in lines.text()
@@ -505,8 +497,7 @@ async def test_stop_with_the_daemon_down_is_one_clear_log_line(hub, engine, line
     """JupyterHub answers a stop request before it knows the outcome and keeps stop()'s error
     to itself: what the admin gets is one line naming the daemon, and nothing is lost."""
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     engine.faults.daemon_down()
     try:
         await api_request(hub, "users", user.name, "server", method="delete")
@@ -517,8 +508,7 @@ async def test_stop_with_the_daemon_down_is_one_clear_log_line(hub, engine, line
     assert len(failures) == 1 and "unix:///var/run/docker.sock" in failures[0].getMessage()
     assert "Traceback" not in lines.text()
     # the daemon is back: the next spawn replaces the container the stop could not remove
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     assert len(containers_of(engine, user.name)) == 1
     await stop(hub, user)
     assert containers_of(engine, user.name) == []
@@ -531,8 +521,7 @@ async def test_delete_forever_with_the_daemon_down_is_one_clear_log_line(hub, en
     if not hasattr(Spawner, "delete_forever"):
         pytest.skip("this JupyterHub does not call delete_forever (added in 5.0)")
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     await stop(hub, user)
     engine.faults.daemon_down()
     try:
@@ -554,8 +543,7 @@ NFS = {"type": "nfs", "o": "addr=127.0.0.1,rw,nfsvers=4", "device": ":/export/ho
                               "driver_config": {"name": "local", "options": NFS}}])
 async def test_a_mount_volume_is_created_with_its_driver_and_options(hub, engine):
     user = new_user(hub)
-    assert (await spawn(hub, user)).status_code in (201, 202)
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     volume = engine.api_client().inspect_volume(f"nfs-{user.name}")
     assert (volume["Driver"], volume["Options"]) == ("local", NFS)
     assert volume["Labels"][LABEL_USER] == user.name

@@ -122,13 +122,19 @@ async def test_async_allowed_images_callable(make_spawner):
     assert spawner.image == "one:1"
 
 
-@pytest.mark.parametrize("bad", [["a:1"], {"x": 1}, 3, "", "   "])
-async def test_image_option_must_be_a_string(make_spawner, bad):
+@pytest.mark.parametrize("bad", [
+    ["a:1"], {"x": 1}, 3, "", "   ",  # not a string
+    # with any image allowed, still a valid reference
+    "--privileged", "busybox; rm -rf /", "Busybox:1", "a b", "../../etc/passwd",
+    "busybox:1\nrm", "registry:5000/../x", "x@sha256:zz",
+])
+async def test_a_requested_image_must_be_a_valid_reference(make_spawner, bad):
     spawner = make_spawner(allowed_images="*")
     spawner.user_options = {"image": bad}
     with pytest.raises(web.HTTPError) as err:
         await spawner._apply_image_option()
     assert err.value.status_code == 400
+    assert spawner.image == SINGLEUSER_IMAGE
 
 
 async def test_default_options_form(make_spawner):

@@ -173,17 +173,6 @@ async def test_delete_forever_removes_volumes_but_not_shared_ones(make_spawner, 
 # security ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", ["--privileged", "busybox; rm -rf /", "Busybox:1", "a b", "../../etc/passwd",
-                                 "busybox:1\nrm", "registry:5000/../x", "x@sha256:zz"])
-async def test_any_image_still_must_be_a_valid_reference(make_spawner, bad):
-    spawner = make_spawner(allowed_images="*")
-    spawner.user_options = {"image": bad}
-    with pytest.raises(web.HTTPError) as err:
-        await spawner._apply_image_option()
-    assert err.value.status_code == 400
-    assert spawner.image == SINGLEUSER_IMAGE
-
-
 @pytest.mark.parametrize("good", ["busybox", "busybox:1.36", "127.0.0.1:5000/team/nb:2", "quay.io/a/b-c_d.e:v1.2-x",
                                   "docker.io/library/python@sha256:" + "a" * 64])
 async def test_valid_references_pass_when_any_image_is_allowed(make_spawner, good):

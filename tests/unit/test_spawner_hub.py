@@ -8,7 +8,7 @@ import json
 
 import pytest
 import requests
-from hub_helpers import answers_through_proxy, new_user, spawn, stop, wait_for_spawn
+from hub_helpers import answers_through_proxy, new_user, spawn, spawn_ready, stop, wait_for_spawn
 from jupyterhub.tests.utils import add_user, auth_header, public_host
 from jupyterhub.utils import url_path_join
 
@@ -19,9 +19,7 @@ from dockerspawner.spec import LABEL_SERVER_NAME, LABEL_USER
 
 async def test_spawn_answer_stop_default_server(hub, engine):
     user = new_user(hub)
-    r = await spawn(hub, user)
-    assert r.status_code in (201, 202), r.text
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     spawner = user.spawners[""]
     assert isinstance(spawner, DockerSpawner)
     body = await answers_through_proxy(hub, user)

@@ -7,7 +7,7 @@ import logging
 from types import SimpleNamespace
 
 import pytest
-from hub_helpers import answers_through_proxy, new_user, spawn, stop, wait_for_spawn
+from hub_helpers import answers_through_proxy, new_user, spawn, spawn_ready, stop
 from jupyterhub.objects import Hub, Server
 from strict_client import StrictClient
 from tornado import web
@@ -242,9 +242,7 @@ async def test_a_leftover_service_is_replaced(make_spawner):
 async def test_swarm_spawn_answers_through_the_proxy_and_stops(hub, engine):
     engine.api_client().init_swarm(advertise_addr="127.0.0.1")
     user = new_user(hub)
-    r = await spawn(hub, user)
-    assert r.status_code in (201, 202), r.text
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     spawner = user.spawners[""]
     assert isinstance(spawner, SwarmSpawner)
     assert (await answers_through_proxy(hub, user)).endswith(f"/user/{user.name}/api/status")
@@ -279,9 +277,7 @@ async def test_swarm_honours_what_a_service_can_express(hub, engine):
     api.init_swarm(advertise_addr="127.0.0.1")
     api.create_network("jhub-overlay", driver="overlay", attachable=True)
     user = new_user(hub)
-    r = await spawn(hub, user)
-    assert r.status_code in (201, 202), r.text
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     service = api.inspect_service(user.spawners[""].service_id)["Spec"]
     assert service["Labels"]["team"] == f"{user.name}-team"
     assert service["Labels"]["org.jupyter.hub.user"] == user.name

@@ -10,7 +10,14 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import SINGLEUSER_IMAGE
-from hub_helpers import Lines, answers_through_proxy, new_user, spawn, stop, wait_for_spawn
+from hub_helpers import (
+    Lines,
+    answers_through_proxy,
+    new_user,
+    spawn,
+    spawn_ready,
+    stop,
+)
 from jupyterhub.objects import Hub, Server
 from tornado import web
 from traitlets.config import Config
@@ -297,9 +304,7 @@ def hub_config(hub_config, tmp_path_factory, accounts):
 
 async def test_spawn_answer_stop_through_the_hub(hub, engine, hub_config):
     user = new_user(hub, "sysuser1")
-    r = await spawn(hub, user)
-    assert r.status_code in (201, 202), r.text
-    await wait_for_spawn(hub, user)
+    await spawn_ready(hub, user)
     spawner = user.spawners[""]
     assert isinstance(spawner, SystemUserSpawner)
     assert (await answers_through_proxy(hub, user)).endswith("/user/sysuser1/api/status")
