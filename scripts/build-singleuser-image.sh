@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 CACHE=${DOCKERSPAWNER_CI_CACHE:-/var/cache/dockerspawner-ci}
 WORK=$CACHE/singleuser
 SUITE=bookworm
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+MIRROR=$(scripts/debian-mirror.sh "$SUITE")  # this machine's own apt sources
 PACKAGES=${SINGLEUSER_PACKAGES:-jupyterlab}
 BUSYBOX_IMAGE=busybox:1.30.1
 LABEL=org.jupyter.hub.singleuser-version

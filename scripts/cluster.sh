@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# A real three-node Docker swarm on this machine, offline: Docker-in-Docker nodes (a Debian root
+# filesystem with Debian's docker.io inside, made by debootstrap and `docker import`), each
+# running its own dockerd, on a Docker network of their own: a manager and two workers joined to
+# its swarm.  The host's own daemon and single-node swarm are left as they are.
+#
+#   scripts/cluster.sh up       # build what is missing, start the nodes, form the swarm (idempotent)
+#   scripts/cluster.sh env      # shell assignments a hub on the host needs (eval "$(... env)")
+#   scripts/cluster.sh status   # the nodes as the manager sees them
+#   scripts/cluster.sh down     # remove every node, volume, network and file `up` made
+#
+# What this machine needs (verified, see ENVIRONMENT.md): no --privileged (the host lacks
+# CAP_SYS_RESOURCE) but all other capabilities, unconfined seccomp/apparmor/systempaths and a
+# device-cgroup rule; /sys and the cgroup mounts remounted read-write inside; /var/lib/docker on
+# a volume (overlay2 does not stack on the container's own filesystem); inner bridge and address
+# pools outside the host's.  The manager is a node of its own (the host's swarm advertises
+# 127.0.0.1, which workers cannot reach) and its socket is bind-mounted out to the host.  There
+# is no IPVS: service VIPs and the routing mesh do not answer here; host-mode ports and dnsrr
+# endpoints do.  Images go in with `docker save | docker exec -i NODE docker load`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE=${DOCKERSPAWNER_CI_CACHE:-/var/cache/dockerspawner-ci}/cluster
+RUN_DIR=${CLUSTER_RUN_DIR:-/run/dockerspawner-cluster}
+SUITE=bookworm
+NODE_IMAGE=dockerspawner-ci/dind-node:$SUITE
+NETWORK=dockerspawner-cluster
+SUBNET=10.213.213.0/24
+GATEWAY=10.213.213.1                  # the host's address on the nodes' network
+PREFIX=dsnode
+NODES=(manager worker1 worker2)
+declare -A ADDRESS=([manager]=10.213.213.10 [worker1]=10.213.213.11 [worker2]=10.213.213.12)
+SWARM_POOL=10.220.0.0/16             # overlay networks, apart from every other range here
+LABEL=org.jupyter.hub.test-cluster=1
+IMAGES=${CLUSTER_IMAGES:-}           # extra images to load into every node (space separated)
+
+T0=$(date +%s.%N)
+log() { printf '[cluster] %s\n' "$*"; }
+die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }'; }
+node() { echo "$PREFIX-$1"; }
+on() { local name=$1; shift; docker exec "$(node "$name")" docker "$@"; }
+
+default_images() {
+    # the single-user image of the installed JupyterHub (what the multinode tests spawn)
+    local version
+    version=$(.venv/bin/python -c 'import jupyterhub; print(jupyterhub.__version__)' 2>/dev/null) || return 0
+    echo "quay.io/jupyterhub/singleuser:$(cut -d. -f1,2 <<<"$version")"
+}
+
+# --- the node image --------------------------------------------------------------------------------
+build_node_image() {
+    if docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
+        return
+    fi
+    [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap)"
+    command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
+    mkdir -p "$CACHE"
+    local tarball=$CACHE/debootstrap-$SUITE-docker.tgz mirror t root
+    mirror=$(scripts/debian-mirror.sh "$SUITE")
+    if [[ ! -s $tarball ]]; then
+        t=$(date +%s.%N)
+        log "downloading the node's packages from $mirror (cached in $tarball)"
+        debootstrap --variant=minbase --include=docker.io,iptables,ca-certificates,procps,iproute2 \
+            --make-tarball="$tarball.tmp" "$SUITE" "$CACHE/make-tarball" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
+            die "debootstrap --make-tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
+        mv "$tarball.tmp" "$tarball"
+        rm -rf "$CACHE/make-tarball"
+        log "packages downloaded in $(elapsed "$t")"
+    fi
+    t=$(date +%s.%N)
+    root=$CACHE/root
+    rm -rf "$root"
+    debootstrap --variant=minbase --include=docker.io,iptables,ca-certificates,procps,iproute2 \
+        --unpack-tarball="$tarball" "$SUITE" "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
+        die "debootstrap from the tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    cat >"$root/usr/local/bin/node-entrypoint" <<'ENTRYPOINT'
+#!/bin/sh
+# A swarm node: /sys and the cgroup hierarchies writable (no --privileged here), then dockerd
+# on its own socket (bind-mounted out, for the manager) and the default one.
+set -e
+mount -o remount,rw /sys
+for cgroup in /sys/fs/cgroup/*; do
+    mount -o remount,bind,rw "$cgroup" 2>/dev/null || true
+done
+mkdir -p /run/node
+exec dockerd --host=unix:///var/run/docker.sock --host=unix:///run/node/docker.sock \
+    --storage-driver=overlay2 --bip=10.214.0.1/24 \
+    --default-address-pool base=10.215.0.0/16,size=24 "$@"
+ENTRYPOINT
+    chmod +x "$root/usr/local/bin/node-entrypoint"
+    tar -C "$root" -c . | docker import \
+        --change 'ENTRYPOINT ["/usr/local/bin/node-entrypoint"]' \
+        --change "LABEL $LABEL" - "$NODE_IMAGE" >/dev/null
+    rm -rf "$root"
+    log "node image $NODE_IMAGE built in $(elapsed "$t")"
+}
+
+# --- the nodes -----------------------------------------------------------------------------------
+start_node() {
+    local name=$1 container
+    container=$(node "$name")
+    mkdir -p "$RUN_DIR/$name"
+    if docker container inspect "$container" >/dev/null 2>&1; then
+        [[ $(docker inspect -f '{{.State.Running}}' "$container") == true ]] || docker start "$container" >/dev/null
+        return
+    fi
+    docker run -d --name "$container" --hostname "$container" --label "$LABEL" \
+        --network "$NETWORK" --ip "${ADDRESS[$name]}" \
+        --cap-add ALL --cap-drop SYS_RESOURCE \
+        --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+        --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
+        --tmpfs /run --tmpfs /tmp \
+        -v "$container-docker:/var/lib/docker" -v "$RUN_DIR/$name:/run/node" \
+        "$NODE_IMAGE" >/dev/null
+}
+
+wait_for_node() {
+    local name=$1 i
+    for i in $(seq 1 120); do
+        if on "$name" info >/dev/null 2>&1; then
+            return
+        fi
+        sleep 0.5
+    done
+    docker logs --tail 20 "$(node "$name")" >&2 || true
+    die "$(node "$name")'s dockerd did not answer"
+}
+
+swarm_state() { on "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown; }
+
+form_swarm() {
+    if [[ $(swarm_state manager) != active ]]; then
+        on manager swarm init --advertise-addr "${ADDRESS[manager]}" --default-addr-pool "$SWARM_POOL" >/dev/null
+        log "swarm initialised on $(node manager) (${ADDRESS[manager]})"
+    fi
+    local token name
+    token=$(on manager swarm join-token -q worker)
+    for name in "${NODES[@]:1}"; do
+        if [[ $(swarm_state "$name") != active ]]; then
+            on "$name" swarm leave --force >/dev/null 2>&1 || true
+            on "$name" swarm join --token "$token" "${ADDRESS[manager]}:2377" >/dev/null
+            log "$(node "$name") joined"
+        fi
+    done
+    # a worker re-created under the same name leaves its old self behind, down
+    local stale
+    for stale in $(on manager node ls --filter role=worker -q); do
+        if [[ $(on manager node inspect -f '{{.Status.State}}' "$stale") == down ]]; then
+            on manager node rm --force "$stale" >/dev/null 2>&1 || true
+        fi
+    done
+    # labels the tests place servers by
+    for name in "${NODES[@]}"; do
+        on manager node update --label-add "dsnode=$name" "$(node "$name")" >/dev/null
+    done
+}
+
+load_images() {
+    local image name want have
+    for image in $(default_images) $IMAGES; do
+        docker image inspect "$image" >/dev/null 2>&1 || { log "no $image on the host: not loaded"; continue; }
+        want=$(docker image inspect -f '{{.Id}}' "$image")
+        for name in "${NODES[@]}"; do
+            have=$(on "$name" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
+            if [[ $have != "$want" ]]; then
+                local t
+                t=$(date +%s.%N)
+                docker save "$image" | docker exec -i "$(node "$name")" docker load >/dev/null
+                log "$image loaded into $(node "$name") in $(elapsed "$t")"
+            fi
+        done
+    done
+}
+
+up() {
+    docker info >/dev/null 2>&1 || die "no Docker daemon answers (run scripts/provision.sh first)"
+    build_node_image
+    if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
+        docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
+            --label "$LABEL" "$NETWORK" >/dev/null
+    fi
+    local name
+    for name in "${NODES[@]}"; do start_node "$name"; done
+    for name in "${NODES[@]}"; do wait_for_node "$name"; done
+    form_swarm
+    load_images
+    log "up in $(elapsed "$T0"): $(on manager node ls --format '{{.Hostname}}={{.Status}}/{{.Availability}}' | tr '\n' ' ')"
+}
+
+down() {
+    local name
+    for name in "${NODES[@]}"; do
+        docker rm -f "$(node "$name")" >/dev/null 2>&1 || true
+        docker volume rm "$(node "$name")-docker" >/dev/null 2>&1 || true
+    done
+    docker network rm "$NETWORK" >/dev/null 2>&1 || true
+    rm -rf "$RUN_DIR"
+    log "down: nodes, their volumes, $NETWORK and $RUN_DIR removed (the node image stays cached)"
+}
+
+env_vars() {
+    cat <<EOF
+DOCKER_HOST=unix://$RUN_DIR/manager/docker.sock
+HUB_CONNECT_IP=$GATEWAY
+CLUSTER_MANAGER_ADDR=${ADDRESS[manager]}
+CLUSTER_NODES="${NODES[*]/#/$PREFIX-}"
+EOF
+}
+
+case ${1:-} in
+    up) up ;;
+    down) down ;;
+    env) env_vars ;;
+    status) on manager node ls ;;
+    *) die "usage: scripts/cluster.sh up | down | env | status" ;;
+esac
