@@ -148,7 +148,11 @@ def service_states(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) 
             continue
         status = task["Status"]
         state = status["State"]
-        if state == RUNNING:
+        if task.get("DesiredState", RUNNING) not in (RUNNING, "ready") and (
+                state == RUNNING or state in PENDING_TASK_STATES):
+            # given up by the manager (its node is down or drained) though it never ended
+            states[service["ID"]] = ObjectState("lost", "the swarm no longer wants its task")
+        elif state == RUNNING:
             states[service["ID"]] = ObjectState(RUNNING)
         elif state in PENDING_TASK_STATES:
             states[service["ID"]] = ObjectState("starting")

@@ -12,9 +12,9 @@ from typing import Any
 
 from docker.errors import ImageNotFound, NotFound
 from tornado import web
-from traitlets import CaselessStrEnum, Dict, Unicode, default
+from traitlets import Bool, CaselessStrEnum, Dict, Unicode, default
 
-from . import errors, spec
+from . import errors, placement, spec
 from .dockerspawner import DockerSpawner
 from .monitor import PENDING_TASK_STATES, ServiceView
 from .resolve import alias
@@ -36,7 +36,25 @@ class SwarmSpawner(DockerSpawner):
     extra_container_spec = Dict(config=True, help="Keyword arguments to pass to the ContainerSpec constructor.")
     extra_task_spec = Dict(config=True, help="Keyword arguments to pass to the TaskTemplate constructor.")
     extra_resources_spec = Dict(config=True, help="Keyword arguments to pass to the Resources spec.")
-    extra_placement_spec = Dict(config=True, help="Keyword arguments to pass to the Placement constructor.")
+    extra_placement_spec = Dict(
+        config=True,
+        help="""Keyword arguments to pass to the Placement constructor (constraints,
+        preferences, ...).  Strings are rendered with the name templates' fields, so a
+        constraint can name the user: ``{"constraints": ["node.labels.jupyter-user ==
+        {username}"]}``.  A spawn no node can take fails at once with the swarm's reason.""",
+    )
+    pin_to_node = Bool(
+        False,
+        config=True,
+        help="""Keep each server on the node its first task ran on.
+
+        Named volumes are local to a node: a server placed on another node starts with new,
+        empty volumes there.  With this set, the node is remembered in the server's state and
+        every later spawn is constrained to it (``node.id == <id>``).  While that node is down
+        or drained the spawn fails with a message saying so; once the node is removed from the
+        swarm (``docker node rm``) the pin is dropped at the next spawn and the server is placed
+        anew.  Not needed with a multi-host volume_driver.""",
+    )
     extra_endpoint_spec = Dict(config=True, help="Keyword arguments to pass to the Endpoint constructor.")
     volume_driver = Unicode(
         "",
@@ -62,12 +80,29 @@ class SwarmSpawner(DockerSpawner):
     service_name = alias("object_name")
     service_id = alias("object_id")
 
+    #: the node a pinned server runs on: {"id": ..., "hostname": ...} (kept across stops)
+    _pinned_node: dict[str, str] | None = None
+
+    # -- state ---------------------------------------------------------------------------
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        pinned = state.get("pinned_node")
+        if isinstance(pinned, dict) and pinned.get("id"):
+            self._pinned_node = {"id": str(pinned["id"]), "hostname": str(pinned.get("hostname") or "")}
+
+    def get_state(self) -> dict:
+        state = super().get_state()
+        if self._pinned_node:
+            state["pinned_node"] = dict(self._pinned_node)
+        return state
+
     @property
     def will_resume(self) -> bool:
         """A stopped service is removed, so a server never resumes."""
         return False
 
     def clear_state(self) -> None:
+        """The service is forgotten (a stopped service is removed); a node pin is kept."""
         super().clear_state()
         self._forget_object()
 
@@ -84,7 +119,9 @@ class SwarmSpawner(DockerSpawner):
             extra_container_spec=dict(self.extra_container_spec),
             extra_task_spec=dict(self.extra_task_spec),
             extra_resources_spec=dict(self.extra_resources_spec),
-            extra_placement_spec=dict(self.extra_placement_spec),
+            extra_placement_spec=placement.placement_spec(
+                self.extra_placement_spec, self.template_namespace(),
+                self._pinned_node["id"] if self.pin_to_node and self._pinned_node else None),
             extra_endpoint_spec=dict(self.extra_endpoint_spec),
         )
 
@@ -118,6 +155,7 @@ class SwarmSpawner(DockerSpawner):
             raise errors.ConfigProblem("SwarmSpawner", "; ".join(refused))
 
     async def create_object(self) -> dict:
+        await self._check_pin()
         request = await self.container_request()
         kwargs = spec.build_service_kwargs(request, self.service_options(), self._translation(request))
         self.log.debug("Creating service %s for %s from image %s", request.name, self._log_name, request.image)
@@ -127,8 +165,38 @@ class SwarmSpawner(DockerSpawner):
         return info["Spec"]["Name"]
 
     async def start_object(self) -> None:
-        """A service starts when it is created: wait for its task to run."""
-        await self.running_task()
+        """A service starts when it is created: wait for its task to run (and, with
+        pin_to_node, remember its node)."""
+        task = await self.running_task()
+        if self.pin_to_node and not self._pinned_node and task.get("NodeID"):
+            node = await self.node_info(task["NodeID"])
+            self._pinned_node = {"id": task["NodeID"], "hostname": placement.node_name(node, task["NodeID"])}
+            self.log.info("Pinned %s to node %s (pin_to_node)", self._log_name, self._pinned_node["hostname"])
+
+    # -- nodes ---------------------------------------------------------------------------
+    async def node_info(self, node_id: str) -> dict | None:
+        """The node's inspect dict, or None once it has left the swarm."""
+        try:
+            return await self.docker("inspect_node", node_id)
+        except NotFound:
+            return None
+
+    async def _check_pin(self) -> None:
+        """A pin to a node that has left the swarm is dropped (its volumes went with it)."""
+        if not (self.pin_to_node and self._pinned_node):
+            return
+        if await self.node_info(self._pinned_node["id"]) is None:
+            self.log.warning("Node %s, to which %s was pinned, has left the swarm: placing the "
+                             "server anew, with new volumes", self._pinned_node["hostname"], self._log_name)
+            self._pinned_node = None
+
+    def _unschedulable(self, reason: str) -> web.HTTPError:
+        message = f"No node of the swarm can run your server now: {reason}."
+        if self.pin_to_node and self._pinned_node:
+            message += (f" Your server is pinned to node {self._pinned_node['hostname']}, where its"
+                        " volumes are; it starts again once that node is back.")
+        self.log.error("Swarm cannot place %s (service %s): %s", self._log_name, self.service_name, reason)
+        return web.HTTPError(503, message)
 
     async def stop_object(self, now: bool = False) -> None:
         await self.remove_object()
@@ -176,6 +244,9 @@ class SwarmSpawner(DockerSpawner):
                     last_state = state
                 if state == "running":
                     return task
+                unschedulable = placement.unschedulable_reason(task)
+                if unschedulable is not None:
+                    raise self._unschedulable(unschedulable)
                 if state in FINAL_TASK_STATES:
                     reason = status.get("Err") or status.get("Message") or state
                     self.log.error("Swarm task of %s %s: %s", self.service_name, state, reason)
@@ -206,8 +277,16 @@ class SwarmSpawner(DockerSpawner):
             ports = (service.get("Endpoint") or {}).get("Ports") or []
         for port in ports:
             if port.get("TargetPort") == self.port and port.get("PublishedPort"):
-                return self.host_ip, int(port["PublishedPort"])
+                return await self._published_host(task, port), int(port["PublishedPort"])
         raise web.HTTPError(500, f"Port {self.port} of service {self.service_name} is not published")
+
+    async def _published_host(self, task: dict, port: dict) -> str:
+        """Host mode: the address of the node the task runs on (the port exists only there);
+        ingress: host_ip (the routing mesh publishes the port on every node)."""
+        if port.get("PublishMode", "ingress") != "host" or not task.get("NodeID"):
+            return self.host_ip
+        node = await self.node_info(task["NodeID"])
+        return (placement.node_address(node) if node else None) or self.host_ip
 
     async def fresh_status(self) -> Any:
         if await self.get_object() is None:
@@ -215,9 +294,14 @@ class SwarmSpawner(DockerSpawner):
         tasks = await self.tasks()
         if not tasks:
             return None
-        status = tasks[0]["Status"]
+        task = tasks[0]
+        status = task["Status"]
         if status["State"] == "running" or status["State"] in PENDING_TASK_STATES:
-            return None
+            if task.get("DesiredState", "running") in placement.WANTED_STATES:
+                return None
+            node = await self.node_info(task["NodeID"]) if task.get("NodeID") else None
+            lost = placement.lost_task_reason(task, node)
+            return f"service lost: {lost}" if lost else None
         return f"service {status['State']}: {status.get('Err') or status.get('Message', '')}"
 
     async def _stop(self, now: bool) -> None:

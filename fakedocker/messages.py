@@ -517,3 +517,23 @@ def remove_manager_node(node_id: str) -> DaemonError:
 
 def page_not_found() -> DaemonError:
     return DaemonError(404, "page not found")
+
+
+def constraint_without_operator() -> DaemonError:
+    """A placement constraint with neither ``==`` nor ``!=`` (the daemon answers 500)."""
+    return DaemonError(500, "rpc error: code = Unknown desc = constraint expected one operator from ==, !=")
+
+
+def no_suitable_node(unavailable: int, unsatisfied: int) -> str:
+    """A pending task's ``Err`` when no node can take it, counting the nodes that are not
+    available for new tasks (down, drained or paused) and those whose attributes fail the
+    task's placement constraints."""
+    def nodes(n: int) -> str:
+        return f"{n} node" if n == 1 else f"{n} nodes"
+
+    reasons = []
+    if unavailable:
+        reasons.append(f"{nodes(unavailable)} not available for new tasks")
+    if unsatisfied:
+        reasons.append(f"scheduling constraints not satisfied on {nodes(unsatisfied)}")
+    return f"no suitable node ({'; '.join(reasons)})"

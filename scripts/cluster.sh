@@ -158,19 +158,27 @@ form_swarm() {
 }
 
 load_images() {
-    local image name want have
+    # saved once, loaded into the nodes that lack it side by side
+    local image name want have archive t pids missing
     for image in $(default_images) $IMAGES; do
         docker image inspect "$image" >/dev/null 2>&1 || { log "no $image on the host: not loaded"; continue; }
         want=$(docker image inspect -f '{{.Id}}' "$image")
+        missing=()
         for name in "${NODES[@]}"; do
             have=$(on "$name" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
-            if [[ $have != "$want" ]]; then
-                local t
-                t=$(date +%s.%N)
-                docker save "$image" | docker exec -i "$(node "$name")" docker load >/dev/null
-                log "$image loaded into $(node "$name") in $(elapsed "$t")"
-            fi
+            [[ $have == "$want" ]] || missing+=("$name")
         done
+        ((${#missing[@]})) || continue
+        t=$(date +%s.%N)
+        archive=$(mktemp "$RUN_DIR/image.XXXXXX.tar")
+        docker save -o "$archive" "$image"
+        pids=()
+        for name in "${missing[@]}"; do
+            docker exec -i "$(node "$name")" docker load <"$archive" >/dev/null & pids+=($!)
+        done
+        for pid in "${pids[@]}"; do wait "$pid" || { rm -f "$archive"; die "loading $image failed"; }; done
+        rm -f "$archive"
+        log "$image loaded into ${missing[*]/#/$PREFIX-} in $(elapsed "$t")"
     done
 }
 

@@ -3,10 +3,12 @@ serve HTTP, and a real JupyterHub (MockHub, with configurable-http-proxy) spawni
 
 from __future__ import annotations
 
+import logging
 import sys
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+from hub_helpers import Lines
 from hypothesis import settings
 from jupyterhub.utils import random_port
 from strict_client import StrictClient
@@ -123,3 +125,15 @@ async def hub(engine, hub_config, tmp_path, monkeypatch):
             await app.stop()
         except Exception as err:  # pragma: no cover - teardown noise
             print(f"error stopping hub: {err}", file=sys.stderr)
+
+
+@pytest.fixture
+def lines(hub):
+    """The hub's log lines (DEBUG and up) while the test runs."""
+    handler = Lines()
+    hub.log.addHandler(handler)
+    previous = hub.log.level
+    hub.log.setLevel(logging.DEBUG)
+    yield handler
+    hub.log.setLevel(previous)
+    hub.log.removeHandler(handler)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from types import SimpleNamespace
 from typing import Any
 
+import requests
 from jupyterhub.objects import Hub, Server
-from jupyterhub.tests.utils import add_user, api_request, async_requests, public_host
+from jupyterhub.tests.utils import add_user, api_request, async_requests, auth_header, public_host
 from jupyterhub.utils import url_path_join
 
 _users = iter(range(1, 10_000))
@@ -87,3 +89,33 @@ def handed_over_spawner(cls: type, username: str, server_name: str, token: str, 
     spawner.api_token = token
     spawner.server = Server(base_url=f"/user/{username}/")
     return spawner
+
+
+async def read_progress(hub, user, server_name: str = "") -> list[dict]:
+    """The spawn's progress stream, read as the spawn-pending page reads it (in a thread: the
+    test helpers' request pool is busy with the spawn request itself)."""
+    path = "server/progress" if not server_name else f"servers/{server_name}/progress"
+    url = public_host(hub) + url_path_join(hub.hub.base_url, "api/users", user.name, path)
+    headers = auth_header(hub.db, "admin")
+
+    def read() -> list[dict]:
+        events = []
+        with requests.get(url, headers=headers, stream=True, timeout=60) as response:
+            assert response.status_code == 200, response.text
+            for line in response.iter_lines(decode_unicode=True):
+                if line.startswith("data:"):
+                    events.append(json.loads(line[5:]))
+                    if events[-1].get("ready") or events[-1].get("failed"):
+                        break
+        return events
+
+    return await asyncio.to_thread(read)
+
+
+async def until(condition, what: str, limit: float = 20) -> None:
+    """Wait (bounded) for ``condition()`` to hold."""
+    for _ in range(int(limit * 20)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

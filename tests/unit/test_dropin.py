@@ -13,18 +13,18 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-import requests
 from conftest import SINGLEUSER_IMAGE, SINGLEUSER_RUNTIME, _host_service_url
 from hub_helpers import (
-    Lines,
     handed_over_spawner,
     new_user,
+    read_progress,
     spawn,
     spawn_ready,
     stop,
+    until,
     wait_for_spawn,
 )
-from jupyterhub.tests.utils import api_request, async_requests, auth_header, public_host
+from jupyterhub.tests.utils import api_request, async_requests, public_host
 from jupyterhub.utils import iterate_until, url_path_join
 from traitlets import TraitError
 from traitlets.config import Config
@@ -34,17 +34,6 @@ from dockerspawner.spec import LABEL_USER
 from fakedocker.runtime import HostProcessRuntime
 
 TOKEN = "tok-0d6f3a9b2c71"
-
-
-@pytest.fixture
-def lines(hub):
-    handler = Lines()
-    hub.log.addHandler(handler)
-    previous = hub.log.level
-    hub.log.setLevel(logging.DEBUG)
-    yield handler
-    hub.log.setLevel(previous)
-    hub.log.removeHandler(handler)
 
 
 @pytest.fixture
@@ -65,36 +54,6 @@ def containers_of(engine, name: str) -> list[dict]:
 def env_of(engine, container_id: str) -> dict[str, str]:
     info = engine.api_client().inspect_container(container_id)
     return dict(entry.split("=", 1) for entry in info["Config"]["Env"])
-
-
-async def read_progress(hub, user, server_name: str = "") -> list[dict]:
-    """The spawn's progress stream, read as the spawn-pending page reads it (in a thread: the
-    test helpers' request pool is busy with the spawn request itself)."""
-    path = "server/progress" if not server_name else f"servers/{server_name}/progress"
-    url = public_host(hub) + url_path_join(hub.hub.base_url, "api/users", user.name, path)
-    headers = auth_header(hub.db, "admin")
-
-    def read() -> list[dict]:
-        events = []
-        with requests.get(url, headers=headers, stream=True, timeout=60) as response:
-            assert response.status_code == 200, response.text
-            for line in response.iter_lines(decode_unicode=True):
-                if line.startswith("data:"):
-                    events.append(json.loads(line[5:]))
-                    if events[-1].get("ready") or events[-1].get("failed"):
-                        break
-        return events
-
-    return await asyncio.to_thread(read)
-
-
-async def until(condition, what: str, limit: float = 20) -> None:
-    """Wait (bounded) for ``condition()`` to hold."""
-    for _ in range(int(limit * 20)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # 1. callable limits ---------------------------------------------------------------------------------

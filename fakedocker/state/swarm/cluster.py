@@ -111,6 +111,8 @@ class Node:
     spec: dict[str, Any] = field(
         default_factory=lambda: {"Labels": {}, "Role": "manager", "Availability": "active"}
     )
+    #: ``ready``, or ``down`` once the node stops answering (``engine.swarm.lose_node()``)
+    state: str = "ready"
 
     def inspect(self, engine: FakeEngine) -> dict[str, Any]:
         plugins = [{"Type": "Log", "Name": n} for n in (
@@ -119,6 +121,9 @@ class Node:
         plugins += [{"Type": "Network", "Name": n} for n in (
             "bridge", "host", "ipvlan", "macvlan", "null", "overlay")]
         plugins.append({"Type": "Volume", "Name": "local"})
+        status: dict[str, Any] = {"State": self.state, "Addr": self.addr}
+        if self.state == "down":
+            status = {"State": "down", "Message": "heartbeat failure", "Addr": self.addr}
         out: dict[str, Any] = {
             "ID": self.id,
             "Version": {"Index": self.version},
@@ -133,7 +138,7 @@ class Node:
                 "Engine": {"EngineVersion": engine.engine_version, "Plugins": plugins},
                 "TLSInfo": dict(_TLS_INFO),
             },
-            "Status": {"State": "ready", "Addr": self.addr},
+            "Status": status,
         }
         if self.spec.get("Role") == "manager":
             out["ManagerStatus"] = {"Leader": True, "Reachability": "reachable",

@@ -26,6 +26,7 @@ from ... import messages
 from ...routing import DaemonError
 from ...transitions import Step
 from ..filters import label_matches, reject_unknown_filters
+from .placement import unschedulable_reason
 from .services import task_spec
 
 if TYPE_CHECKING:
@@ -355,15 +356,17 @@ class Orchestrator:
         def assigned() -> None:
             if not self._may_advance(task, "pending"):
                 return
+            assert self.cluster.node is not None
+            unschedulable = unschedulable_reason([self.cluster.node.inspect(self.engine)],
+                                                 task.spec.get("Placement"))
+            if unschedulable is not None:
+                self._block(task, unschedulable)
+                return
             ports = self._host_ports(services[task.service_id], task)
             if ports is None:
-                task.blocked = True
-                task.err = "no suitable node (host-mode port already in use on 1 node)"
-                task.timestamp = self.engine.now_iso()
-                self._record_change(task)
+                self._block(task, "no suitable node (host-mode port already in use on 1 node)")
                 return
             task.host_ports = ports
-            assert self.cluster.node is not None
             task.node_id = self.cluster.node.id
             self._set_state(task, "assigned", "scheduler assigned task to node")
 
@@ -418,6 +421,44 @@ class Orchestrator:
                 self._check_update_done(service)
 
         return [Step(fn, delay) for fn in (pending, assigned, accepted, preparing, starting, running)]
+
+    def _block(self, task: Task, err: str) -> None:
+        """No node can take ``task`` now: it stays ``pending`` with the scheduler's reason
+        until the node changes (:meth:`reschedule_blocked`)."""
+        task.blocked = True
+        task.err = err
+        task.timestamp = self.engine.now_iso()
+        self._record_change(task)
+
+    def reschedule_blocked(self) -> None:
+        """The node changed (availability, labels, back up): pending tasks try again."""
+        for task in list(self.tasks.values()):
+            if task.blocked and task.state == "pending":
+                task.blocked = False
+                task.err = None
+                self.engine.transitions.schedule(f"swarm:task:{task.id}", self._task_steps(task))
+
+    def node_lost(self, node_id: str) -> None:
+        """The node stopped answering: the manager wants its tasks shut down but cannot hear
+        from it, so they stay ``running`` with ``DesiredState`` ``shutdown`` (as a real
+        manager shows them); with restart policy ``none`` nothing replaces them."""
+        for task in self.tasks.values():
+            if task.node_id == node_id and task.desired_state in _STANDING and task.state not in TERMINAL_STATES:
+                self._record_change(task, desired="shutdown")
+
+    def node_back(self, node_id: str) -> None:
+        """The node answers again: the tasks it was told to drop shut down."""
+        for task in list(self.tasks.values()):
+            if task.node_id == node_id and task.desired_state == "shutdown":
+                self._shut_down(task)
+        self.reschedule_blocked()
+
+    def node_drained(self, node_id: str) -> None:
+        """Drained: the node's tasks are told to shut down and do."""
+        for task in list(self.tasks.values()):
+            if task.node_id == node_id and task.desired_state in _STANDING and task.state not in TERMINAL_STATES:
+                self._record_change(task, desired="shutdown")
+                self._schedule_stop(task, delete=False)
 
     def _reject(self, task: Task, err: str) -> None:
         """The task's container could not be made: ``rejected``, then the restart policy."""

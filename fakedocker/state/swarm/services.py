@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ..filters import label_matches, reject_unknown_filters
+from .placement import check_constraints
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
@@ -213,6 +214,7 @@ class ServiceStore:
     def create(self, body: dict[str, Any]) -> Service:
         self.cluster.require_manager()
         spec = self._normalise_spec(body, None)
+        check_constraints((spec.get("TaskTemplate", {}).get("Placement") or {}).get("Constraints"))
         if any(s.name == spec["Name"] for s in self.by_id.values()):
             raise messages.service_name_conflict(spec["Name"])
         self.endpoints.check_port_conflicts(spec, None, self.by_id.values())
@@ -234,6 +236,7 @@ class ServiceStore:
         networks changed)."""
         service = self.get(ref)
         spec = self._normalise_spec(body, service.id)
+        check_constraints((spec.get("TaskTemplate", {}).get("Placement") or {}).get("Constraints"))
         if set(spec["Mode"]) != set(service.spec["Mode"]):
             raise messages.service_mode_change()
         if spec["Name"] != service.name:

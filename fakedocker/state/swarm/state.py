@@ -89,7 +89,38 @@ class SwarmState:
         return self.cluster.list_nodes(filters)
 
     def update_node(self, ref: str, version: int | None, spec: dict[str, Any]) -> None:
+        node = self.cluster.get_node(ref)
+        was = node.spec.get("Availability")
         self.cluster.update_node(ref, version, spec)
+        if node.spec.get("Availability") == "drain" and was != "drain":
+            self.orchestrator.node_drained(node.id)
+        self.orchestrator.reschedule_blocked()  # labels or availability may place them now
+
+    def _this_node(self) -> Node:
+        self.cluster.require_manager()
+        assert self.cluster.node is not None
+        return self.cluster.node
+
+    def lose_node(self) -> None:
+        """The node stops answering the manager, as when its machine goes away: it reads
+        ``down`` (``heartbeat failure``), its tasks stay ``running`` with ``DesiredState``
+        ``shutdown``, and new tasks stay pending (``no suitable node (1 node not available
+        for new tasks)``).  Its containers are left as they were (the fake's containers are
+        the lost machine's)."""
+        with self.engine.lock:
+            node = self._this_node()
+            node.state = "down"
+            node.version = self.cluster.next_version()
+            self.orchestrator.node_lost(node.id)
+
+    def restore_node(self) -> None:
+        """The lost node answers again: ``ready``, the tasks it was told to drop shut down,
+        pending tasks are scheduled."""
+        with self.engine.lock:
+            node = self._this_node()
+            node.state = "ready"
+            node.version = self.cluster.next_version()
+            self.orchestrator.node_back(node.id)
 
     def remove_node(self, ref: str, force: bool) -> None:
         self.cluster.remove_node(ref, force)
