@@ -26,6 +26,17 @@ TASK_PROGRESS = {"new": 81, "pending": 82, "assigned": 83, "accepted": 84, "prep
 FINAL_TASK_STATES = ("complete", "shutdown", "failed", "rejected", "remove", "orphaned")
 
 
+def _still_wanted(task: dict, removing: bool = False) -> bool:
+    """Whether ``task`` has not ended and its node still runs it: not given up by the manager
+    (a lost node's task reads running for ever).  ``removing``: its service was removed by the
+    hub, which makes its desired state ``remove``."""
+    state = task["Status"]["State"]
+    desired = task.get("DesiredState", "running")
+    if state in FINAL_TASK_STATES:
+        return False
+    return desired == "remove" if removing else desired in placement.WANTED_STATES
+
+
 class SwarmSpawner(DockerSpawner):
     """A Spawner for JupyterHub that runs each user's server as a separate Docker Swarm service."""
 
@@ -312,9 +323,35 @@ class SwarmSpawner(DockerSpawner):
                 return
             self.object_id = service["ID"]
         self.log.info("Removing service %s (id %s)", self.service_name, self.object_id[:7])
+        # the tasks still running: removing the service only asks them to stop
+        running = set() if now else {t["ID"] for t in await self.tasks() if _still_wanted(t)}
         await self.remove_object()
         self.monitor.forget(self.object_id)
+        if running:
+            await self._wait_until_ended(running)
         self._forget_object()
+
+    #: how long stop() waits, beyond the stop grace period, for the tasks to end
+    TASK_END_MARGIN = 10.0
+
+    async def _wait_until_ended(self, task_ids: set[str]) -> None:
+        """Wait (bounded by the stop grace period) until the removed service's tasks have
+        ended, so the next server never meets the last one: not on its volumes, and not at
+        its service name, which resolves to the old task while that still runs.  Once the
+        service is gone its tasks can be listed by name only."""
+        grace = self.stop_grace_period if self.stop_grace_period is not None else 10
+        deadline = asyncio.get_running_loop().time() + grace + self.TASK_END_MARGIN
+        delay = 0.05
+        while True:
+            tasks = await self.docker("tasks", filters={"name": self.service_name})
+            if not any(t["ID"] in task_ids and _still_wanted(t, removing=True) for t in tasks):
+                return
+            if asyncio.get_running_loop().time() >= deadline:
+                self.log.warning("The task of service %s is still shutting down after %s s; "
+                                 "not waiting longer", self.service_name, grace + self.TASK_END_MARGIN)
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
     async def _ended_on_its_own(self, status: Any) -> None:
         """A service whose task ended is removed (it is never resumed), its report kept."""

@@ -182,6 +182,47 @@ load_images() {
     done
 }
 
+# --- a hub image on the manager (for a hub on the overlay network) --------------------------------
+HUB_IMAGE=dockerspawner-ci/cluster-hub:latest
+build_hub_image() {
+    # the single-user image (JupyterHub is in its venv) plus configurable-http-proxy (the host's
+    # node and its npm package), docker-py, escapism and wheel (wheels the host's pip fetches);
+    # this project itself is installed into each hub container when it is made (the tests do)
+    local base
+    base=$(default_images)
+    [[ -n $base ]] && on manager image inspect "$base" >/dev/null 2>&1 || { log "no $base on the manager: no hub image"; return; }
+    if [[ $(on manager image inspect -f '{{index .Config.Labels "base"}}' "$HUB_IMAGE" 2>/dev/null) == "$base" ]]; then
+        return
+    fi
+    local t ctx chp node_bin
+    t=$(date +%s.%N)
+    node_bin=$(readlink -f "$(type -P node)") || die "node is missing (provision.sh installs configurable-http-proxy)"
+    chp=$(dirname "$(dirname "$(readlink -f "$(type -P configurable-http-proxy)")")")
+    ctx=$(mktemp -d)
+    cp "$node_bin" "$ctx/node"
+    cp -r "$chp" "$ctx/chp"
+    .venv/bin/python -m pip download --disable-pip-version-check --quiet --no-deps -d "$ctx/wheels" \
+        "docker==$(.venv/bin/python -c 'import docker; print(docker.__version__)')" \
+        "escapism==$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("escapism"))')" \
+        "wheel" 2> >(grep -v 'is ignored' >&2)
+    cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM $base
+USER root
+COPY node /usr/local/bin/node
+COPY chp /usr/local/lib/node_modules/configurable-http-proxy
+COPY wheels /tmp/wheels
+RUN ln -s /usr/local/lib/node_modules/configurable-http-proxy/bin/configurable-http-proxy /usr/local/bin/ \
+    && /opt/venv/bin/python -m pip install --no-index --no-deps --quiet /tmp/wheels/*.whl \
+    && rm -rf /tmp/wheels && mkdir -p /srv/jupyterhub/data
+WORKDIR /srv/jupyterhub
+LABEL base=$base
+DOCKERFILE
+    tar -C "$ctx" -c . | docker exec -i "$(node manager)" docker build -q -t "$HUB_IMAGE" - >/dev/null ||
+        { rm -rf "$ctx"; die "building $HUB_IMAGE on the manager failed"; }
+    rm -rf "$ctx"
+    log "$HUB_IMAGE built on $(node manager) in $(elapsed "$t")"
+}
+
 up() {
     docker info >/dev/null 2>&1 || die "no Docker daemon answers (run scripts/provision.sh first)"
     build_node_image
@@ -194,6 +235,7 @@ up() {
     for name in "${NODES[@]}"; do wait_for_node "$name"; done
     form_swarm
     load_images
+    build_hub_image
     log "up in $(elapsed "$T0"): $(on manager node ls --format '{{.Hostname}}={{.Status}}/{{.Availability}}' | tr '\n' ' ')"
 }
 
@@ -214,6 +256,7 @@ DOCKER_HOST=unix://$RUN_DIR/manager/docker.sock
 HUB_CONNECT_IP=$GATEWAY
 CLUSTER_MANAGER_ADDR=${ADDRESS[manager]}
 CLUSTER_NODES="${NODES[*]/#/$PREFIX-}"
+CLUSTER_HUB_IMAGE=$HUB_IMAGE
 EOF
 }
 

@@ -27,8 +27,6 @@ import requests
 from demo_hub import (
     CONFIG,
     HTTP_TIMEOUT,
-    IMAGE,
-    REPO,
     STOP_TIMEOUT,
     Hub,
     log_in,
@@ -38,46 +36,19 @@ from demo_hub import (
     user_token_session,
     wait_for,
 )
+from swarm_cluster import WORKERS, clean_up_users, connect, restore, services_of, task_node
 
 pytestmark = [pytest.mark.real, pytest.mark.multinode]
 
-LABEL_USER = "org.jupyter.hub.user"
-WORKERS = ("dsnode-worker1", "dsnode-worker2")
 #: how long a manager takes to call a stopped worker down (heartbeat) and the hub to poll
 NODE_DOWN_TIMEOUT = 90
 
 
-def cluster_env() -> dict[str, str]:
-    out = subprocess.run([str(REPO / "scripts" / "cluster.sh"), "env"], capture_output=True,
-                         text=True, check=True).stdout
-    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[docker.DockerClient, dict[str, str]]]:
-    env = cluster_env()
-    try:
-        manager = docker.DockerClient(base_url=env["DOCKER_HOST"], timeout=30)
-        nodes = manager.nodes.list()
-    except Exception as exc:
-        pytest.skip(f"the three-node cluster is not up (scripts/cluster.sh up): {exc}")
-    ready = {n.attrs["Description"]["Hostname"] for n in nodes if n.attrs["Status"]["State"] == "ready"}
-    if not set(WORKERS) <= ready:
-        pytest.skip(f"the cluster's workers are not ready (scripts/cluster.sh up): {sorted(ready)}")
-    for worker in WORKERS:
-        if not _on_node(worker, "image", "inspect", IMAGE):
-            pytest.skip(f"{IMAGE} is not on {worker} (scripts/cluster.sh up loads it)")
+    manager, env = connect()
     yield manager, env
     manager.close()
-
-
-def _on_node(node: str, *args: str) -> bool:
-    return subprocess.run(["docker", "exec", node, "docker", *args], capture_output=True).returncode == 0
-
-
-def _node_containers(node: str, user: str) -> str:
-    return subprocess.run(["docker", "exec", node, "docker", "ps", "-aq", "--filter", f"label={LABEL_USER}={user}"],
-                          capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -114,41 +85,19 @@ c.Spawner.pre_spawn_hook = place
 
 @pytest.fixture
 def users(cluster) -> Iterator[list[str]]:
-    """Fresh user names; their services, task containers and volumes are removed afterwards,
-    and the test fails if the hub left a service or container of theirs."""
+    """Fresh user names; afterwards the cluster is put back as it was, what is left of the
+    users is removed, and the test fails if the hub left a service of theirs."""
     manager, _env = cluster
     made: list[str] = []
     yield made
-    # the cluster as it was: a stopped worker started, a drained one active again
-    subprocess.run([str(REPO / "scripts" / "cluster.sh"), "up"], capture_output=True)
-    for node in manager.nodes.list():
-        if node.attrs["Spec"].get("Availability") != "active":
-            node.update({**node.attrs["Spec"], "Availability": "active"})
-    leftovers = []
-    for name in made:
-        for service in manager.services.list(filters={"label": f"{LABEL_USER}={name}"}):
-            leftovers.append(f"service {service.name}")
-            service.remove()
-    for name in made:
-        for node in WORKERS:
-            # a removed service's task containers go shortly after, on their node
-            wait_for(f"{name}'s task containers on {node} to go",
-                     lambda node=node, name=name: not _node_containers(node, name), STOP_TIMEOUT)
-            subprocess.run(["docker", "exec", node, "docker", "volume", "rm", "-f", f"jupyterhub-user-{name}"],
-                           capture_output=True)
+    restore(manager)
+    leftovers = clean_up_users(manager, made)
     assert leftovers == [], f"left behind: {leftovers}"
 
 
 def _new_user(users: list[str], prefix: str = "cluster") -> str:
     users.append(f"{prefix}{secrets.token_hex(3)}")
     return users[-1]
-
-
-def _task_node(manager: docker.DockerClient, name: str) -> str:
-    [service] = manager.services.list(filters={"label": f"{LABEL_USER}={name}"})
-    [task] = service.tasks(filters={"desired-state": "running"})
-    assert task["Status"]["State"] == "running"
-    return manager.nodes.get(task["NodeID"]).attrs["Description"]["Hostname"]
 
 
 def _spawn(hub: Hub, name: str) -> requests.Session:
@@ -160,21 +109,17 @@ def _spawn(hub: Hub, name: str) -> requests.Session:
     return user_token_session(browser, hub, name, "cluster test")
 
 
-def _services_of(manager: docker.DockerClient, name: str) -> list:
-    return manager.services.list(filters={"label": f"{LABEL_USER}={name}"})
-
-
 def test_servers_spread_over_both_workers_and_answer_through_the_proxy(hub, cluster, users):
     manager, _env = cluster
     names = [_new_user(users) for _ in range(4)]
     with ThreadPoolExecutor(len(names)) as pool:
         apis = list(pool.map(lambda name: _spawn(hub, name), names))
-    nodes = {name: _task_node(manager, name) for name in names}
+    nodes = {name: task_node(manager, name) for name in names}
     assert set(nodes.values()) == set(WORKERS), nodes  # both workers, never the manager
     log = hub.log_path.read_text(errors="replace")
     for name in names:
         # the proxy's route goes to the task's node, where the port is published
-        [service] = _services_of(manager, name)
+        [service] = services_of(manager, name)
         [task] = service.tasks(filters={"desired-state": "running"})
         node_addr = manager.nodes.get(task["NodeID"]).attrs["Status"]["Addr"]
         [port] = [p["PublishedPort"] for p in task["Status"]["PortStatus"]["Ports"] if p["TargetPort"] == 8888]
@@ -182,14 +127,14 @@ def test_servers_spread_over_both_workers_and_answer_through_the_proxy(hub, clus
     with ThreadPoolExecutor(len(names)) as pool:
         list(pool.map(lambda pair: stop_and_wait(pair[1], hub, pair[0]), zip(names, apis, strict=True)))
     for name in names:
-        assert _services_of(manager, name) == []
+        assert services_of(manager, name) == []
 
 
 def test_placement_by_label_and_an_impossible_constraint(hub, cluster, users):
     manager, _env = cluster
     placed = _new_user(users, "placed")
     api = _spawn(hub, placed)
-    assert _task_node(manager, placed) == "dsnode-worker2"
+    assert task_node(manager, placed) == "dsnode-worker2"
     stop_and_wait(api, hub, placed)
 
     nowhere = _new_user(users, "nowhere")
@@ -201,7 +146,7 @@ def test_placement_by_label_and_an_impossible_constraint(hub, cluster, users):
     # slow_spawn_timeout of 10 s; a timeout would be a 202 and then a failure much later)
     assert r.status_code == 503, r.text[:500]
     assert "no suitable node (scheduling constraints not satisfied on 3 nodes)" in r.json()["message"]
-    wait_for("the unschedulable service to be removed", lambda: not _services_of(manager, nowhere),
+    wait_for("the unschedulable service to be removed", lambda: not services_of(manager, nowhere),
              STOP_TIMEOUT, alive=hub.check_alive)
 
 
@@ -211,7 +156,7 @@ def test_a_drained_worker_takes_no_new_server(hub, cluster, users):
     drained.update({**drained.attrs["Spec"], "Availability": "drain"})
     names = [_new_user(users) for _ in range(2)]
     apis = [_spawn(hub, name) for name in names]
-    assert {_task_node(manager, name) for name in names} == {"dsnode-worker2"}
+    assert {task_node(manager, name) for name in names} == {"dsnode-worker2"}
     for name, api in zip(names, apis, strict=True):
         stop_and_wait(api, hub, name)
 
@@ -220,7 +165,7 @@ def test_a_worker_lost_under_a_running_server(hub, cluster, users):
     manager, _env = cluster
     name = _new_user(users)
     api = _spawn(hub, name)
-    lost = _task_node(manager, name)
+    lost = task_node(manager, name)
     subprocess.run(["docker", "stop", "-t", "1", lost], check=True, capture_output=True)
 
     # the manager calls the node down; the hub's next poll reports the server gone
@@ -230,7 +175,7 @@ def test_a_worker_lost_under_a_running_server(hub, cluster, users):
 
     wait_for("the hub to report the server on the lost node gone", server_gone, NODE_DOWN_TIMEOUT,
              interval=1, alive=hub.check_alive)
-    assert _services_of(manager, name) == []  # no service left behind
+    assert services_of(manager, name) == []  # no service left behind
     log = hub.log_path.read_text(errors="replace")
     assert f"its node {lost} is down" in log
     assert "Traceback" not in log
@@ -239,6 +184,6 @@ def test_a_worker_lost_under_a_running_server(hub, cluster, users):
     browser = requests.Session()
     log_in(browser, hub, name)
     spawn_and_wait_until_answering(browser, hub, name)
-    healthy = _task_node(manager, name)
+    healthy = task_node(manager, name)
     assert healthy != lost and healthy in WORKERS
     stop_and_wait(api, hub, name)

@@ -12,7 +12,12 @@ import pytest
 from hub_helpers import new_user, read_progress, spawn, spawn_ready, stop, until, wait_for_spawn
 
 from dockerspawner import SwarmSpawner
-from dockerspawner.placement import lost_task_reason, node_address, placement_spec, unschedulable_reason
+from dockerspawner.placement import (
+    lost_task_reason,
+    node_address,
+    placement_spec,
+    unschedulable_reason,
+)
 
 NODE = {"ID": "n1", "Description": {"Hostname": "worker1"}, "Spec": {"Availability": "active"},
         "Status": {"State": "ready", "Addr": "10.0.0.11"}}

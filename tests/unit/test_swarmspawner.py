@@ -220,7 +220,22 @@ async def test_start_waits_through_the_pending_task_states(make_spawner):
     assert "Swarm task running" in messages and messages[-1] == "Waiting for the server to answer"
     progress = [e["progress"] for e in spawner._progress_events if "progress" in e]
     assert progress == sorted(progress)
-    await spawner.stop()
+
+    # stop() returns once the task has ended, not when the service is only asked to go (a
+    # next server must not meet it on its volumes or at its service name)
+    task_name = f"{spawner.service_name}."
+    tasks_before = engine.calls.get("tasks", 0)
+    stopping = asyncio.ensure_future(spawner.stop())
+    for _ in range(500):  # bounded: until it has looked at the removed service's tasks twice
+        if engine.calls.get("remove_service") and engine.calls.get("tasks", 0) >= tasks_before + 3:
+            break
+        await asyncio.sleep(0.01)
+    assert not stopping.done()
+    [task] = engine.api_client().tasks(filters={"name": task_name})
+    assert (task["DesiredState"], task["Status"]["State"]) == ("remove", "running")
+    now[0] += 60  # the shutdown is due
+    await asyncio.wait_for(stopping, 10)
+    assert all(t["Status"]["State"] == "shutdown" for t in engine.api_client().tasks(filters={"name": task_name}))
 
 
 async def test_a_leftover_service_is_replaced(make_spawner):
