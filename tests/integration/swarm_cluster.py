@@ -4,6 +4,7 @@ task runs, and putting the cluster back as it was."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import docker
@@ -25,6 +26,9 @@ def connect() -> tuple[docker.DockerClient, dict[str, str]]:
     """A client of the manager and ``cluster.sh env``; skips unless every node is ready and
     the workers have the single-user image."""
     env = cluster_env()
+    socket = env["DOCKER_HOST"].removeprefix("unix://")
+    if not os.path.exists(socket):
+        pytest.skip(f"the three-node cluster is not up (scripts/cluster.sh up): no manager socket at {socket}")
     try:
         manager = docker.DockerClient(base_url=env["DOCKER_HOST"], timeout=30)
         nodes = manager.nodes.list()

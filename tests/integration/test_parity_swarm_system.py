@@ -121,6 +121,26 @@ def test_service_with_missing_image(api, names, poll):
     assert api.remove_service(created["ID"]) is True
 
 
+def test_a_constraint_the_node_fails_keeps_the_task_pending(api, names, poll):
+    template = TaskTemplate(ContainerSpec(BUSYBOX, ["sleep", "1000"]),
+                            restart_policy=RestartPolicy(condition="none"),
+                            placement=Placement(constraints=[f"node.labels.{names.prefix} == yes"]))
+    created = api.create_service(template, name=names("svc"), labels=names.label)
+    [task] = poll(lambda: api.tasks(filters={"service": created["ID"]}),
+                  lambda ts: ts and ts[0]["Status"].get("Err"))
+    assert (task["DesiredState"], task["Status"]["State"]) == ("running", "pending")
+    assert task["Status"]["Err"] == "no suitable node (scheduling constraints not satisfied on 1 node)"
+    assert "NodeID" not in task
+    assert api.remove_service(created["ID"]) is True
+
+
+def test_a_constraint_without_an_operator_is_refused(api, names):
+    template = TaskTemplate(ContainerSpec(BUSYBOX, ["sleep", "1000"]),
+                            placement=Placement(constraints=["node.role"]))
+    assert error_of(api.create_service, template, name=names("svc"), labels=names.label) == (
+        "APIError", 500, "rpc error: code = Unknown desc = constraint expected one operator from ==, !=")
+
+
 def test_task_runs_a_container(api, names, poll):
     """A running task is a container on the node: its name, labels and config come from the
     task; killing it fails the task; removing the service removes it."""
