@@ -52,7 +52,8 @@ class CertificateStaging(HasTraits):
             name=f"{self.object_name}-certs-{os.getpid()}",
             command=["true"],
             labels=self.labels(),
-            host_config=self.client.create_host_config(binds={volume: {"bind": CERTS_DIR, "mode": "rw"}}),
+            host_config=(await self.docker_client()).create_host_config(
+                binds={volume: {"bind": CERTS_DIR, "mode": "rw"}}),
         )
         try:
             archive = io.BytesIO()

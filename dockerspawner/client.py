@@ -176,18 +176,63 @@ class DockerCalls:
         return asyncio.wrap_future(executor.submit(functools.partial(func, *args, **kwargs)))
 
 
+#: the environment variables that choose the daemon and its TLS (docker-py's kwargs_from_env)
+CLIENT_ENVIRONMENT = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON data that is equal for equal settings (a TLSConfig by its
+    attributes, not by its identity)."""
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if hasattr(value, "__dict__"):
+        return {"__type__": type(value).__qualname__, **_canonical(vars(value))}
+    return repr(value)
+
+
+def client_key(client_kwargs: Mapping[str, Any], tls_config: Mapping[str, Any],
+               environ: Mapping[str, str]) -> str:
+    """What identifies a daemon configuration: the settings a client is built from, so equal
+    settings share one client however often their TLS objects are rebuilt."""
+    return json.dumps({
+        "client_kwargs": _canonical(dict(client_kwargs)),
+        "tls_config": _canonical(dict(tls_config)),
+        "environment": {name: environ.get(name) for name in CLIENT_ENVIRONMENT},
+    }, sort_keys=True)
+
+
 class ClientCache:
-    """One client per distinct configuration per hub process."""
+    """One client per distinct configuration per hub process.
+
+    Building a client asks the daemon for its version (a blocking round trip: up to the client
+    timeout for an unreachable daemon), so :meth:`get` is called in worker threads, never on the
+    event loop; it holds a lock per configuration while it builds, so a slow daemon delays only
+    the calls bound for it."""
 
     _lock = threading.Lock()
     _clients: dict[str, Any] = {}
+    _building: dict[str, threading.Lock] = {}
+
+    @classmethod
+    def peek(cls, key: str) -> Any:
+        """The client for ``key`` if it is built, else None (never blocks)."""
+        return cls._clients.get(key)
 
     @classmethod
     def get(cls, key: str, factory: Any) -> Any:
+        client = cls._clients.get(key)
+        if client is not None:
+            return client
         with cls._lock:
+            building = cls._building.setdefault(key, threading.Lock())
+        with building:
             client = cls._clients.get(key)
             if client is None:
-                client = factory()
+                client = factory()  # a failure is not cached: the next call tries again
                 cls._clients[key] = client
             return client
 
@@ -199,6 +244,7 @@ class ClientCache:
 
         with cls._lock:
             cls._clients.clear()
+            cls._building.clear()
             MonitorRegistry.clear()
 
 
@@ -225,11 +271,34 @@ class DockerAccess(HasTraits):
     docker_concurrency are DockerSpawnerConfig's)."""
 
     @property
+    def client_key(self) -> str:
+        """Identifies this spawner's daemon configuration (its client and its monitor)."""
+        return client_key(self.client_kwargs, self.tls_config, os.environ)
+
+    def client_getter(self) -> Any:
+        """A function that returns this configuration's client, building it on first use: for
+        worker threads (it may block on the daemon)."""
+        key = self.client_key
+        client_kwargs, tls_config = dict(self.client_kwargs), dict(self.tls_config)
+
+        def get() -> Any:
+            return ClientCache.get(key, lambda: make_client(client_kwargs_for(client_kwargs, tls_config, os.environ)))
+
+        return get
+
+    @property
     def client(self) -> Any:
-        """The Docker client for this spawner's configuration (one per configuration per process)."""
-        kwargs = client_kwargs_for(self.client_kwargs, self.tls_config, os.environ)
-        key = json.dumps({k: repr(v) for k, v in sorted(kwargs.items())})
-        return ClientCache.get(key, lambda: make_client(kwargs))
+        """The Docker client for this spawner's configuration (one per configuration per
+        process).  Building it blocks on the daemon: on the event loop, use
+        :meth:`docker_client` or :meth:`docker`."""
+        return self.client_getter()()
+
+    async def docker_client(self) -> Any:
+        """The Docker client, built in a worker thread if it is not yet."""
+        client = ClientCache.peek(self.client_key)
+        if client is not None:
+            return client
+        return await DockerCalls.submit(self.executor, self.client_getter())
 
     @property
     def daemon_address(self) -> str:
@@ -256,5 +325,7 @@ class DockerAccess(HasTraits):
         daemon (stop, wait, pull) run in a separate pool, so a 10 s grace period or a long pull
         never makes another user's spawn wait for a thread."""
         executor = DockerCalls.waiting_executor() if method in WAITING_CALLS else self.executor
-        return DockerCalls.submit(executor, getattr(self.client, method), *args, **kwargs)
+        get = self.client_getter()
+        # the client is looked up (and on first use built) in the worker thread, not here
+        return DockerCalls.submit(executor, lambda: getattr(get(), method)(*args, **kwargs))
 

@@ -80,10 +80,9 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
     def monitor(self) -> Monitor:
         """The process-wide view of every managed object on this spawner's daemon, which
         poll() answers from (one list call per poll_interval, however many servers)."""
-        client = self.client
         monitor = MonitorRegistry.get(
-            (client, self.object_type),
-            lambda: Monitor(self.monitor_view(client, self.executor), self.poll_interval),
+            (self.client_key, self.object_type),
+            lambda: Monitor(self.monitor_view(self.client_getter(), self.executor), self.poll_interval),
         )
         # answers are never older than the shortest poll_interval of the spawners asking
         if 0 < self.poll_interval < monitor.max_age:
@@ -202,7 +201,7 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
     async def create_object(self) -> dict:
         """Create the container; returns the create answer (with its Id)."""
         request = await self.container_request()
-        kwargs = spec.build_create_kwargs(request, self.client.api_version)
+        kwargs = spec.build_create_kwargs(request, (await self.docker_client()).api_version)
         await self.ensure_volumes(request)
         self.log.debug("Creating container %s for %s: %s", request.name, self._log_name,
                        json.dumps(redacted_create_kwargs(kwargs), default=str, sort_keys=True))

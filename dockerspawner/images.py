@@ -127,8 +127,10 @@ class ImageChoice(HasTraits):
         loop = asyncio.get_running_loop()
         tracker = PullProgress(image)
 
+        get_client = self.client_getter()
+
         def pull_and_report() -> None:
-            for line in self.client.pull(repository, tag=tag or "latest", stream=True, decode=True):
+            for line in get_client().pull(repository, tag=tag or "latest", stream=True, decode=True):
                 if "error" in line or "errorDetail" in line:
                     detail = (line.get("errorDetail") or {}).get("message") or line.get("error")
                     raise DockerException(detail)

@@ -162,21 +162,24 @@ def service_states(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) 
 
 
 class ContainerView:
-    """Containers: one labelled ``containers(all=True)`` call per snapshot."""
+    """Containers: one labelled ``containers(all=True)`` call per snapshot.
 
-    def __init__(self, client: Any, executor: Any):
-        self._client = client
+    ``get_client`` returns the daemon's client; it is called in the worker thread of each call
+    (building the client may block on the daemon)."""
+
+    def __init__(self, get_client: Callable[[], Any], executor: Any):
+        self._get_client = get_client
         self._executor = executor
 
-    def _call(self, method: Any, *args: Any, **kwargs: Any) -> asyncio.Future:
-        return DockerCalls.submit(self._executor, method, *args, **kwargs)
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future:
+        return DockerCalls.submit(self._executor, lambda: getattr(self._get_client(), method)(*args, **kwargs))
 
     async def list_states(self) -> dict[str, ObjectState]:
-        return container_states(await self._call(self._client.containers, all=True, filters=MANAGED_FILTER))
+        return container_states(await self._call("containers", all=True, filters=MANAGED_FILTER))
 
     async def inspect_state(self, object_id: str) -> ObjectState:
         try:
-            info = await self._call(self._client.inspect_container, object_id)
+            info = await self._call("inspect_container", object_id)
         except NotFound:
             return ObjectState(GONE)
         state = info["State"]
@@ -187,24 +190,25 @@ class ContainerView:
 
 class ServiceView(ContainerView):
     """Swarm services: labelled ``services()`` and ``tasks()`` calls per snapshot, a service's
-    state being that of its newest task."""
+    state being that of its newest task.  A task label filter matches its service's labels, so
+    both lists hold only the spawners' objects, however big the swarm."""
 
     async def list_states(self) -> dict[str, ObjectState]:
-        services = await self._call(self._client.services, filters=MANAGED_FILTER)
-        tasks = await self._call(self._client.tasks)
+        services = await self._call("services", filters=MANAGED_FILTER)
+        tasks = await self._call("tasks", filters=MANAGED_FILTER)
         return service_states(services, tasks)
 
     async def inspect_state(self, object_id: str) -> ObjectState:
         try:
-            service = await self._call(self._client.inspect_service, object_id)
+            service = await self._call("inspect_service", object_id)
         except NotFound:
             return ObjectState(GONE)
-        tasks = await self._call(self._client.tasks, filters={"service": object_id})
+        tasks = await self._call("tasks", filters={"service": object_id})
         return service_states([service], tasks).get(object_id, ObjectState("starting"))
 
 
 class MonitorRegistry:
-    """One monitor per client (so per daemon configuration) and object type, per process."""
+    """One monitor per daemon configuration (its client key) and object type, per process."""
 
     _monitors: dict[tuple[Any, str], Monitor] = {}
 

@@ -149,8 +149,9 @@ class SwarmSpawner(DockerSpawner):
     #: the Engine API version whose services can set no-new-privileges
     NO_NEW_PRIVILEGES_API = (1, 46)
 
-    def _translation(self, request: spec.ContainerRequest) -> spec.ServiceTranslation:
-        version = tuple(int(part) for part in str(self.client.api_version).split(".")[:2])
+    async def _translation(self, request: spec.ContainerRequest) -> spec.ServiceTranslation:
+        api_version = (await self.docker_client()).api_version
+        version = tuple(int(part) for part in str(api_version).split(".")[:2])
         return spec.translate_for_service(
             request, no_new_privileges_supported=version >= self.NO_NEW_PRIVILEGES_API)
 
@@ -158,7 +159,7 @@ class SwarmSpawner(DockerSpawner):
         """Refuse what a service cannot express (links, host-config keys with no service
         equivalent, no_new_privileges on an older daemon, post_start_cmd) before anything is
         created: never start a server without a setting the admin asked for."""
-        refused = list(self._translation(await self.container_request()).refused)
+        refused = list((await self._translation(await self.container_request())).refused)
         if self.post_start_cmd:
             refused.append("post_start_cmd: a service's task may run on any node, where the hub "
                            "cannot exec into it")
@@ -168,7 +169,7 @@ class SwarmSpawner(DockerSpawner):
     async def create_object(self) -> dict:
         await self._check_pin()
         request = await self.container_request()
-        kwargs = spec.build_service_kwargs(request, self.service_options(), self._translation(request))
+        kwargs = spec.build_service_kwargs(request, self.service_options(), await self._translation(request))
         self.log.debug("Creating service %s for %s from image %s", request.name, self._log_name, request.image)
         return await self.docker("create_service", **kwargs)
 
