@@ -270,10 +270,24 @@ class DockerAccess(HasTraits):
     """How a spawner reaches its daemon (a mixin: client_kwargs, tls_config and
     docker_concurrency are DockerSpawnerConfig's)."""
 
+    #: (the settings' identities, their key): poll() asks for the key every time
+    _client_key_memo: tuple[tuple, str] | None = None
+
     @property
     def client_key(self) -> str:
-        """Identifies this spawner's daemon configuration (its client and its monitor)."""
-        return client_key(self.client_kwargs, self.tls_config, os.environ)
+        """Identifies this spawner's daemon configuration (its client and its monitor).
+
+        Remembered while the same client_kwargs and tls_config objects are in place (setting
+        either makes a new one); the DOCKER_* environment is read when the key is made (a hub's
+        environment does not change under it, and reading it costs more than the rest of a
+        poll)."""
+        client_kwargs, tls_config = self.client_kwargs, self.tls_config
+        memo = self._client_key_memo
+        # the memo holds the objects themselves (compared by identity, never reused meanwhile)
+        if memo is None or memo[0][0] is not client_kwargs or memo[0][1] is not tls_config:
+            memo = self._client_key_memo = ((client_kwargs, tls_config),
+                                            client_key(client_kwargs, tls_config, os.environ))
+        return memo[1]
 
     def client_getter(self) -> Any:
         """A function that returns this configuration's client, building it on first use: for

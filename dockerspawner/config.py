@@ -65,6 +65,19 @@ class DockerSpawnerConfig(DeprecatedOptions):
         self._limit_sources: dict[str, Any] = {}
         super().__init__(*args, **kwargs)
 
+    #: class -> its configurable traits (traitlets looks them up afresh for every instance it
+    #: configures, which is most of what making a spawner costs: a hub restart makes thousands)
+    _config_traits: dict[type, dict[str, Any]] = {}
+
+    def traits(self, **metadata: Any) -> dict[str, Any]:
+        if metadata != {"config": True}:
+            return super().traits(**metadata)
+        cls = type(self)  # add_traits() makes a new class, so a class's traits stay its own
+        found = DockerSpawnerConfig._config_traits.get(cls)
+        if found is None:
+            found = DockerSpawnerConfig._config_traits[cls] = super().traits(config=True)
+        return dict(found)
+
     # -- the client ------------------------------------------------------------------------
     client_kwargs = Dict(
         config=True,

@@ -144,3 +144,15 @@ async def test_the_swarm_monitor_lists_only_the_spawners_tasks(engine):
     assert listed[-1] and all(t["ServiceID"] == spawner.service_id for t in listed[-1])
     assert len(api.tasks()) == 2  # the other service's task is there, just not listed
     await spawner.stop()
+
+
+def test_the_key_follows_a_new_setting_or_environment(monkeypatch):
+    spawner = handed_over_spawner(DockerSpawner, "alice", "", TOKEN, client_kwargs={"base_url": "tcp://a.test:2375"})
+    first = spawner.client_key
+    assert spawner.client_key is first  # remembered
+    spawner.client_kwargs = {"base_url": "tcp://b.test:2375"}
+    second = spawner.client_key
+    assert second != first and "b.test" in second
+    monkeypatch.setenv("DOCKER_CERT_PATH", "/certs")
+    assert spawner.client_key == second  # read once: a hub's environment stays
+    assert handed_over_spawner(DockerSpawner, "bob", "", TOKEN, client_kwargs=spawner.client_kwargs).client_key != second

@@ -1,0 +1,360 @@
+"""One hub, many servers: what the spawners cost the hub at 100, 1,000 and 10,000 servers.
+
+    .venv/bin/python benchmarks/scale_bench.py                      # sizes 100,1000,10000
+    .venv/bin/python benchmarks/scale_bench.py --sizes 100,1000 --kinds docker --spawns 200
+
+The daemon is fakedocker in a process of its own (``python -m fakedocker serve``), so this
+process's CPU is the hub's: the spawners, docker-py, and decoding the daemon's answers.  For
+each spawner kind (DockerSpawner, SwarmSpawner), size N and shape (N users x 1 server, and
+about sqrt(N) users x sqrt(N) named servers):
+
+- N running servers are put on the daemon as the spawners make them (the kwargs a spawner
+  builds, its labels), and N spawner objects are given the state JupyterHub would hold for them;
+- one poll round of every server (the monitor's snapshot expired): Docker API calls (counted
+  at the client), hub CPU, wall time;
+- a hub restart: fresh spawner objects from the states, a fresh client and monitor (a new
+  process has none), until every server is reattached and polled: CPU, wall, API calls;
+- memory the spawner objects and the monitor hold per server (tracemalloc, after the restart's
+  first round), with the JupyterHub Spawner base class included;
+
+and once per kind, S concurrent spawns (start(), readiness check left out: the fake's
+containers do not serve HTTP): hub CPU per spawn, of it in dockerspawner's own functions
+(cProfile), errors.  Also the daemon's own time for the labelled list at N (the fake's side of
+the poll round).  Writes benchmarks/results/scale_bench.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import math
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import docker
+import jupyterhub
+from jupyterhub.objects import Hub, Server
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from dockerspawner import DockerSpawner, SwarmSpawner, spec  # noqa: E402
+from dockerspawner.client import ClientCache  # noqa: E402
+
+IMAGE = "quay.io/jupyterhub/singleuser:6.1"
+IMAGE_CONFIG = {"Cmd": ["jupyterhub-singleuser"], "ExposedPorts": {"8888/tcp": {}}}
+OUR_CODE = str(REPO / "dockerspawner")
+KINDS = {"docker": DockerSpawner, "swarm": SwarmSpawner}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- the daemon ---------------------------------------------------------------------------------
+
+class FakeDaemon:
+    def __init__(self, tmp: Path, swarm: bool):
+        self.socket = tmp / "docker.sock"
+        self.url = f"unix://{self.socket}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "fakedocker", "serve", "--socket", str(self.socket),
+             "--image", f"{IMAGE}={json.dumps(IMAGE_CONFIG)}"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.proc.stdout is not None
+        self.proc.stdout.readline()  # the banner: it serves
+        self.api = docker.APIClient(base_url=self.url, version="1.41", timeout=600)
+        if swarm:
+            self.api.init_swarm(advertise_addr="127.0.0.1")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+# -- spawners -----------------------------------------------------------------------------------
+
+def shape_names(n: int, shape: str) -> list[tuple[str, str]]:
+    if shape == "1 server each":
+        return [(f"user{i}", "") for i in range(n)]
+    users = round(math.sqrt(n))
+    per_user = n // users
+    return [(f"user{u}", f"s{k}") for u in range(users) for k in range(per_user)][:n]
+
+
+def make_spawner(cls: type, daemon_url: str, user: str, server: str, state: dict | None = None):
+    orm_user = SimpleNamespace(name=user)
+    spawner = cls(
+        user=SimpleNamespace(name=user, url=f"/user/{user}/", escaped_name=user, orm_user=orm_user),
+        hub=Hub(ip="127.0.0.1", port=8081), orm_spawner=SimpleNamespace(name=server, server=None),
+        image=IMAGE, client_kwargs={"base_url": daemon_url}, poll_interval=30,
+    )
+    spawner.api_token = "scale-bench-token"
+    spawner.server = Server(base_url=f"/user/{user}/{server}/" if server else f"/user/{user}/")
+    if state is not None:
+        spawner.load_state(state)
+    return spawner
+
+
+def populate(kind: str, daemon: FakeDaemon, names: list[tuple[str, str]]) -> list[dict]:
+    """N running servers made from the kwargs the spawners build; their JupyterHub states."""
+    cls = KINDS[kind]
+    template = make_spawner(cls, daemon.url, *names[0])
+
+    async def kwargs_of(user: str, server: str) -> dict:
+        spawner = make_spawner(cls, daemon.url, user, server)
+        request = await spawner.container_request()
+        if kind == "docker":
+            return spec.build_create_kwargs(request, "1.41")
+        return spec.build_service_kwargs(request, spawner.service_options(), await spawner._translation(request))
+
+    async def all_kwargs() -> list[dict]:
+        await template.docker_client()
+        return [await kwargs_of(u, s) for u, s in names]
+
+    every = asyncio.run(all_kwargs())
+    api = docker.APIClient(base_url=daemon.url, version="1.41", timeout=600)
+
+    def make(kwargs: dict) -> dict:
+        if kind == "docker":
+            created = api.create_container(**kwargs)
+            api.start(created["Id"])
+            return {"object_id": created["Id"], "object_name": kwargs["name"]}
+        created = api.create_service(**kwargs)
+        return {"object_id": created["ID"], "object_name": kwargs["name"]}
+
+    with ThreadPoolExecutor(8) as pool:
+        states = list(pool.map(make, every))
+    ClientCache.clear()
+    return states
+
+
+class CallCounter:
+    """Docker API requests made by the (one) cached client, counted at the client."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.hooked: set[int] = set()
+
+    def hook(self) -> None:
+        for client in list(ClientCache._clients.values()):
+            if id(client) not in self.hooked:
+                client.hooks["response"].append(self._count)
+                self.hooked.add(id(client))
+
+    def _count(self, response, *args, **kwargs):
+        self.count += 1
+
+
+async def poll_all(spawners: list) -> list:
+    return await asyncio.gather(*(s.poll() for s in spawners))
+
+
+@dataclass
+class Row:
+    kind: str
+    shape: str
+    n: int
+    poll_calls: int = 0
+    poll_cpu_ms: float = 0
+    poll_wall_ms: float = 0
+    restart_calls: int = 0
+    restart_cpu_s: float = 0
+    restart_wall_s: float = 0
+    kb_per_server: float = 0
+    daemon_list_ms: float = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
+    row = Row(kind, shape, n)
+    daemon = FakeDaemon(tmp, swarm=kind == "swarm")
+    try:
+        names = shape_names(n, shape)
+        t = time.monotonic()
+        states = populate(kind, daemon, names)
+        log(f"{kind} {shape} N={n}: populated in {time.monotonic() - t:.1f} s")
+        cls = KINDS[kind]
+
+        # the daemon's side: one labelled list, timed at the daemon's socket
+        t = time.perf_counter()
+        if kind == "docker":
+            daemon.api.containers(all=True, filters={"label": ["org.jupyter.hub.managed-by=dockerspawner"]})
+        else:
+            daemon.api.services(filters={"label": ["org.jupyter.hub.managed-by=dockerspawner"]})
+            daemon.api.tasks(filters={"label": ["org.jupyter.hub.managed-by=dockerspawner"]})
+        row.daemon_list_ms = (time.perf_counter() - t) * 1000
+
+        # a hub restart: new spawner objects from the states, a new client and monitor
+        def restart(counter: CallCounter | None) -> tuple[list, list]:
+            ClientCache.clear()
+            spawners = [make_spawner(cls, daemon.url, u, s, st) for (u, s), st in zip(names, states, strict=True)]
+
+            async def first_round() -> list:
+                await spawners[0].docker_client()
+                if counter is not None:
+                    counter.hook()
+                return await poll_all(spawners)
+
+            return spawners, asyncio.run(first_round())
+
+        # memory first, traced (tracemalloc slows everything down, so it is a pass of its own)
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        traced, _ = restart(None)
+        row.kb_per_server = (tracemalloc.get_traced_memory()[0] - base) / n / 1024
+        tracemalloc.stop()
+        del traced
+        counter = CallCounter()
+        cpu, wall = time.process_time(), time.monotonic()
+        spawners, answers = restart(counter)
+        row.restart_cpu_s = time.process_time() - cpu
+        row.restart_wall_s = time.monotonic() - wall
+        row.restart_calls = counter.count
+        row.errors += [f"restart poll {a!r}" for a in answers if a is not None][:3]
+
+        # one poll round with the snapshot expired
+        async def one_round() -> list:
+            spawners[0].monitor.invalidate()
+            return await poll_all(spawners)
+
+        counter.count = 0
+        cpu, wall = time.process_time(), time.monotonic()
+        answers = asyncio.run(one_round())
+        row.poll_cpu_ms = (time.process_time() - cpu) * 1000
+        row.poll_wall_ms = (time.monotonic() - wall) * 1000
+        row.poll_calls = counter.count
+        row.errors += [f"poll {a!r}" for a in answers if a is not None][:3]
+    finally:
+        ClientCache.clear()
+        daemon.stop()
+    log(f"  {row}")
+    return row
+
+
+@dataclass
+class SpawnRow:
+    kind: str
+    n: int
+    cpu_ms_per_spawn: float = 0
+    ours_ms_per_spawn: float = 0
+    wall_s: float = 0
+    calls_per_spawn: float = 0
+    errors: int = 0
+    top: list[str] = field(default_factory=list)
+
+
+def concurrent_spawns(kind: str, n: int, tmp: Path) -> SpawnRow:
+    row = SpawnRow(kind, n)
+    daemon = FakeDaemon(tmp, swarm=kind == "swarm")
+    cls = KINDS[kind]
+
+    class NoHTTP(cls):  # the fake's containers serve no HTTP: readiness is left out
+        async def wait_for_server(self, ip, port):
+            return None
+
+    try:
+        ClientCache.clear()
+        spawners = [make_spawner(NoHTTP, daemon.url, f"spawn{i}", "") for i in range(n)]
+        counter = CallCounter()
+
+        async def run() -> list:
+            await spawners[0].docker_client()
+            counter.hook()
+            return await asyncio.gather(*(s.start() for s in spawners), return_exceptions=True)
+
+        profile = cProfile.Profile()
+        cpu, wall = time.process_time(), time.monotonic()
+        profile.enable()
+        results = asyncio.run(run())
+        profile.disable()
+        row.wall_s = time.monotonic() - wall
+        row.cpu_ms_per_spawn = (time.process_time() - cpu) * 1000 / n
+        row.calls_per_spawn = counter.count / n
+        row.errors = sum(isinstance(r, BaseException) for r in results)
+        stats = pstats.Stats(profile)
+        ours = [(func, data[2]) for func, data in stats.stats.items() if func[0].startswith(OUR_CODE)]
+        # cProfile sees the event loop's thread only; our code runs there
+        row.ours_ms_per_spawn = sum(t for _, t in ours) * 1000 / n
+        ours.sort(key=lambda item: -item[1])
+        row.top = [f"{Path(f[0]).name}:{f[2]} {t * 1000 / n:.3f} ms" for f, t in ours[:5]]
+        if row.errors:
+            log(f"  first error: {next(r for r in results if isinstance(r, BaseException))!r}")
+    finally:
+        ClientCache.clear()
+        daemon.stop()
+    log(f"  {row}")
+    return row
+
+
+def table(rows: list[Row], spawns: list[SpawnRow], args: argparse.Namespace) -> str:
+    out = [
+        "# Scale: the hub's cost per poll round, restart and server",
+        "",
+        f"`python benchmarks/scale_bench.py --sizes {args.sizes} --kinds {args.kinds} --spawns {args.spawns}` — "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, JupyterHub {jupyterhub.__version__}, docker-py {docker.__version__}; "
+        "the daemon is fakedocker in its own process, so CPU here is the hub's (spawners, docker-py, "
+        "decoding answers). Spawner objects as JupyterHub holds them, without the rest of JupyterHub.",
+        "",
+        "## Poll round, restart, memory",
+        "",
+        "| spawner | shape | N | poll round: API calls | poll round: hub CPU ms | poll round: wall ms "
+        "| restart: API calls | restart: hub CPU s | restart: wall s | KB per server | daemon's list ms | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        out.append(f"| {r.kind} | {r.shape} | {r.n:,} | {r.poll_calls} | {r.poll_cpu_ms:.0f} | {r.poll_wall_ms:.0f} "
+                   f"| {r.restart_calls} | {r.restart_cpu_s:.2f} | {r.restart_wall_s:.2f} | {r.kb_per_server:.1f} "
+                   f"| {r.daemon_list_ms:.0f} | {len(r.errors)} |")
+    out += [
+        "",
+        "## Concurrent spawns (readiness check left out)",
+        "",
+        "| spawner | spawns | wall s | hub CPU ms per spawn | of it in dockerspawner's functions, ms | API calls per spawn | errors | where ours goes (per spawn) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in spawns:
+        out.append(f"| {s.kind} | {s.n:,} | {s.wall_s:.1f} | {s.cpu_ms_per_spawn:.1f} | {s.ours_ms_per_spawn:.2f} "
+                   f"| {s.calls_per_spawn:.1f} | {s.errors} | {'; '.join(s.top)} |")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--kinds", default="docker,swarm")
+    parser.add_argument("--shapes", default="1 server each,named servers")
+    parser.add_argument("--spawns", type=int, default=1000)
+    parser.add_argument("--output", default=str(HERE / "results" / "scale_bench.md"))
+    args = parser.parse_args()
+    rows, spawns = [], []
+    for kind in args.kinds.split(","):
+        for n in (int(x) for x in args.sizes.split(",")):
+            for shape in args.shapes.split(","):
+                with tempfile.TemporaryDirectory(prefix="scalebench-") as tmp:
+                    rows.append(measure(kind, n, shape, Path(tmp)))
+        if args.spawns:
+            with tempfile.TemporaryDirectory(prefix="scalebench-") as tmp:
+                spawns.append(concurrent_spawns(kind, args.spawns, Path(tmp)))
+    text = table(rows, spawns, args)
+    print(text)
+    Path(args.output).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
