@@ -248,12 +248,26 @@ class ClientCache:
             MonitorRegistry.clear()
 
 
-def make_client(kwargs: dict) -> Any:
-    """A ``docker.APIClient`` for ``kwargs``, its API version negotiated with the daemon."""
+def make_client(kwargs: dict, pool_size: int = 0) -> Any:
+    """A ``docker.APIClient`` for ``kwargs``, its API version negotiated with the daemon.
+
+    ``pool_size``: how many calls may be in flight at once (the worker threads).  Every
+    connection pool holds that many connections, so none is discarded (and reconnected) for
+    want of room — docker-py sizes only its socket pools (``max_pool_size``, 10), requests' tcp
+    pools keep 10 — and urllib3 never logs "Connection pool is full" (a log that can fail with
+    AttributeError when the pool is closed meanwhile, as docker-py's per-URL socket pools are
+    when more than 25 URLs are in use)."""
     version = kwargs.get("version")
     negotiate = version is None or str(version).lower() == "auto"
+    if pool_size:
+        kwargs = {"max_pool_size": pool_size, **kwargs}
     # made with a pinned version so no request leaves before trust_env is off
     client = docker.APIClient(**{**kwargs, "version": "1.24" if negotiate else version})
+    if pool_size:
+        for adapter in set(client.adapters.values()):
+            if hasattr(adapter, "init_poolmanager") and getattr(adapter, "_pool_maxsize", pool_size) < pool_size:
+                adapter._pool_maxsize = pool_size
+                adapter.init_poolmanager(adapter._pool_connections, pool_size, block=adapter._pool_block)
     # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE and proxy variables are for the hub's outbound HTTPS;
     # read by requests per call, they would replace tls_config's CA for the daemon
     client.trust_env = False
@@ -294,9 +308,11 @@ class DockerAccess(HasTraits):
         worker threads (it may block on the daemon)."""
         key = self.client_key
         client_kwargs, tls_config = dict(self.client_kwargs), dict(self.tls_config)
+        pool_size = self.docker_concurrency + DockerCalls.WAITING_WORKERS
 
         def get() -> Any:
-            return ClientCache.get(key, lambda: make_client(client_kwargs_for(client_kwargs, tls_config, os.environ)))
+            return ClientCache.get(
+                key, lambda: make_client(client_kwargs_for(client_kwargs, tls_config, os.environ), pool_size))
 
         return get
 

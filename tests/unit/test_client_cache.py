@@ -106,10 +106,10 @@ async def test_a_slow_daemon_delays_only_its_own_calls(engine, monkeypatch):
 
     original = client_module.make_client
 
-    def slow_for_one(kwargs):
+    def slow_for_one(kwargs, pool_size=0):
         if kwargs.get("base_url") == "tcp://slow.test:2375":
             gate.wait(30)
-        return original(kwargs)
+        return original(kwargs, pool_size)
 
     monkeypatch.setattr(client_module, "make_client", slow_for_one)
     slow = handed_over_spawner(DockerSpawner, "slow", "", TOKEN, client_kwargs={"base_url": "tcp://slow.test:2375"})
@@ -156,3 +156,18 @@ def test_the_key_follows_a_new_setting_or_environment(monkeypatch):
     monkeypatch.setenv("DOCKER_CERT_PATH", "/certs")
     assert spawner.client_key == second  # read once: a hub's environment stays
     assert handed_over_spawner(DockerSpawner, "bob", "", TOKEN, client_kwargs=spawner.client_kwargs).client_key != second
+
+
+@pytest.mark.parametrize("base_url", ["unix:///run/test-docker.sock", "tcp://127.0.0.1:2375", "https://127.0.0.1:2376"])
+def test_every_connection_pool_holds_every_thread(base_url):
+    """As many connections as calls in flight, for socket and tcp daemons alike (docker-py
+    sizes only socket pools, requests keeps 10 per tcp pool)."""
+    from dockerspawner.client import make_client
+
+    client = docker.APIClient(base_url=base_url, version="1.41")  # docker-py's own sizes
+    assert any(getattr(a, "_pool_maxsize", 0) == 10 or getattr(a, "max_pool_size", 0) == 10
+               for a in client.adapters.values())
+    client = make_client({"base_url": base_url, "version": "1.41"}, pool_size=276)
+    for adapter in client.adapters.values():
+        sizes = [getattr(adapter, name) for name in ("_pool_maxsize", "max_pool_size") if hasattr(adapter, name)]
+        assert sizes and min(sizes) >= 276, (adapter, sizes)
