@@ -6,6 +6,7 @@ so the daemon's timestamps are parsed here.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 
 #: Go's zero ``time.Time``: what the daemon shows for a time that never happened
@@ -30,6 +31,7 @@ def trim_fraction(iso: str) -> str:
     return f"{head}.{frac}Z" if frac else f"{head}Z"
 
 
+@functools.lru_cache(maxsize=65536)  # a listing parses every container's start time: once each
 def parse_rfc3339(value: str) -> float:
     """Seconds since the epoch of a UTC ``...Z`` time (0.0 for Go's zero time or "")."""
     if not value or value.startswith("0001-"):
