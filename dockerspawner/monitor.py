@@ -129,6 +129,19 @@ def container_states(listing: list[dict[str, Any]]) -> dict[str, ObjectState]:
 #: swarm task states on the way to running (a task in one of these is still starting)
 PENDING_TASK_STATES = frozenset({"new", "allocated", "pending", "assigned", "accepted", "preparing", "ready",
                                  "starting"})
+#: task states it never comes back from
+FINAL_TASK_STATES = frozenset({"complete", "shutdown", "failed", "rejected", "remove", "orphaned"})
+#: the desired states of a task the swarm still wants to run
+WANTED_TASK_STATES = frozenset({RUNNING, "ready"})
+
+
+def task_given_up(task: dict[str, Any]) -> bool:
+    """Whether the manager gave up ``task`` though it has not ended: it reads running (or on
+    its way) but its desired state is no longer running — its node is down or drained (a lost
+    node's task reads running for ever), or its service is being removed."""
+    state = (task.get("Status") or {}).get("State")
+    return ((state == RUNNING or state in PENDING_TASK_STATES)
+            and task.get("DesiredState", RUNNING) not in WANTED_TASK_STATES)
 
 
 def service_states(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> dict[str, ObjectState]:
@@ -148,9 +161,7 @@ def service_states(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) 
             continue
         status = task["Status"]
         state = status["State"]
-        if task.get("DesiredState", RUNNING) not in (RUNNING, "ready") and (
-                state == RUNNING or state in PENDING_TASK_STATES):
-            # given up by the manager (its node is down or drained) though it never ended
+        if task_given_up(task):
             states[service["ID"]] = ObjectState("lost", "the swarm no longer wants its task")
         elif state == RUNNING:
             states[service["ID"]] = ObjectState(RUNNING)

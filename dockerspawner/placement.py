@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .monitor import task_given_up
 from .spec import render_templates
 
 #: the scheduler's Err for a task no node can take
 NO_SUITABLE_NODE = "no suitable node"
-#: the desired states of a task the swarm still wants to run
-WANTED_STATES = frozenset({"running", "ready"})
 
 
 def pin_constraint(node_id: str) -> str:
@@ -68,9 +67,7 @@ def lost_task_reason(task: Mapping[str, Any], node: Mapping[str, Any] | None) ->
     but its desired state is no longer running), naming its node and the node's condition;
     None for a task the swarm still wants.  ``node`` is the task's node as inspected, None when
     it left the swarm."""
-    state = (task.get("Status") or {}).get("State")
-    if task.get("DesiredState", "running") in WANTED_STATES or state in (None, "complete", "failed",
-                                                                          "shutdown", "rejected"):
+    if not task_given_up(task):
         return None
     node_id = task.get("NodeID") or ""
     name = node_name(node, node_id)

@@ -16,14 +16,18 @@ from traitlets import Bool, CaselessStrEnum, Dict, Unicode, default
 
 from . import errors, placement, spec
 from .dockerspawner import DockerSpawner
-from .monitor import PENDING_TASK_STATES, ServiceView
+from .monitor import (
+    FINAL_TASK_STATES,
+    PENDING_TASK_STATES,
+    WANTED_TASK_STATES,
+    ServiceView,
+    task_given_up,
+)
 from .resolve import alias
 
 #: where each task state puts the progress bar (between "starting service" and "waiting")
 TASK_PROGRESS = {"new": 81, "pending": 82, "assigned": 83, "accepted": 84, "preparing": 85,
                  "starting": 87, "running": 89}
-#: task states it never comes back from
-FINAL_TASK_STATES = ("complete", "shutdown", "failed", "rejected", "remove", "orphaned")
 
 
 def _still_wanted(task: dict, removing: bool = False) -> bool:
@@ -34,7 +38,7 @@ def _still_wanted(task: dict, removing: bool = False) -> bool:
     desired = task.get("DesiredState", "running")
     if state in FINAL_TASK_STATES:
         return False
-    return desired == "remove" if removing else desired in placement.WANTED_STATES
+    return desired == "remove" if removing else desired in WANTED_TASK_STATES
 
 
 class SwarmSpawner(DockerSpawner):
@@ -309,11 +313,10 @@ class SwarmSpawner(DockerSpawner):
         task = tasks[0]
         status = task["Status"]
         if status["State"] == "running" or status["State"] in PENDING_TASK_STATES:
-            if task.get("DesiredState", "running") in placement.WANTED_STATES:
+            if not task_given_up(task):
                 return None
             node = await self.node_info(task["NodeID"]) if task.get("NodeID") else None
-            lost = placement.lost_task_reason(task, node)
-            return f"service lost: {lost}" if lost else None
+            return f"service lost: {placement.lost_task_reason(task, node)}"
         return f"service {status['State']}: {status.get('Err') or status.get('Message', '')}"
 
     async def _stop(self, now: bool) -> None:
