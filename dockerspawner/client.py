@@ -13,7 +13,7 @@ import functools
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
@@ -284,37 +284,39 @@ class DockerAccess(HasTraits):
     """How a spawner reaches its daemon (a mixin: client_kwargs, tls_config and
     docker_concurrency are DockerSpawnerConfig's)."""
 
-    #: (the settings' identities, their key): poll() asks for the key every time
-    _client_key_memo: tuple[tuple, str] | None = None
+    #: (client_kwargs, tls_config, their key, the getter of their client): poll() and every
+    #: docker() call ask for them
+    _client_memo: tuple[Any, Any, str, Callable[[], Any]] | None = None
+
+    def _client_settings(self) -> tuple[str, Callable[[], Any]]:
+        """The key of this spawner's daemon configuration and the getter of its client.
+
+        Remembered while the same client_kwargs and tls_config objects are in place (setting
+        either makes a new one; the memo holds them, so their identities are never reused
+        meanwhile); the DOCKER_* environment is read when they are made (a hub's environment
+        does not change under it, and reading it costs more than the rest of a poll)."""
+        client_kwargs, tls_config = self.client_kwargs, self.tls_config
+        memo = self._client_memo
+        if memo is None or memo[0] is not client_kwargs or memo[1] is not tls_config:
+            key = client_key(client_kwargs, tls_config, os.environ)
+            kwargs, tls = dict(client_kwargs), dict(tls_config)
+            pool_size = self.docker_concurrency + DockerCalls.WAITING_WORKERS
+
+            def get() -> Any:
+                return ClientCache.get(key, lambda: make_client(client_kwargs_for(kwargs, tls, os.environ), pool_size))
+
+            memo = self._client_memo = (client_kwargs, tls_config, key, get)
+        return memo[2], memo[3]
 
     @property
     def client_key(self) -> str:
-        """Identifies this spawner's daemon configuration (its client and its monitor).
+        """Identifies this spawner's daemon configuration (its client and its monitor)."""
+        return self._client_settings()[0]
 
-        Remembered while the same client_kwargs and tls_config objects are in place (setting
-        either makes a new one); the DOCKER_* environment is read when the key is made (a hub's
-        environment does not change under it, and reading it costs more than the rest of a
-        poll)."""
-        client_kwargs, tls_config = self.client_kwargs, self.tls_config
-        memo = self._client_key_memo
-        # the memo holds the objects themselves (compared by identity, never reused meanwhile)
-        if memo is None or memo[0][0] is not client_kwargs or memo[0][1] is not tls_config:
-            memo = self._client_key_memo = ((client_kwargs, tls_config),
-                                            client_key(client_kwargs, tls_config, os.environ))
-        return memo[1]
-
-    def client_getter(self) -> Any:
+    def client_getter(self) -> Callable[[], Any]:
         """A function that returns this configuration's client, building it on first use: for
         worker threads (it may block on the daemon)."""
-        key = self.client_key
-        client_kwargs, tls_config = dict(self.client_kwargs), dict(self.tls_config)
-        pool_size = self.docker_concurrency + DockerCalls.WAITING_WORKERS
-
-        def get() -> Any:
-            return ClientCache.get(
-                key, lambda: make_client(client_kwargs_for(client_kwargs, tls_config, os.environ), pool_size))
-
-        return get
+        return self._client_settings()[1]
 
     @property
     def client(self) -> Any:
