@@ -121,9 +121,10 @@ class Node:
         plugins += [{"Type": "Network", "Name": n} for n in (
             "bridge", "host", "ipvlan", "macvlan", "null", "overlay")]
         plugins.append({"Type": "Volume", "Name": "local"})
-        status: dict[str, Any] = {"State": self.state, "Addr": self.addr}
+        status: dict[str, Any] = {"State": self.state}
         if self.state == "down":
-            status = {"State": "down", "Message": "heartbeat failure", "Addr": self.addr}
+            status["Message"] = "heartbeat failure"
+        status["Addr"] = self.addr
         out: dict[str, Any] = {
             "ID": self.id,
             "Version": {"Index": self.version},

@@ -438,13 +438,17 @@ class Orchestrator:
                 task.err = None
                 self.engine.transitions.schedule(f"swarm:task:{task.id}", self._task_steps(task))
 
+    def _standing_on(self, node_id: str) -> list[Task]:
+        """The tasks on ``node_id`` that stand for their slot and have not ended."""
+        return [t for t in self.tasks.values()
+                if t.node_id == node_id and t.desired_state in _STANDING and t.state not in TERMINAL_STATES]
+
     def node_lost(self, node_id: str) -> None:
         """The node stopped answering: the manager wants its tasks shut down but cannot hear
         from it, so they stay ``running`` with ``DesiredState`` ``shutdown`` (as a real
         manager shows them); with restart policy ``none`` nothing replaces them."""
-        for task in self.tasks.values():
-            if task.node_id == node_id and task.desired_state in _STANDING and task.state not in TERMINAL_STATES:
-                self._record_change(task, desired="shutdown")
+        for task in self._standing_on(node_id):
+            self._record_change(task, desired="shutdown")
 
     def node_back(self, node_id: str) -> None:
         """The node answers again: the tasks it was told to drop shut down."""
@@ -455,10 +459,9 @@ class Orchestrator:
 
     def node_drained(self, node_id: str) -> None:
         """Drained: the node's tasks are told to shut down and do."""
-        for task in list(self.tasks.values()):
-            if task.node_id == node_id and task.desired_state in _STANDING and task.state not in TERMINAL_STATES:
-                self._record_change(task, desired="shutdown")
-                self._schedule_stop(task, delete=False)
+        for task in self._standing_on(node_id):
+            self._record_change(task, desired="shutdown")
+            self._schedule_stop(task, delete=False)
 
     def _reject(self, task: Task, err: str) -> None:
         """The task's container could not be made: ``rejected``, then the restart policy."""

@@ -214,7 +214,6 @@ class ServiceStore:
     def create(self, body: dict[str, Any]) -> Service:
         self.cluster.require_manager()
         spec = self._normalise_spec(body, None)
-        check_constraints((spec.get("TaskTemplate", {}).get("Placement") or {}).get("Constraints"))
         if any(s.name == spec["Name"] for s in self.by_id.values()):
             raise messages.service_name_conflict(spec["Name"])
         self.endpoints.check_port_conflicts(spec, None, self.by_id.values())
@@ -236,7 +235,6 @@ class ServiceStore:
         networks changed)."""
         service = self.get(ref)
         spec = self._normalise_spec(body, service.id)
-        check_constraints((spec.get("TaskTemplate", {}).get("Placement") or {}).get("Constraints"))
         if set(spec["Mode"]) != set(service.spec["Mode"]):
             raise messages.service_mode_change()
         if spec["Name"] != service.name:
@@ -279,6 +277,7 @@ class ServiceStore:
             name = self._random_name()
         if service_id is None and (not _DNS_NAME.match(name) or len(name) > 63):
             raise messages.invalid_service_name()  # (an update with another name is a rename)
+        check_constraints((tt.get("Placement") or {}).get("Constraints"))
         tt = _omit_empty(tt)
         cs = tt["ContainerSpec"]
         cs.setdefault("Isolation", "default")
