@@ -73,29 +73,23 @@ async def test_a_daemon_that_does_not_answer_does_not_block_the_loop(monkeypatch
     ClientCache.clear()
     spawner = handed_over_spawner(DockerSpawner, "alice", "", TOKEN,
                                   client_kwargs={"base_url": address, "timeout": 30})
-    ticks = 0
-    stop_ticking = asyncio.Event()
 
-    async def ticker() -> None:
-        nonlocal ticks
-        while not stop_ticking.is_set():
-            ticks += 1
-            await asyncio.sleep(0.01)
+    async def ticker() -> int:
+        # another coroutine: it runs its 20 steps only if the loop is free meanwhile
+        steps = 0
+        while steps < 20:
+            await asyncio.sleep(0)  # yields to the loop once; no timer
+            steps += 1
+        return steps
 
-    ticking = asyncio.ensure_future(ticker())
     call = spawner.docker("ping")
     polled = asyncio.ensure_future(spawner.poll())  # its monitor is made without the client too
-    for _ in range(2000):  # bounded: until the loop has run the ticker 20 times
-        if ticks >= 20:
-            break
-        await asyncio.sleep(0.01)
-    assert ticks >= 20 and not call.done()
+    assert await asyncio.wait_for(ticker(), 10) == 20
+    assert not call.done()
     listener.close()  # the pending request fails now
     with pytest.raises(Exception):  # noqa: B017 - whatever the connection error
         await asyncio.wait_for(call, 30)
     await asyncio.wait_for(polled, 30)
-    stop_ticking.set()
-    await ticking
     ClientCache.clear()
 
 

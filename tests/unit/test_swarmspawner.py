@@ -7,7 +7,7 @@ import logging
 from types import SimpleNamespace
 
 import pytest
-from hub_helpers import answers_through_proxy, new_user, spawn, spawn_ready, stop
+from hub_helpers import answers_through_proxy, new_user, spawn, spawn_ready, stop, until
 from jupyterhub.objects import Hub, Server
 from strict_client import StrictClient
 from tornado import web
@@ -205,10 +205,7 @@ async def test_start_waits_through_the_pending_task_states(make_spawner):
     engine = swarm_engine(transitions="timer", clock=lambda: now[0], step_delay=1.0)
     spawner = make_spawner(engine)
     starting = asyncio.ensure_future(spawner.start())
-    for _ in range(200):  # bounded: until the spawner has looked at the task a few times
-        if engine.calls.get("tasks", 0) >= 3:
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: engine.calls.get("tasks", 0) >= 3, "the spawner to look at the task a few times")
     assert not starting.done()
     [task] = engine.api_client().tasks(filters={"service": spawner.service_id})
     assert task["Status"]["State"] in ("new", "pending", "assigned", "accepted", "preparing", "starting")
@@ -226,10 +223,8 @@ async def test_start_waits_through_the_pending_task_states(make_spawner):
     task_name = f"{spawner.service_name}."
     tasks_before = engine.calls.get("tasks", 0)
     stopping = asyncio.ensure_future(spawner.stop())
-    for _ in range(500):  # bounded: until it has looked at the removed service's tasks twice
-        if engine.calls.get("remove_service") and engine.calls.get("tasks", 0) >= tasks_before + 3:
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: engine.calls.get("remove_service") and engine.calls.get("tasks", 0) >= tasks_before + 3,
+                "stop() to look at the removed service's tasks twice")
     assert not stopping.done()
     [task] = engine.api_client().tasks(filters={"name": task_name})
     assert (task["DesiredState"], task["Status"]["State"]) == ("remove", "running")
