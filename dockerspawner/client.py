@@ -216,6 +216,16 @@ class ClientCache:
     _lock = threading.Lock()
     _clients: dict[str, Any] = {}
     _building: dict[str, threading.Lock] = {}
+    _getters: dict[str, Callable[[], Any]] = {}
+
+    @classmethod
+    def getter(cls, key: str, factory: Callable[[], Any]) -> Callable[[], Any]:
+        """One function per configuration that returns its client (building it with
+        ``factory`` on first use), shared by every spawner of that configuration."""
+        found = cls._getters.get(key)
+        if found is None:
+            found = cls._getters.setdefault(key, lambda: cls.get(key, factory))
+        return found
 
     @classmethod
     def peek(cls, key: str) -> Any:
@@ -245,6 +255,7 @@ class ClientCache:
         with cls._lock:
             cls._clients.clear()
             cls._building.clear()
+            cls._getters.clear()
             MonitorRegistry.clear()
 
 
@@ -301,10 +312,8 @@ class DockerAccess(HasTraits):
             key = client_key(client_kwargs, tls_config, os.environ)
             kwargs, tls = dict(client_kwargs), dict(tls_config)
             pool_size = self.docker_concurrency + DockerCalls.WAITING_WORKERS
-
-            def get() -> Any:
-                return ClientCache.get(key, lambda: make_client(client_kwargs_for(kwargs, tls, os.environ), pool_size))
-
+            get = ClientCache.getter(
+                key, lambda: make_client(client_kwargs_for(kwargs, tls, os.environ), pool_size))
             memo = self._client_memo = (client_kwargs, tls_config, key, get)
         return memo[2], memo[3]
 
