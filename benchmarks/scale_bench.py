@@ -113,7 +113,6 @@ def make_spawner(cls: type, daemon_url: str, user: str, server: str, state: dict
 def populate(kind: str, daemon: FakeDaemon, names: list[tuple[str, str]]) -> list[dict]:
     """N running servers made from the kwargs the spawners build; their JupyterHub states."""
     cls = KINDS[kind]
-    template = make_spawner(cls, daemon.url, *names[0])
 
     async def kwargs_of(user: str, server: str) -> dict:
         spawner = make_spawner(cls, daemon.url, user, server)
@@ -123,7 +122,6 @@ def populate(kind: str, daemon: FakeDaemon, names: list[tuple[str, str]]) -> lis
         return spec.build_service_kwargs(request, spawner.service_options(), await spawner._translation(request))
 
     async def all_kwargs() -> list[dict]:
-        await template.docker_client()
         return [await kwargs_of(u, s) for u, s in names]
 
     every = asyncio.run(all_kwargs())

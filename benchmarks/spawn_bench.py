@@ -261,9 +261,14 @@ class Backend:
 
 
 class Hub:
+    """The benchmark hub in a subprocess: ``config`` (default bench_hub_config.py) with the
+    SPAWNBENCH_* environment it reads, and ``extra_env`` on top."""
+
     def __init__(self, backend: Backend, tmp: Path, run: str, prefix: str, experiments: list[str],
-                 log_level: str | None = None):
+                 log_level: str | None = None, config: Path | None = None,
+                 extra_env: dict[str, str] | None = None):
         self.backend = backend
+        self.config = config or HERE / "bench_hub_config.py"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = f"{self.url}/hub/api"
@@ -287,13 +292,14 @@ class Hub:
         )
         if log_level:
             self.env["SPAWNBENCH_LOG_LEVEL"] = log_level
+        self.env.update(extra_env or {})
         self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         with open(self.log_path, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(HERE / "bench_hub_config.py")],
+                [sys.executable, "-m", "jupyterhub", "-f", str(self.config)],
                 cwd=self.log_path.parent, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )

@@ -29,9 +29,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import docker
 
@@ -39,18 +39,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from spawn_bench import (  # noqa: E402
-    HUB_START_TIMEOUT,
-    IMAGE,
-    Batch,
-    HubClient,
-    fmt,
-    free_port,
-    http_ok,
-    log,
-    proc_cpu,
-    stop_process,
-)
+from spawn_bench import IMAGE, Batch, Hub, HubClient, fmt, log  # noqa: E402
 
 PLACEMENTS = {
     "two workers": "node.role == worker",
@@ -73,47 +62,14 @@ def cluster_env() -> dict[str, str]:
     return {k: v.strip('"') for k, v in (line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)}
 
 
-class SwarmHub:
-    """The benchmark hub in a subprocess, talking to the cluster's manager."""
-
-    def __init__(self, tmp: Path, env: dict[str, str], constraint: str, run: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.api_url = f"{self.url}/hub/api"
-        self.token = secrets.token_hex(32)
-        self.log_path = tmp / "jupyterhub.log"
-        self.config = tmp / "swarm_bench_config.py"
-        self.config.write_text(CONFIG.format(base=str(HERE / "bench_hub_config.py")))
-        self.env = dict(
-            os.environ,
-            SPAWNBENCH_PORT=str(self.port), SPAWNBENCH_HUB_PORT=str(free_port("0.0.0.0")),
-            SPAWNBENCH_PROXY_API_PORT=str(free_port()), SPAWNBENCH_HUB_IP="0.0.0.0",
-            SPAWNBENCH_HUB_CONNECT_IP=env["HUB_CONNECT_IP"], SPAWNBENCH_STATE_DIR=str(tmp / "state"),
-            SPAWNBENCH_TOKEN=self.token, SPAWNBENCH_PREFIX="swarmbench", SPAWNBENCH_RUN=run,
-            SPAWNBENCH_IMAGE=IMAGE, SPAWNBENCH_PULL_IMAGE=IMAGE, DOCKER_HOST=env["DOCKER_HOST"],
-            SWARMBENCH_CONSTRAINT=constraint,
-        )
-        self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(self.config)], cwd=self.log_path.parent,
-                env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)
-        deadline = time.monotonic() + HUB_START_TIMEOUT
-        while not http_ok(f"{self.api_url}/", timeout=5):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the hub did not start:\n{self.log_path.read_text()[-3000:]}")
-            time.sleep(0.25)
-
-    def cpu(self) -> float:
-        return proc_cpu(self.proc.pid) if self.proc else float("nan")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_process(self.proc, timeout=60)
+def swarm_hub(tmp: Path, env: dict[str, str], constraint: str, run: str) -> Hub:
+    """spawn_bench's hub with SwarmSpawner on the cluster's manager, tasks placed by ``constraint``."""
+    config = tmp / "swarm_bench_config.py"
+    config.write_text(CONFIG.format(base=str(HERE / "bench_hub_config.py")))
+    # what spawn_bench's Hub reads of a backend: the daemon, where servers reach the hub, the image
+    backend = SimpleNamespace(kind="real", url=env["DOCKER_HOST"], pull_image=IMAGE,
+                              hub_connect_ip=lambda: env["HUB_CONNECT_IP"])
+    return Hub(backend, tmp, run, "swarmbench", [], config=config, extra_env={"SWARMBENCH_CONSTRAINT": constraint})
 
 
 def task_nodes(manager: docker.DockerClient, names: list[str]) -> collections.Counter:
@@ -125,7 +81,7 @@ def task_nodes(manager: docker.DockerClient, names: list[str]) -> collections.Co
     return nodes
 
 
-async def rounds(hub: SwarmHub, manager: docker.DockerClient, n: int, count: int) -> list[tuple[Batch, Batch, dict]]:
+async def rounds(hub: Hub, manager: docker.DockerClient, n: int, count: int) -> list[tuple[Batch, Batch, dict]]:
     api = HubClient(hub)
     out = []
     try:
@@ -157,7 +113,7 @@ def main() -> None:
     results: dict[str, list[tuple[Batch, Batch, dict]]] = {}
     for label, constraint in PLACEMENTS.items():
         with tempfile.TemporaryDirectory(prefix="swarmbench-") as tmp:
-            hub = SwarmHub(Path(tmp), env, constraint, secrets.token_hex(4))
+            hub = swarm_hub(Path(tmp), env, constraint, secrets.token_hex(4))
             log(f"{label}: {constraint}")
             try:
                 hub.start()
