@@ -457,11 +457,13 @@ class DockerSpawnerConfig(DeprecatedOptions):
     )
 
     wait_for_server_interval = Float(
-        0,
+        0.1,
         config=True,
-        help="""How often start() checks whether the new server answers HTTP before returning
-        (0, the default, disables the check; 0.1 is a good value).  JupyterHub's own wait backs off up to 5 s between checks; when
-        start() returns as the server comes up, the hub's first check succeeds at once.""",
+        help="""How often (seconds) start() checks whether the new server answers HTTP before
+        returning; 0 disables the check.  JupyterHub's own wait backs off up to 5 s between
+        checks, so a server that comes up just after one of them is found seconds late; when
+        start() returns as the server comes up, the hub's first check succeeds at once.  While
+        waiting, a container that exits is reported with its exit code and last log lines.""",
     )
 
     @property

@@ -126,10 +126,14 @@ class SpawnEventLog:
                 sent += 1
             if current and self.done:
                 return
+            # not asyncio.wait_for: on Python < 3.12 it can swallow a cancellation that arrives
+            # as the event is set, and JupyterHub's iterate_until cancels this generator's step
+            # when the spawn ends (the step then ended the stream instead of being cancelled)
+            waiter = asyncio.ensure_future(changed.wait())
             try:
-                await asyncio.wait_for(changed.wait(), 1)
-            except asyncio.TimeoutError:
-                pass
+                await asyncio.wait([waiter], timeout=1)
+            finally:
+                waiter.cancel()
 
 
 class ProgressReporting(HasTraits):

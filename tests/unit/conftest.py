@@ -50,6 +50,23 @@ SINGLEUSER_RUNTIME = HostProcessRuntime(
 )
 
 
+@pytest.fixture(autouse=True)
+def readiness_dials_only_loopback(monkeypatch):
+    """start()'s wait for the server may dial only servers these tests run (on loopback): a fake
+    container's address (a made-up IP, a service or daemon host name) is never dialled.  A test
+    whose server has such an address turns the wait off (``wait_for_server_interval=0``)."""
+    from dockerspawner import readiness
+
+    original = readiness.answers_http
+
+    async def loopback_only(host: str, port: int, path: str, timeout: float = 1.0) -> bool:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"start() waits for a server at {host}:{port}, which no test serves")
+        return await original(host, port, path, timeout)
+
+    monkeypatch.setattr(readiness, "answers_http", loopback_only)
+
+
 @pytest.fixture
 def engine(monkeypatch):
     """A fake daemon with the single-user image present, patched into docker-py.

@@ -350,7 +350,8 @@ async def test_published_port_on_host_ip(make_spawner):
 
 async def test_internal_ip_on_a_user_network(make_spawner, engine):
     engine.api_client().create_network("jhub-net", driver="bridge")
-    spawner = make_spawner(network_name="jhub-net")
+    # the fake's container IPs are made up: no wait for the server at one
+    spawner = make_spawner(network_name="jhub-net", wait_for_server_interval=0)
     assert spawner.use_internal_ip is True
     ip, port = await spawner.start()
     info = engine.api_client().inspect_container(spawner.object_id)
@@ -361,7 +362,7 @@ async def test_internal_ip_on_a_user_network(make_spawner, engine):
 
 
 async def test_internal_hostname(make_spawner):
-    spawner = make_spawner(network_name="bridge", use_internal_hostname=True)
+    spawner = make_spawner(network_name="bridge", use_internal_hostname=True, wait_for_server_interval=0)
     assert await spawner.start() == ("jupyter-alice", 8888)
     await spawner.stop()
 

@@ -43,6 +43,9 @@ def make_spawner(monkeypatch):
             patches.append(patch)
         user = SimpleNamespace(name=username, url=f"/user/{username}/", escaped_name=username)
         traits.setdefault("image", IMAGE)
+        # these tasks' containers serve no HTTP (and their address, the service name, does not
+        # resolve here): start() returns when the task runs, as with the check turned off
+        traits.setdefault("wait_for_server_interval", 0)
         spawner = SwarmSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081), orm_spawner=SimpleNamespace(name=server_name, server=None),
                                **traits)
         spawner.api_token = "tok-swarm"
@@ -278,7 +281,8 @@ async def test_swarm_rejection_reaches_the_user(hub, engine):
 # what a service can express, and what it cannot --------------------------------------------------
 
 
-@pytest.mark.spawner(cls="SwarmSpawner", network_name="jhub-overlay", stop_grace_period=20,
+# the service name on the overlay network does not resolve here: no wait for its server
+@pytest.mark.spawner(cls="SwarmSpawner", network_name="jhub-overlay", stop_grace_period=20, wait_for_server_interval=0,
                      extra_create_kwargs={"labels": {"team": "{raw_username}-team"}, "hostname": "nb-{username}"},
                      extra_host_config={"network_mode": "jhub-overlay", "cap_add": ["SYS_PTRACE"],
                                         "extra_hosts": {"db.internal": "127.0.0.1"}, "cpu_period": 50_000})
