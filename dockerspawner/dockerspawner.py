@@ -343,6 +343,7 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
                                     log_name=self._log_name) from None
         finally:
             self._starting = False
+            self.__dict__.pop("_inspected_image", None)  # this spawn's only: not kept per server
             self.progress_log.finish()  # so progress() can finish
 
     async def _start(self, image: str | None, extra_create_kwargs: Any,

@@ -113,7 +113,8 @@ class ImageChoice(HasTraits):
             return
         if policy != "always":
             try:
-                await self.docker("inspect_image", image)
+                info = await self.docker("inspect_image", image)
+                self.__dict__["_inspected_image"] = (image, info)  # get_command reads it: one call
                 return
             except ImageNotFound:
                 if policy == "never":

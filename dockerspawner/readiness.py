@@ -2,20 +2,31 @@
 
 JupyterHub's own wait backs off up to 5 s between checks; when start() returns as the server
 comes up, the hub's first check succeeds at once.  While waiting, the container is looked at
-about once a second, so a server that dies during startup is reported (its exit code and last
-log lines) instead of waited for until the timeout.
+after 1 s, then at growing gaps up to 10 s (one Docker call each: fifty servers starting at once
+must not cost the daemon fifty inspects a second), so a server that dies during startup is
+reported (its exit code and last log lines) instead of waited for until the timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from tornado import web
 
-#: how often (seconds) the container's own state is checked while waiting
-STATUS_EVERY = 1.0
+#: the first gap (seconds) before the container's own state is checked while waiting, and the
+#: longest gap; each gap doubles the one before
+STATUS_FIRST = 1.0
+STATUS_MAX = 10.0
+
+
+def status_gaps(first: float = STATUS_FIRST, longest: float = STATUS_MAX) -> Iterator[float]:
+    """The gaps between looks at the container while waiting: 1, 2, 4, 8, 10, 10, ..."""
+    gap = first
+    while True:
+        yield gap
+        gap = min(gap * 2, longest)
 
 
 async def answers_http(host: str, port: int, path: str, timeout: float = 1.0) -> bool:
@@ -43,12 +54,13 @@ async def wait_until_answering(ip: str, port: int, path: str, *, timeout: float,
     HTTPError carrying the report when the server stopped."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    next_status = loop.time() + STATUS_EVERY
+    gaps = status_gaps()
+    next_status = loop.time() + next(gaps)
     while loop.time() < deadline:
         if await answers_http(ip, port, path):
             return
         if loop.time() >= next_status:
-            next_status = loop.time() + STATUS_EVERY
+            next_status = loop.time() + next(gaps)
             ended = await status()
             if ended is not None:
                 raise web.HTTPError(500, ended if isinstance(ended, str) else "Your server stopped while starting")

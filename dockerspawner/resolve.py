@@ -97,7 +97,11 @@ class ServerResolution(HasTraits):
         if self.cmd:
             cmd = list(self.cmd)
         else:
-            info = await self.docker("inspect_image", self.image)
+            inspected = self.__dict__.get("_inspected_image")  # by pull_image, this spawn
+            if inspected is not None and inspected[0] == self.image:
+                info = inspected[1]
+            else:
+                info = await self.docker("inspect_image", self.image)
             cmd = list(info["Config"].get("Cmd") or [])
             if not cmd and not self.get_args():
                 return None

@@ -634,3 +634,23 @@ def test_where_a_published_port_is_reached():
     assert published_host("0.0.0.0", "dockerd.test", "0.0.0.0") == "dockerd.test"  # a remote daemon
     assert published_host("0.0.0.0", None, "192.0.2.7") == "192.0.2.7"
     assert published_host("::", None, "0.0.0.0") == "127.0.0.1"
+
+
+async def test_a_spawn_inspects_its_image_once(make_spawner, engine):
+    # pull_policy ifnotpresent looks at the image; the image's CMD (cmd is None) comes from that look
+    spawner = make_spawner()
+    assert spawner.cmd is None
+    engine.calls.clear()
+    await spawner.start()
+    assert engine.calls["inspect_image"] == 1
+    await spawner.stop()
+    spawner.pull_policy = "skip"  # no look for the pull: the command's look is its own
+    engine.calls.clear()
+    await spawner.start()
+    assert engine.calls["inspect_image"] == 1
+    await spawner.stop()
+    spawner.cmd = ["jupyterhub-singleuser"]  # and none when the command is given
+    engine.calls.clear()
+    await spawner.start()
+    assert engine.calls.get("inspect_image", 0) == 0
+    await spawner.stop()
