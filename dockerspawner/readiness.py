@@ -2,9 +2,13 @@
 
 JupyterHub's own wait backs off up to 5 s between checks; when start() returns as the server
 comes up, the hub's first check succeeds at once.  While waiting, the container is looked at
-after 1 s, then at growing gaps up to 10 s (one Docker call each: fifty servers starting at once
+after 1 s, then at doubling gaps up to 30 s (one Docker call each: fifty servers starting at once
 must not cost the daemon fifty inspects a second), so a server that dies during startup is
 reported (its exit code and last log lines) instead of waited for until the timeout.
+
+The servers waiting at once share one budget of HTTP checks (``PROBES_PER_SECOND`` for the whole
+hub): each check costs the starting servers CPU (the hub's and Docker's port proxy), so one
+server is checked every ``wait_for_server_interval`` seconds, fifty every 2.5 s each.
 """
 
 from __future__ import annotations
@@ -18,11 +22,28 @@ from tornado import web
 #: the first gap (seconds) before the container's own state is checked while waiting, and the
 #: longest gap; each gap doubles the one before
 STATUS_FIRST = 1.0
-STATUS_MAX = 10.0
+STATUS_MAX = 30.0
+
+
+#: HTTP checks per second for all servers waiting in this hub process together
+PROBES_PER_SECOND = 20.0
+
+
+class WaitingServers:
+    """How many servers of this hub process are being waited for now (shared by the spawners, as
+    the Docker client and its worker pool are)."""
+
+    count = 0
+
+
+def probe_interval(interval: float, waiting: int, per_second: float = PROBES_PER_SECOND) -> float:
+    """Seconds between one server's HTTP checks: ``interval``, stretched so that ``waiting``
+    servers together make at most ``per_second`` checks."""
+    return max(interval, waiting / per_second)
 
 
 def status_gaps(first: float = STATUS_FIRST, longest: float = STATUS_MAX) -> Iterator[float]:
-    """The gaps between looks at the container while waiting: 1, 2, 4, 8, 10, 10, ..."""
+    """The gaps between looks at the container while waiting: 1, 2, 4, 8, 16, 30, 30, ..."""
     gap = first
     while True:
         yield gap
@@ -56,12 +77,16 @@ async def wait_until_answering(ip: str, port: int, path: str, *, timeout: float,
     deadline = loop.time() + timeout
     gaps = status_gaps()
     next_status = loop.time() + next(gaps)
-    while loop.time() < deadline:
-        if await answers_http(ip, port, path):
-            return
-        if loop.time() >= next_status:
-            next_status = loop.time() + next(gaps)
-            ended = await status()
-            if ended is not None:
-                raise web.HTTPError(500, ended if isinstance(ended, str) else "Your server stopped while starting")
-        await asyncio.sleep(interval)
+    WaitingServers.count += 1
+    try:
+        while loop.time() < deadline:
+            if await answers_http(ip, port, path):
+                return
+            if loop.time() >= next_status:
+                next_status = loop.time() + next(gaps)
+                ended = await status()
+                if ended is not None:
+                    raise web.HTTPError(500, ended if isinstance(ended, str) else "Your server stopped while starting")
+            await asyncio.sleep(probe_interval(interval, WaitingServers.count))
+    finally:
+        WaitingServers.count -= 1
