@@ -1,31 +1,60 @@
-"""``python -m fakedocker serve --socket PATH``: a fake Docker daemon on a unix socket."""
+"""``fakedocker serve --socket PATH``: a fake Docker daemon on a unix socket.
+
+    fakedocker serve --socket /tmp/fake.sock --image 'busybox:1.36={"Cmd":["sh"]}' \\
+        --registry-image alpine:3.10 --seed seed.toml
+    DOCKER_HOST=unix:///tmp/fake.sock docker pull alpine:3.10
+
+(``python -m fakedocker`` is the same command.)
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+import docker.errors
+
+from . import seed as seeding
 from .engine import FakeEngine
+from .routing import DaemonError
 from .server import serve_until_stopped
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fakedocker", description=__doc__)
+    parser = argparse.ArgumentParser(prog="fakedocker", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve a fresh fake engine on a unix socket")
     serve.add_argument("--socket", required=True, help="path of the unix socket to listen on")
     serve.add_argument(
         "--image", action="append", default=[], metavar="REF[=CONFIG_JSON]",
-        help="make an image present, optionally with its Config as JSON (repeatable)",
+        help="make an image present locally, optionally with its Config as JSON (repeatable)",
+    )
+    serve.add_argument(
+        "--registry-image", action="append", default=[], metavar="REF[=CONFIG_JSON]",
+        help="make an image pullable from the engine's registry, not present locally (repeatable)",
+    )
+    serve.add_argument(
+        "--seed", action="append", default=[], metavar="FILE",
+        help="a JSON or TOML (.toml) file of images, registry images, volumes and networks to "
+             "start with (see fakedocker.seed; repeatable)",
     )
     serve.add_argument("--transitions", default="immediate", choices=["immediate", "timer", "manual"])
     args = parser.parse_args(argv)
 
+    try:
+        seeds = [seeding.load(path) for path in args.seed]
+        seeds.append({"images": [seeding.image_option(s) for s in args.image],
+                      "registry": [seeding.image_option(s) for s in args.registry_image]})
+    except seeding.SeedError as err:
+        parser.error(str(err))
     engine = FakeEngine(transitions=args.transitions)
-    for spec in args.image:
-        ref, _, config = spec.partition("=")
-        engine.add_image(ref, config=json.loads(config) if config else None)
+    try:
+        for seed in seeds:
+            seeding.apply(engine, seed)
+    except (DaemonError, docker.errors.DockerException, seeding.SeedError, TypeError, ValueError) as err:
+        engine.close()
+        parser.error(f"seeding the engine: {getattr(err, 'explanation', None) or err}")
     serve_until_stopped(engine, args.socket, f"fakedocker: serving on unix://{args.socket}")
     return 0
 

@@ -9,6 +9,7 @@ The same routes and handlers answer as through the in-process transport.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socketserver
@@ -22,6 +23,12 @@ from .transport import _headers, _reason, dispatch
 
 if TYPE_CHECKING:
     from .engine import FakeEngine
+
+log = logging.getLogger("fakedocker.server")
+
+#: a client that hangs up before its answer is written (docker CLI timeouts, Ctrl-C, a test's
+#: client closed early): the daemon carries on without a word, so does the fake, with one line
+CLIENT_WENT_AWAY = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -118,6 +125,13 @@ class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     def get_request(self):  # unix sockets have no peer address; BaseHTTPRequestHandler wants one
         request, _ = super().get_request()
         return request, ("fakedocker", 0)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, CLIENT_WENT_AWAY):
+            log.info("a client went away before its answer was sent (%s)", type(error).__name__)
+            return
+        super().handle_error(request, client_address)
 
 
 class FakeDaemonServer:
