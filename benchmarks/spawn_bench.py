@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/spawn_bench.py                  # real daemon, N = 1,10,20,50
     .venv/bin/python benchmarks/spawn_bench.py --quick          # N = 1,5, a shorter pull
     .venv/bin/python benchmarks/spawn_bench.py --backend fake   # the same on fakedocker
+    .venv/bin/python benchmarks/spawn_bench.py --phases latency # the real server: ours vs the
+                                                                # reference vs raw docker-py
 
 Starts JupyterHub (``benchmarks/bench_hub_config.py``: DockerSpawner, the real
 configurable-http-proxy, an admin service token) in a subprocess and, for each N:
@@ -18,6 +20,11 @@ configurable-http-proxy, an admin service token) in a subprocess and, for each N
   that ignore SIGTERM (PID 1) and that exit on it (docker's init); the raw docker-py stop of the
   floor containers for reference;
 - hub CPU seconds (utime+stime of the hub process) for every phase.
+
+Then (``benchmarks/latency_phase.py``): the image's own ``jupyterhub-singleuser`` for N = 1
+(three rounds), 20 and 50, spawned by our hub, by a hub running the reference DockerSpawner
+(PyPI 14.0.0 in its own virtualenv, ``.cache/bench-oracle``) and by raw docker-py, interleaved,
+with every Docker API call counted at each client's side of the socket (``count_proxy.py``).
 
 Then: one user's spawn while another user's pull is in progress (a large image from the local
 registry behind a bandwidth-capped relay, ``benchmarks/throttle_proxy.py``) against the same
@@ -68,6 +75,9 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import big_image  # noqa: E402
+
+# latency_phase imports this module by name: when run as a script, let it find this copy
+sys.modules.setdefault("spawn_bench", sys.modules[__name__])
 
 IMAGE = "quay.io/jupyterhub/singleuser:6.1"
 LIGHT = ["python3", "-m", "jupyterhub.tests.mocksu"]
@@ -266,14 +276,15 @@ class Hub:
 
     def __init__(self, backend: Backend, tmp: Path, run: str, prefix: str, experiments: list[str],
                  log_level: str | None = None, config: Path | None = None,
-                 extra_env: dict[str, str] | None = None):
+                 extra_env: dict[str, str] | None = None, python: str = sys.executable, name: str = "hub"):
         self.backend = backend
         self.config = config or HERE / "bench_hub_config.py"
+        self.python = python
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = f"{self.url}/hub/api"
         self.token = secrets.token_hex(32)
-        self.log_path = tmp / "jupyterhub.log"
+        self.log_path = tmp / f"{name}.log"
         self.env = dict(
             os.environ,
             SPAWNBENCH_PORT=str(self.port),
@@ -281,7 +292,7 @@ class Hub:
             SPAWNBENCH_PROXY_API_PORT=str(free_port()),
             SPAWNBENCH_HUB_IP="0.0.0.0" if backend.kind == "real" else "127.0.0.1",
             SPAWNBENCH_HUB_CONNECT_IP=backend.hub_connect_ip(),
-            SPAWNBENCH_STATE_DIR=str(tmp / "state"),
+            SPAWNBENCH_STATE_DIR=str(tmp / f"{name}-state"),
             SPAWNBENCH_TOKEN=self.token,
             SPAWNBENCH_PREFIX=prefix,
             SPAWNBENCH_RUN=run,
@@ -293,13 +304,13 @@ class Hub:
         if log_level:
             self.env["SPAWNBENCH_LOG_LEVEL"] = log_level
         self.env.update(extra_env or {})
-        self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
+        self.env["PATH"] = os.pathsep.join([str(Path(python).parent), self.env.get("PATH", "")])
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         with open(self.log_path, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyterhub", "-f", str(self.config)],
+                [self.python, "-m", "jupyterhub", "-f", str(self.config)],
                 cwd=self.log_path.parent, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
@@ -484,8 +495,10 @@ class HubClient:
 # the floor: raw docker-py, N threads
 
 
-def floor_env(name: str, hub_connect_ip: str) -> dict[str, str]:
-    """The environment shape DockerSpawner gives a server (JupyterHub's variables)."""
+def floor_env(name: str, hub_connect_ip: str, hub_port: int = 8081) -> dict[str, str]:
+    """The environment shape DockerSpawner gives a server (JupyterHub's variables); the real
+    single-user server asks the hub API at ``hub_connect_ip:hub_port`` for its version as it
+    starts (it exits when no hub answers), the light one does not."""
     return {
         "JUPYTERHUB_API_TOKEN": secrets.token_hex(16),
         "JPY_API_TOKEN": secrets.token_hex(16),
@@ -497,8 +510,8 @@ def floor_env(name: str, hub_connect_ip: str) -> dict[str, str]:
         "JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES": "[]",
         "JUPYTERHUB_USER": name,
         "JUPYTERHUB_SERVER_NAME": "",
-        "JUPYTERHUB_API_URL": f"http://{hub_connect_ip}:8081/hub/api",
-        "JUPYTERHUB_ACTIVITY_URL": f"http://{hub_connect_ip}:8081/hub/api/users/{name}/activity",
+        "JUPYTERHUB_API_URL": f"http://{hub_connect_ip}:{hub_port}/hub/api",
+        "JUPYTERHUB_ACTIVITY_URL": f"http://{hub_connect_ip}:{hub_port}/hub/api/users/{name}/activity",
         "JUPYTERHUB_BASE_URL": "/",
         "JUPYTERHUB_SERVICE_PREFIX": f"/user/{name}/",
         "JUPYTERHUB_SERVICE_URL": f"http://0.0.0.0:8888/user/{name}/",
@@ -515,9 +528,13 @@ def http_ok(url: str, timeout: float = 2) -> bool:
         return False
 
 
-def floor_spawn(backend: Backend, n: int, prefix: str, run: str, hub_connect_ip: str) -> tuple[Batch, list[str]]:
-    """Create, start and reach N light servers from N threads at once."""
-    client = backend.api(pool=max(n, 10))
+def floor_spawn(backend: Backend, n: int, prefix: str, run: str, hub_connect_ip: str,
+                command: list[str] | None = LIGHT, hub_port: int = 8081,
+                docker_url: str | None = None) -> tuple[Batch, list[str]]:
+    """Create, start and reach N servers (``command``; None: the image's own) from N threads at
+    once, through ``docker_url`` (default: the backend's socket)."""
+    client = docker.APIClient(base_url=docker_url, version="auto", timeout=120, max_pool_size=max(n, 10)) \
+        if docker_url else backend.api(pool=max(n, 10))
     batch = Batch("raw docker-py", n)
     ids: list[str] = []
     lock = threading.Lock()
@@ -532,7 +549,7 @@ def floor_spawn(backend: Backend, n: int, prefix: str, run: str, hub_connect_ip:
             t0 = t0_box[0]
             host_config = client.create_host_config(port_bindings={8888: ("127.0.0.1", None)})
             created = client.create_container(
-                IMAGE, command=LIGHT, name=name, environment=floor_env(user, hub_connect_ip), ports=[8888],
+                IMAGE, command=command, name=name, environment=floor_env(user, hub_connect_ip, hub_port), ports=[8888],
                 host_config=host_config,
                 labels={"org.jupyter.hub.managed-by": "spawnbench-floor", "org.jupyter.hub.user": user,
                         "org.jupyter.hub.server-name": "", "org.jupyter.hub.image": IMAGE,
@@ -945,27 +962,36 @@ async def run(args: argparse.Namespace, cleanup: Cleanup) -> str:
     cleanup.add("remove this run's containers",
                 lambda: log(f"clean-up: removed {remove_run_containers(backend.api(), run_id)} leftover containers"))
     cleanup.add("remove the pulled image", backend.remove_pulled_image)
-    hub = Hub(backend, tmp, run_id, prefix, args.experiment, args.hub_log_level)
-    cleanup.add("stop the hub", hub.stop)
-    log(f"starting the hub (log {hub.log_path}), backend {args.backend} ({backend.url})")
-    hub.start()
-    api = HubClient(hub)
     per_size: dict[int, dict[str, Batch]] = {}
     pull = None
-    try:
-        kinds = args.kinds or (["l", "i"] + (["r"] if args.backend == "real" else []))
-        for n in args.sizes:
-            per_size[n] = await size_phase(n, backend, hub, api, prefix, run_id, kinds)
-        if not args.no_pull:
-            pull = await pull_phase(backend, hub, api, args.pull_rounds)
-    finally:
-        await api.close()
-    hub_log = hub.log_path.read_text(errors="replace")
-    if args.keep_hub_log:
-        Path(args.keep_hub_log).write_text(hub_log)
-    pool_warnings = hub_log.count("Connection pool is full")
-    hub.stop()
-    poll_rows = await poll_phase(args.poll_sizes, args.poll_interval, args.poll_intervals)
+    pool_warnings = 0
+    if "sizes" in args.phases or "pull" in args.phases:
+        hub = Hub(backend, tmp, run_id, prefix, args.experiment, args.hub_log_level)
+        cleanup.add("stop the hub", hub.stop)
+        log(f"starting the hub (log {hub.log_path}), backend {args.backend} ({backend.url})")
+        hub.start()
+        api = HubClient(hub)
+        try:
+            kinds = args.kinds or (["l", "i"] + (["r"] if args.backend == "real" else []))
+            for n in args.sizes if "sizes" in args.phases else []:
+                per_size[n] = await size_phase(n, backend, hub, api, prefix, run_id, kinds)
+            if "pull" in args.phases:
+                pull = await pull_phase(backend, hub, api, args.pull_rounds)
+        finally:
+            await api.close()
+        hub_log = hub.log_path.read_text(errors="replace")
+        if args.keep_hub_log:
+            Path(args.keep_hub_log).write_text(hub_log)
+        pool_warnings = hub_log.count("Connection pool is full")
+        hub.stop()
+    latency = None
+    if "latency" in args.phases:
+        import latency_phase
+
+        latency = await latency_phase.latency_phase(backend, tmp, cleanup, run_id, args.latency_sizes,
+                                                    args.latency_repeats)
+    poll_rows = await poll_phase(args.poll_sizes, args.poll_interval, args.poll_intervals) \
+        if "poll" in args.phases else []
 
     title = "fakedocker (benchmarks/fake_daemon.py)" if args.backend == "fake" else \
         "the real Docker daemon"
@@ -983,27 +1009,35 @@ async def run(args: argparse.Namespace, cleanup: Cleanup) -> str:
         "## Targets",
         "",
         *targets(per_size, pull, poll_rows),
-        "",
-        "## Concurrent spawns",
-        "",
-        "N users' servers spawned at once through the REST API; ready = the hub's model says `ready` and "
-        "GET /user/NAME/api answers 200 through the proxy. Floor: the same containers (image, light command, "
-        "JupyterHub env shape, port published on 127.0.0.1) created and started with raw docker-py from N "
-        "threads, until each answers HTTP on its published port.",
-        "",
-        *spawn_table(per_size),
-        "",
-        "## Stopping all at once",
-        "",
-        "REST DELETE for every user at once, until the hub lists none of them as active (the containers "
-        "are also removed: remove=True). Raw: docker stop (default timeout) + rm from N threads.",
-        "",
-        *stop_table(per_size),
+        *(latency_phase.latency_targets(latency) if latency else []),
     ]
+    if latency is not None:
+        out += ["", "## The real single-user server: ours, the reference and the floor", "",
+                *latency_phase.latency_tables(latency)]
+    if per_size:
+        out += [
+            "",
+            "## Concurrent spawns",
+            "",
+            "N users' servers spawned at once through the REST API; ready = the hub's model says `ready` and "
+            "GET /user/NAME/api answers 200 through the proxy. Floor: the same containers (image, light "
+            "command, JupyterHub env shape, port published on 127.0.0.1) created and started with raw "
+            "docker-py from N threads, until each answers HTTP on its published port.",
+            "",
+            *spawn_table(per_size),
+            "",
+            "## Stopping all at once",
+            "",
+            "REST DELETE for every user at once, until the hub lists none of them as active (the containers "
+            "are also removed: remove=True). Raw: docker stop (default timeout) + rm from N threads.",
+            "",
+            *stop_table(per_size),
+        ]
     if pull is not None:
         out += ["", "## A spawn while another user's image is being pulled", "",
                 *pull_table(pull, args.pull_mb, args.pull_rate)]
-    out += ["", "## Docker API calls per poll interval", "", *poll_table(poll_rows, args.poll_interval)]
+    if poll_rows:
+        out += ["", "## Docker API calls per poll interval", "", *poll_table(poll_rows, args.poll_interval)]
     if pool_warnings:
         out += ["", f"The hub log has {pool_warnings} urllib3 'Connection pool is full' warnings "
                     "(docker-py's connection pool is smaller than docker_concurrency)."]
@@ -1020,6 +1054,12 @@ def main() -> None:
     parser.add_argument("--pull-rate", type=float, default=None, help="relay cap, bytes/s (default 8e6)")
     parser.add_argument("--pull-rounds", type=int, default=5, help="spawns measured idle and during the pull")
     parser.add_argument("--no-pull", action="store_true", help="skip the spawn-during-pull phase")
+    parser.add_argument("--phases", default=None,
+                        help="comma-separated phases: sizes (light and real servers, spawn and stop vs the "
+                             "floor), pull, latency (the real server: ours vs the reference vs the floor, "
+                             "Docker calls per spawn), poll; default all (fake: sizes,pull,poll)")
+    parser.add_argument("--latency-sizes", default="1,20,50", help="N of the latency phase")
+    parser.add_argument("--latency-repeats", type=int, default=3, help="rounds of the latency phase at N = 1")
     parser.add_argument("--poll-sizes", default=None, help="running servers for the poll count (default 20,200)")
     parser.add_argument("--poll-interval", type=float, default=1.0, help="poll_interval of the poll count (s)")
     parser.add_argument("--poll-intervals", type=int, default=None, help="intervals counted (default 5)")
@@ -1033,6 +1073,13 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="result file (default benchmarks/results/spawn_bench[_fake].md)")
     args = parser.parse_args()
     args.kinds = args.kinds.split(",") if args.kinds else None
+    args.phases = set((args.phases or ("sizes,pull,poll" if args.backend == "fake" else
+                                       "sizes,pull,latency,poll")).split(","))
+    if args.no_pull:
+        args.phases.discard("pull")
+    if args.backend == "fake" and "latency" in args.phases:
+        parser.error("--phases latency: the real single-user server needs the real daemon")
+    args.latency_sizes = [int(s) for s in args.latency_sizes.split(",")]
     args.experiment = [e for e in args.experiment.split(",") if e]
     args.sizes = [int(s) for s in (args.sizes or ("1,5" if args.quick else "1,10,20,50")).split(",")]
     args.poll_sizes = [int(s) for s in (args.poll_sizes or "20,200").split(",")]
@@ -1040,8 +1087,11 @@ def main() -> None:
     args.pull_rate = args.pull_rate or (16e6 if args.quick else 8e6)
     if args.poll_interval < 1 or args.poll_interval != int(args.poll_interval):
         parser.error("--poll-interval: whole seconds (Spawner.poll_interval is an integer)")
-    out_path = Path(args.out) if args.out else HERE / "results" / (
-        "spawn_bench_fake.md" if args.backend == "fake" else "spawn_bench.md")
+    every_phase = {"sizes", "pull", "poll"} | ({"latency"} if args.backend == "real" else set())
+    name = "spawn_bench_fake" if args.backend == "fake" else "spawn_bench"
+    if args.phases != every_phase:  # a partial run does not overwrite the full run's results
+        name += "_" + "_".join(sorted(args.phases))
+    out_path = Path(args.out) if args.out else HERE / "results" / f"{name}.md"
 
     cleanup = Cleanup()
 
