@@ -32,3 +32,21 @@ def test_plain_example_runs():
     exec(compile(_python_blocks()[1], "README:example", "exec"), namespace)
     assert namespace["count_images"]() == 0
     assert namespace["engine"].images.resolve("127.0.0.1:5000/big:1") is not None
+
+
+def test_the_seed_file_example_seeds_an_engine():
+    import tomllib
+
+    from fakedocker import seed as seeding
+
+    text = README.read_text()
+    section = text.split("## Testing your own Docker code with fakedocker", 1)[1].split("\n## ", 1)[0]
+    [block] = re.findall(r"```toml\n(.*?)```", section, flags=re.S)
+    engine = fakedocker.FakeEngine()
+    seeding.apply(engine, seeding.check(tomllib.loads(block)))
+    api = engine.api_client()
+    api.pull("127.0.0.1:5000/team/notebook", tag="2")
+    assert api.inspect_image("127.0.0.1:5000/team/notebook:2")["Config"]["Cmd"] == ["start-notebook.sh"]
+    assert api.inspect_volume("shared-cache")["Labels"] == {"team": "blue"}
+    assert api.inspect_network("backend")["Internal"] is True
+    engine.close()
