@@ -122,6 +122,57 @@ class DockerSpawnerConfig(DeprecatedOptions):
     def _default_allowed_images(self) -> dict:
         return {}
 
+    profile_list = Union(
+        [List(), Callable()],
+        config=True,
+        help="""Server profiles users choose from: a list of dicts (or a callable given the
+        spawner, which may be async, returning one — e.g. by the user's groups).
+
+        Each profile: ``display_name``, ``slug`` (default: from the display name),
+        ``description``, ``default`` (True: preselected), ``spawner_override`` (a dict of
+        spawner options it sets: image, mem_limit, cpu_limit, mem_guarantee, cpu_guarantee,
+        volumes, environment, extra_host_config, gpus, ...; dict values merge into the
+        configured ones; KubeSpawner's ``kubespawner_override`` is accepted) and optional
+        ``profile_options``: ``{name: {"display_name", "choices": {slug: {"display_name",
+        "default", "spawner_override"}}, "unlisted_choice": {"enabled", "display_name",
+        "validation_regex", "validation_message", "spawner_override"}}}`` — a free-text
+        choice's override may use ``{value}``.  KubeSpawner's schema where the concept is the
+        same.
+
+        The options form lists the profiles; the REST API takes ``{"profile": slug, "<option>":
+        choice}`` (free text: ``"<option>--unlisted-choice": text``).  Anything not offered to
+        the user is refused with HTTP 400; the selection is logged and recorded in user_options.
+        A profile's image is allowed by being in the profile (allowed_images does not apply).""",
+    )
+
+    @default("profile_list")
+    def _default_profile_list(self) -> list:
+        return []
+
+    gpus = Union(
+        [Int(), Unicode(), Callable()],
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help="""GPUs for the server: a number (that many devices of its own, from gpu_ids,
+        never one a running server already has), "all" (every device, shared), or a callable
+        given the spawner returning one of those (may be async).  None or 0: no GPUs.
+
+        The container gets a device request (capabilities [["gpu"]]) for its ids, and a label
+        ``org.jupyter.hub.gpus`` naming them, from which a restarted hub rebuilds who holds
+        what; a server that stops or dies frees its GPUs.  When too few are free, the spawn
+        fails at once with HTTP 503 ("all 4 GPUs are in use; try again later").
+        SwarmSpawner refuses it (a service cannot be given devices of its own).""",
+    )
+
+    gpu_ids = List(
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help="""The GPU device ids (or UUIDs) the gpus setting shares out.  None (default): the
+        GPUs the Docker daemon reports (``docker info``: its node-generic-resources).""",
+    )
+
     pull_policy = CaselessStrEnum(
         ["always", "ifnotpresent", "never", "skip"],
         default_value="ifnotpresent",

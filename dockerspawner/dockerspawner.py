@@ -32,8 +32,10 @@ from .cleanup import VolumeCleanup
 from .client import DockerAccess, published_host, remote_daemon_host
 from .config import DockerSpawnerConfig
 from .deprecations import add_renamed_methods
+from .gpu_choice import GpuAssignment
 from .images import ImageChoice
 from .monitor import GONE, RUNNING, ContainerView, Monitor, MonitorRegistry, ObjectState
+from .profile_choice import ProfileChoice
 from .progress import (
     PROGRESS_CREATE,
     PROGRESS_POST_START,
@@ -51,8 +53,8 @@ _NAMING_SERVER_KEY = "named_after_server"
 _PREVIOUS_EXIT_KEY = "previous_exit"
 
 
-class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressReporting, VolumeCleanup,
-                    DockerAccess, DockerSpawnerConfig, Spawner):
+class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice, CertificateStaging,
+                    ProgressReporting, VolumeCleanup, DockerAccess, DockerSpawnerConfig, Spawner):
     """A Spawner for JupyterHub that runs each user's server in a separate docker container."""
 
     # where the object's id lives in the create answer / state
@@ -344,6 +346,7 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
         finally:
             self._starting = False
             self.__dict__.pop("_inspected_image", None)  # this spawn's only: not kept per server
+            self.release_gpu_reservation()
             self.progress_log.finish()  # so progress() can finish
 
     async def _start(self, image: str | None, extra_create_kwargs: Any,
@@ -353,7 +356,8 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
             self._previous_exit = None
         if image:
             self.image = image
-        await self._apply_image_option()
+        if await self.apply_profile() is None:
+            await self._apply_image_option()  # with profiles, an image comes only through them
         await self.resolve_limits()
         if extra_create_kwargs:
             self.extra_create_kwargs = spec.deep_merge(
@@ -364,6 +368,7 @@ class DockerSpawner(ServerResolution, ImageChoice, CertificateStaging, ProgressR
         await self.check_settings()
         await self.pull_image(self.image)
         existing = await self.get_object()
+        await self.assign_gpus(existing)  # before the replacement check, which compares them
         reason = await self.replacement_reason(existing) if existing is not None else None
         if reason is not None:
             self.object_id = existing[self.object_id_key]

@@ -18,7 +18,7 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from tornado import web
 from traitlets import HasTraits, default
 
-from . import errors
+from . import errors, profiles
 from .client import DockerCalls
 from .progress import PROGRESS_PULL_END, PROGRESS_PULL_START, PullProgress
 
@@ -51,7 +51,10 @@ class ImageChoice(HasTraits):
     @default("options_from_form")
     def _default_options_from_form(self) -> Any:
         def options_from_form(formdata: Mapping[str, list[str]]) -> dict[str, Any]:
-            """The options form's data as user_options: ``image`` when one was chosen."""
+            """The options form's data as user_options: ``image`` when one was chosen (with
+            profile_list: the profile and its options)."""
+            if profiles.FORM_PROFILE in formdata:
+                return profiles.options_from_form(formdata)
             options: dict[str, Any] = {}
             if "image" in formdata:
                 options["image"] = formdata["image"][0]
@@ -62,6 +65,9 @@ class ImageChoice(HasTraits):
     @default("options_form")
     def _default_options_form(self) -> Any:
         async def form(spawner: Any) -> str:
+            profile_form = await spawner.profile_form()
+            if profile_form is not None:
+                return profile_form
             allowed = await spawner._allowed_images()
             if allowed == "*" or len(allowed) <= 1:
                 return ""

@@ -21,6 +21,8 @@ from typing import Any
 
 from docker.utils import convert_volume_binds
 
+from .gpus import LABEL_GPUS
+
 LABEL_CONFIG = "org.jupyter.hub.config"
 
 #: the aspects a stored fingerprint covers, in the order reasons name them
@@ -61,17 +63,34 @@ def _parse(label: str) -> dict[str, str] | None:
     return parts if set(parts) == set(ASPECTS) else None
 
 
+def _gpus_of_container(info: Mapping[str, Any]) -> str | None:
+    label = ((info.get("Config") or {}).get("Labels") or {}).get(LABEL_GPUS)
+    if label:
+        return label
+    requests = (info.get("HostConfig") or {}).get("DeviceRequests") or []
+    return "all" if any(r.get("Count") == -1 for r in requests) else None
+
+
+def _gpus_of_request(req: Any) -> str | None:
+    label = req.labels.get(LABEL_GPUS)
+    if label:
+        return label
+    return "all" if any(r.get("count") == -1 for r in getattr(req, "device_requests", ())) else None
+
+
 def replacement_reasons(info: Mapping[str, Any], req: Any) -> list[str]:
     """What the admin changed that the stopped container ``info`` cannot take (empty: resume it)."""
     config = info.get("Config") or {}
     host = info.get("HostConfig") or {}
+    had, wants = _gpus_of_container(info), _gpus_of_request(req)
+    gpus = [f"GPUs ({had or 'none'} -> {wants or 'none'})"] if had != wants else []
     stored = _parse((config.get("Labels") or {}).get(LABEL_CONFIG, ""))
     if stored is not None:
         wanted = {name: _hash(value) for name, value in aspect_values(req).items()}
         changed = [name for name in ASPECTS if stored[name] != wanted[name]]
         if "image" in changed:
             changed[changed.index("image")] = f"image ({config.get('Image')} -> {req.image})"
-        return changed
+        return changed + gpus
     # no fingerprint of ours: compare what inspect shows of the same aspects
     reasons = []
     if config.get("Image") != req.image:
@@ -82,4 +101,4 @@ def replacement_reasons(info: Mapping[str, Any], req: Any) -> list[str]:
     has_quota = bool(host.get("CpuQuota"))
     if memory != (req.mem_limit or None) or has_quota != bool(req.cpu_limit):
         reasons.append("limits")
-    return reasons
+    return reasons + gpus

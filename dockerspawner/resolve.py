@@ -14,6 +14,7 @@ from traitlets import HasTraits
 from . import errors, spec
 from .certs import CERTS_DIR
 from .config import CALLABLE_LIMITS
+from .gpus import LABEL_GPUS
 from .naming import default_name_template, image_name_for_template
 
 
@@ -206,13 +207,17 @@ class ServerResolution(HasTraits):
         binds = self.volume_binds
         network_mode = extra_host.get("network_mode", self.network_name)
         publish = None if (self.use_internal_ip or network_mode == "host") else self.host_ip
+        gpu_fields = self.gpu_request_fields()
+        labels = self.labels()
+        if gpu_fields["gpu_label"]:
+            labels[LABEL_GPUS] = gpu_fields["gpu_label"]
         return spec.ContainerRequest(
             image=self.image,
             name=self.object_name,
             port=self.port,
             command=await self.get_command(),
             environment=self.get_env(),
-            labels=self.labels(),
+            labels=labels,
             network_name=self.network_name,
             publish_host_ip=publish,
             volume_binds=binds,
@@ -229,4 +234,5 @@ class ServerResolution(HasTraits):
             extra_host_config=extra_host,
             no_new_privileges=self.no_new_privileges,
             stop_grace_period=self.stop_grace_period,
+            device_requests=gpu_fields["device_requests"],
         )

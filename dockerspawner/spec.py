@@ -55,6 +55,8 @@ class ContainerRequest:
     extra_host_config: Mapping[str, Any] = field(default_factory=dict)
     no_new_privileges: bool = False
     stop_grace_period: int | None = None  # seconds; None: Docker's default
+    #: docker-py DeviceRequest fields (GPUs: see dockerspawner.gpus)
+    device_requests: tuple[Mapping[str, Any], ...] = ()
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,6 +113,8 @@ def build_host_config_kwargs(req: ContainerRequest) -> dict[str, Any]:
         kwargs["cpu_shares"] = max(2, int(req.cpu_guarantee * 1024))
     if req.publish_host_ip is not None:
         kwargs["port_bindings"] = {req.port: (req.publish_host_ip,)}
+    if req.device_requests:
+        kwargs["device_requests"] = [dict(r) for r in req.device_requests]
     kwargs = deep_merge(kwargs, req.extra_host_config)
     kwargs.setdefault("network_mode", req.network_name)
     if req.no_new_privileges:

@@ -14,7 +14,7 @@ from docker.errors import ImageNotFound, NotFound
 from tornado import web
 from traitlets import Bool, CaselessStrEnum, Dict, Unicode, default
 
-from . import errors, placement, spec
+from . import errors, gpus, placement, spec
 from .dockerspawner import DockerSpawner
 from .monitor import (
     FINAL_TASK_STATES,
@@ -47,6 +47,16 @@ class SwarmSpawner(DockerSpawner):
     object_type = "service"
     object_id_key = "ID"
     monitor_view = ServiceView
+
+    async def assign_gpus(self, existing: dict | None) -> None:
+        """Refused: a swarm task cannot be given device ids of its own."""
+        self.assigned_gpus = None
+        if gpus.parse_setting(await self.evaluate_setting(self.gpus)) is not None:
+            raise errors.ConfigProblem(
+                "gpus", "SwarmSpawner cannot give a server GPUs of its own: a swarm service takes no "
+                "device requests. Declare the GPUs as generic resources of the nodes "
+                "(node-generic-resources in daemon.json) and reserve them with extra_resources_spec "
+                "(generic_resources), or use DockerSpawner")
 
     extra_container_spec = Dict(config=True, help="Keyword arguments to pass to the ContainerSpec constructor.")
     extra_task_spec = Dict(config=True, help="Keyword arguments to pass to the TaskTemplate constructor.")

@@ -71,6 +71,9 @@ class FakeEngine:
         self.events: list[dict[str, Any]] = []
         self.events_changed = threading.Condition(self.lock)
         self.default_runtime = runtime
+        #: the GPU device ids this daemon has (none, as on a host without a GPU driver): see
+        #: :meth:`declare_gpus`
+        self.gpus: list[str] = []
         #: ``(container, cmd, env, user, workdir) -> (exit_code, stdout, stderr)``: what execs do
         self.exec_handler: Callable[..., Any] | None = None
         # the stores, each given the ones it uses (see docs/fakedocker-architecture.md)
@@ -114,6 +117,14 @@ class FakeEngine:
     @host_mount_propagation.setter
     def host_mount_propagation(self, value: str) -> None:
         self.containers.lifecycle.host_mount_propagation = value
+
+    def declare_gpus(self, ids: list[str] | int) -> None:
+        """Give the daemon GPUs (ids, or a count numbered from 0), as a host with the NVIDIA
+        container toolkit: ``docker info`` reports them (GenericResources, kind ``gpu``) and
+        containers with device requests for them start; without any, such a start fails with
+        the daemon's "could not select device driver" error."""
+        with self.lock:
+            self.gpus = [str(i) for i in range(ids)] if isinstance(ids, int) else [str(i) for i in ids]
 
     @property
     def hold_published_ports(self) -> bool:

@@ -42,6 +42,25 @@ def container_not_running(container_id: str) -> DaemonError:
     return DaemonError(409, f"Container {container_id} is not running")
 
 
+def no_device_driver(driver: str, capabilities: list[list[str]]) -> str:
+    """A device request no driver takes (no NVIDIA container toolkit): the daemon's words."""
+    groups = " ".join("[" + " ".join(group) + "]" for group in capabilities)
+    return f'could not select device driver "{driver}" with capabilities: [{groups}]'
+
+
+def unknown_gpu(device: str) -> str:
+    """A GPU id the host does not have (the NVIDIA runtime's refusal; modelled, its exact text
+    not checked against a GPU host)."""
+    return ("failed to create task for container: OCI runtime create failed: nvidia-container-cli: "
+            f"device error: {device}: unknown device: unknown")
+
+
+def too_few_gpus(count: int, available: int) -> str:
+    """More GPUs asked for by count than the host has (modelled, as unknown_gpu)."""
+    return ("failed to create task for container: OCI runtime create failed: nvidia-container-cli: "
+            f"device error: requested {count} devices, {available} available: unknown")
+
+
 def port_already_allocated(endpoint: str, endpoint_id: str, host_ip: str, port: int) -> DaemonError:
     return DaemonError(
         500,

@@ -84,6 +84,8 @@ def info(engine: Any, req: Request) -> dict[str, Any]:
             "ExperimentalBuild": False,
             "ServerVersion": engine.engine_version,
             "Runtimes": {"runc": {"path": "runc"}},
+            "GenericResources": [{"NamedResourceSpec": {"Kind": "gpu", "Value": gpu}} for gpu in engine.gpus]
+            or None,
             "DefaultRuntime": "runc",
             "Swarm": engine.swarm.info(),
             "LiveRestoreEnabled": False,

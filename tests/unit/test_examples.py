@@ -18,6 +18,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from dockerspawner import DockerSpawner, SwarmSpawner, SystemUserSpawner
 from dockerspawner import systemuserspawner as sus_module
+from dockerspawner.images import DEFAULT_IMAGE
 from dockerspawner.spec import build_service_kwargs
 
 try:
@@ -26,12 +27,13 @@ except ImportError:  # pragma: no cover - PyYAML comes with jupyterhub (via jupy
     yaml = None
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-REQUIRED = {"simple", "image_form", "swarm", "internal-ssl", "system-user"}
+REQUIRED = {"simple", "image_form", "swarm", "internal-ssl", "system-user", "profiles"}
 
 #: environment variables each example's config reads, set to test values
 EXAMPLE_ENV = {
     "simple": {"HUB_CONNECT_IP": "192.0.2.10"},
     "image_form": {"HUB_CONNECT_IP": "192.0.2.10"},
+    "profiles": {"HUB_CONNECT_IP": "192.0.2.10"},
     "swarm": {"DOCKER_NETWORK_NAME": "test-overlay", "HUB_SERVICE_NAME": "hub-test",
               "DUMMY_PASSWORD": "test-password"},
     "internal-ssl": {"DOCKER_NETWORK_NAME": "test-ssl-net", "HUB_HOSTNAME": "hub-test"},
@@ -134,6 +136,35 @@ async def test_image_form(engine, monkeypatch, tmp_path):
         with pytest.raises(web.HTTPError) as err:
             await spawner.check_allowed(requested)
         assert err.value.status_code == 400
+
+
+async def test_profiles(engine, monkeypatch, tmp_path):
+    config = load_config("profiles", monkeypatch, tmp_path)
+    spawner = make_spawner(config)
+    spawner.user.groups = []
+    slugs = ["small", "data-science"]
+    html = await spawner.options_form(spawner)
+    assert [m for m in slugs if f'value="{m}"' in html] == slugs and 'value="large"' not in html
+    # what the README promises: the data-science profile with its R image, its limits and
+    # guarantees; free text checked against the regex; the large profile for its group only
+    engine.add_image("quay.io/jupyter/r-notebook:2024-12-02", config=SINGLEUSER_CONFIG)
+    spawner.user_options = {"profile": "data-science", "image": "r"}
+    selection = await spawner.apply_profile()
+    assert selection.describe() == "data-science (image=r)"
+    assert spawner.image == "quay.io/jupyter/r-notebook:2024-12-02"
+    assert (spawner.mem_limit, spawner.cpu_limit, spawner.mem_guarantee) == (8 * 1024**3, 4.0, 4 * 1024**3)
+    assert spawner.environment["OMP_NUM_THREADS"] == "4"
+    spawner.user_options = {"profile": "data-science", "image--unlisted-choice": "evil/miner:1"}
+    with pytest.raises(web.HTTPError) as err:
+        await spawner.apply_profile()
+    assert err.value.status_code == 400
+    spawner.user_options = {"profile": "large"}
+    with pytest.raises(web.HTTPError):
+        await spawner.apply_profile()
+    spawner.user.groups = [SimpleNamespace(name="large")]
+    await spawner.apply_profile()
+    assert spawner.mem_limit == 32 * 1024**3 and spawner.extra_host_config == {"shm_size": "8G"}
+    assert spawner.image == DEFAULT_IMAGE  # the data-science profile's image is not kept
 
 
 def _compose(name: str) -> dict:

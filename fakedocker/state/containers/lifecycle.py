@@ -94,6 +94,27 @@ class ContainerLifecycle:
             self._fail_start(c, problem)
             raise DaemonError(500, problem)
 
+    def _check_device_requests(self, c: Container) -> None:
+        """Device requests start only where a device driver takes them: the one the fake models
+        is the GPU driver (driver "" or "nvidia", capability "gpu") of a daemon with GPUs
+        (:meth:`FakeEngine.declare_gpus`), for devices it has."""
+        for request in c.host_config.get("DeviceRequests") or []:
+            capabilities = request.get("Capabilities") or []
+            gpus = self.engine.gpus
+            ids = [str(i) for i in request.get("DeviceIDs") or []]
+            count = request.get("Count") or 0
+            takes = request.get("Driver") in ("", "nvidia", None) and any("gpu" in g for g in capabilities)
+            if not gpus or not takes:
+                problem = messages.no_device_driver(request.get("Driver") or "", capabilities)
+            elif unknown := [i for i in ids if i not in gpus]:
+                problem = messages.unknown_gpu(unknown[0])
+            elif count > len(gpus):
+                problem = messages.too_few_gpus(count, len(gpus))
+            else:
+                continue
+            self._fail_start(c, problem)
+            raise DaemonError(500, problem)
+
     def _fail_start(self, c: Container, error: str) -> None:
         """The daemon records a start that failed in State (ExitCode 128, Error)."""
         c.error = error
@@ -112,6 +133,7 @@ class ContainerLifecycle:
     def _start(self, c: Container) -> None:
         engine = self.engine
         self._check_bind_propagation(c)
+        self._check_device_requests(c)
         for m in c.mounts:
             if m["Type"] == "volume":
                 self.volumes.mount(m["Name"], c.id, m["Destination"], m["RW"], m["Propagation"])

@@ -1,0 +1,94 @@
+"""The spawner's GPU step: the device ids a starting server gets (see :mod:`dockerspawner.gpus`),
+chosen against the running containers' labels and the other servers starting in this hub
+process at the same moment."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from tornado import web
+from traitlets import HasTraits
+
+from . import errors, gpus
+
+
+class GpuReservations:
+    """The ids promised to servers of one daemon that are starting now (their containers do not
+    run yet, so their labels do not count), and the lock an assignment is made under."""
+
+    _by_daemon: ClassVar[dict[str, GpuReservations]] = {}
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.promised: dict[int, list[str]] = {}
+
+    @classmethod
+    def of(cls, daemon_key: str) -> GpuReservations:
+        reservations = cls._by_daemon.get(daemon_key)
+        if reservations is None:
+            reservations = cls._by_daemon[daemon_key] = GpuReservations()
+        return reservations
+
+    def held_by_others(self, owner: int) -> set[str]:
+        return {gpu for who, ids in self.promised.items() if who != owner for gpu in ids}
+
+
+class GpuAssignment(HasTraits):
+    """DockerSpawner's GPU step (a mixin: ``gpus`` and ``gpu_ids`` are DockerSpawnerConfig's)."""
+
+    #: this start's devices: a list of ids, "all", or None (no GPUs)
+    assigned_gpus: Any = None
+
+    async def assign_gpus(self, existing: dict | None) -> None:
+        """Choose this server's GPUs (``existing``: its kept container, whose own ids it keeps
+        when they are free).  HTTP 503 when too few are free; nothing is created then."""
+        self.assigned_gpus = None
+        try:
+            request = gpus.parse_setting(await self.evaluate_setting(self.gpus))
+        except gpus.GpuSettingError as problem:
+            raise errors.ConfigProblem("gpus", str(problem)) from None
+        if request is None:
+            return
+        if request.all:
+            self.assigned_gpus = "all"
+            return
+        if self.gpu_ids:
+            pool = [str(gpu) for gpu in self.gpu_ids]
+        else:
+            pool = gpus.daemon_gpu_ids(await self.docker("info"))
+        if not pool:
+            raise errors.ConfigProblem(
+                "gpus", f"gpus = {request.count}, but the Docker daemon reports no GPUs (its "
+                "node-generic-resources) and gpu_ids is not set")
+        existing_id = existing["Id"] if existing else None
+        prefer = gpus.label_ids(((existing or {}).get("Config", {}).get("Labels") or {}).get(gpus.LABEL_GPUS))
+        reservations = GpuReservations.of(self.client_key)
+        async with reservations.lock:
+            listing = await self.docker("containers", filters={
+                "label": [gpus.LABEL_GPUS], "status": ["running", "restarting", "paused"]})
+            held = gpus.held_ids(listing, except_id=existing_id) | reservations.held_by_others(id(self))
+            try:
+                ids = gpus.assign(pool, held, request.count, prefer=prefer)
+            except gpus.GpuSettingError as problem:
+                raise errors.ConfigProblem("gpus", str(problem)) from None
+            except gpus.GpusUnavailable as busy:
+                self.log.warning("Cannot start %s: %s", self._log_name, busy)
+                raise web.HTTPError(503, f"Your server needs {request.count} GPU"
+                                         f"{'s' if request.count > 1 else ''}: {busy}.") from None
+            reservations.promised[id(self)] = ids
+        self.assigned_gpus = ids
+        self.log.info("%s: GPUs %s", self._log_name, ",".join(ids))
+
+    def release_gpu_reservation(self) -> None:
+        """The start is over: a running container's label now holds its GPUs (or it failed)."""
+        GpuReservations.of(self.client_key).promised.pop(id(self), None)
+
+    def gpu_request_fields(self) -> dict[str, Any]:
+        """The container request's device requests and label for this start's GPUs."""
+        if self.assigned_gpus is None:
+            return {"device_requests": (), "gpu_label": None}
+        if self.assigned_gpus == "all":
+            return {"device_requests": tuple(gpus.device_requests(None)), "gpu_label": None}
+        return {"device_requests": tuple(gpus.device_requests(self.assigned_gpus)),
+                "gpu_label": ",".join(self.assigned_gpus)}
