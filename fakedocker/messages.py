@@ -103,6 +103,12 @@ def no_such_image(ref: str) -> DaemonError:
     return DaemonError(404, f"No such image: {ref}")
 
 
+def reference_does_not_exist() -> DaemonError:
+    """A save of ``repo:tag`` or ``repo@digest`` that names nothing (the daemon's reference
+    store's own error; a name without a tag is ``No such image``)."""
+    return DaemonError(404, "reference does not exist")
+
+
 def no_such_image_inspect(ref: str, normalized: str) -> DaemonError:
     """What ``GET /images/{name}/json`` answers for a missing image (the daemon wraps its
     own message, with the reference as given and as normalised)."""

@@ -209,7 +209,7 @@ def _find_in_registry(engine: Any, ref: Reference) -> RegistryImage:
 
 @route("POST", "/images/create", "pull")
 def pull(engine: Any, req: Request) -> Response:
-    if req.arg("fromSrc") is not None:
+    if req.arg("fromSrc") is not None and not req.arg("fromImage"):
         return import_image(engine, req)
     ref = _pull_ref(req)
     with engine.lock:
@@ -373,7 +373,8 @@ def _save_items(engine: Any, names: list[str]) -> list[SaveItem]:
             if repo_tags:
                 continue
         if image is None:
-            raise messages.no_such_image(name)
+            named = ref.tag is not None or ref.digest is not None
+            raise messages.reference_does_not_exist() if named else messages.no_such_image(name)
         add(image, None if ref.digest else ref.tagged)
     return list(items.values())
 
@@ -400,7 +401,7 @@ def _stream_error(message: str) -> bytes:
 def load_images(engine: Any, req: Request) -> Response:
     """``POST /images/load``: the images of a ``docker save`` tarball; errors in the tarball
     come as the stream's error line (with a 200), as the daemon sends them."""
-    quiet = req.flag("quiet")
+    quiet = req.flag("quiet", default=True)  # the daemon's default: no progress lines
     lines: list[bytes] = []
     try:
         loaded = read_load_tar(req.body)
@@ -437,7 +438,7 @@ def _load_response(lines: list[bytes]) -> Response:
 
 # prune ------------------------------------------------------------------------------------
 
-def _prune_selected(engine: Any, image: Image, filters: dict[str, list[str]], until: float | None) -> bool:
+def _prune_selected(image: Image, filters: dict[str, list[str]], until: float | None) -> bool:
     if until is not None and created_unix(image) > until:
         return False
     return prune_label_ok(image.config.get("Labels"), filters)
@@ -460,7 +461,7 @@ def prune_images(engine: Any, req: Request) -> dict[str, Any]:
         used = {c.image_id for c in engine.containers.by_id.values()}
         before = {layer.digest: layer.size for image in engine.images.by_id.values() for layer in image.layers}
         for image in list(engine.images.by_id.values()):
-            if not _prune_selected(engine, image, filters, until):
+            if not _prune_selected(image, filters, until):
                 continue
             refs = sorted(image.repo_tags + image.repo_digests)
             if dangling_only and image.repo_tags:

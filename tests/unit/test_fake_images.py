@@ -3,6 +3,7 @@ prune, disk usage, and the 501 of every route the fake does not model."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -89,11 +90,13 @@ def test_save_by_repository_takes_every_tag(engine, api):
 
 def test_save_of_nothing_and_of_a_missing_image(api):
     assert members(api.get(api._url("/images/get")).content) == {"manifest.json": b"null\n"}
-    with pytest.raises(docker.errors.ImageNotFound) as err:
+    with pytest.raises(docker.errors.NotFound) as err:
         b"".join(api.get_image("nope:1"))
-    assert err.value.explanation == "No such image: nope:1"
+    assert err.value.explanation == "reference does not exist"
     response = api.get(api._url("/images/get"), params={"names": ["busybox:1.36", "nope"]})
     assert response.status_code == 404 and response.json() == {"message": "No such image: nope"}
+    response = api.get(api._url("/images/get"), params={"names": ["busybox:nope"]})
+    assert response.status_code == 404 and response.json() == {"message": "reference does not exist"}
 
 
 # load -----------------------------------------------------------------------------------
@@ -103,7 +106,7 @@ def test_save_then_load_round_trips(api, engine):
     before = api.inspect_image("busybox:1.36")
     data = b"".join(api.get_image("busybox:1.36"))
     api.remove_image("busybox:1.36")
-    lines = list(api.load_image(data))
+    lines = list(api.load_image(data, quiet=False))
     assert [line.get("status") or line["stream"] for line in lines] == [
         "Loading layer", "Loaded image: busybox:1.36\n",
     ]
@@ -115,7 +118,7 @@ def test_save_then_load_round_trips(api, engine):
 
 def test_load_of_present_layers_quietly_and_retagging(api):
     data = b"".join(api.get_image("busybox:1.36"))
-    assert list(api.load_image(data)) == [{"stream": "Loaded image: busybox:1.36\n"}]
+    assert list(api.load_image(data, quiet=False)) == [{"stream": "Loaded image: busybox:1.36\n"}]
     old = imported(api)
     api.tag(old, "busybox", "1.36")  # the tag now names another image
     assert list(api.load_image(data, quiet=True)) == [
@@ -130,7 +133,8 @@ def test_load_of_an_image_saved_by_id(api):
     image_id = imported(api)
     data = b"".join(api.get_image(image_id))
     api.remove_image(image_id)
-    assert list(api.load_image(data, quiet=True)) == [{"stream": f"Loaded image ID: {image_id}\n"}]
+    # quiet unless asked otherwise: no progress for the new layer
+    assert list(api.load_image(data)) == [{"stream": f"Loaded image ID: {image_id}\n"}]
 
 
 def test_load_of_a_tarball_the_daemon_wrote(api):
@@ -138,7 +142,6 @@ def test_load_of_a_tarball_the_daemon_wrote(api):
     blob = json.dumps({"architecture": "amd64", "config": {"Cmd": ["sh"]}, "created":
                        "2024-01-02T03:04:05.123456789Z", "os": "linux",
                        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "a" * 64]}}).encode()
-    import hashlib
     image_id = hashlib.sha256(blob).hexdigest()
     layer = rootfs({"bin/sh": b"12345"}, symlinks={"bin/ash": "sh"})
     data = rootfs({
@@ -192,7 +195,6 @@ def test_import_makes_a_one_layer_image(api, engine):
     assert info["Size"] == 15 and info["Comment"] == "Imported from -"
     assert info["DockerVersion"] == engine.engine_version
     assert info["Config"] == {**DEFAULT_CONFIG, "Env": None}
-    import hashlib
     assert info["RootFS"]["Layers"] == ["sha256:" + hashlib.sha256(data).hexdigest()]
     assert ("import", image_id) in [(e["Action"], e["Actor"]["ID"]) for e in engine.events]
 
@@ -408,3 +410,10 @@ def test_modelled_routes_keep_their_404_and_the_daemons_own_answers(api):
     assert (response.status_code, response.content) == (404, b"")
     response = api.options(api._url("/anything/at/all"))
     assert (response.status_code, response.content) == (200, b"")
+
+
+def test_from_image_wins_over_from_src(api, engine):
+    engine.registry.push("pullme:1", config={"Cmd": ["sh"]})
+    response = api.post(api._url("/images/create"), params={"fromImage": "pullme", "tag": "1",
+                                                            "fromSrc": "-"})
+    assert response.status_code == 200 and b"Downloaded newer image for pullme:1" in response.content
