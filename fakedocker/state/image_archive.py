@@ -8,7 +8,9 @@ and, when any image is saved by a tag, ``repositories`` (``{repo: {tag: <top v1-
 Entries are sorted by name, as the daemon's directory walk writes them.
 
 A loaded image's id is the digest of its config blob, as the daemon computes it, so a tarball
-a real daemon saved loads with the same id it had there.  Layers are taken by the diff ids
+a real daemon saved loads with the same id it had there; a made-up image (whose config blob
+has no ``created``, so that its id depends on its content only) keeps its creation time in
+its top layer's legacy ``json``, where a load into fakedocker finds it again.  Layers are taken by the diff ids
 the config names (fakedocker does not verify a layer's digest against its tar: the layers of
 made-up images have no content, and save writes a placeholder of the right size for them).
 """
@@ -18,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import posixpath
 import tarfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .. import messages
+from ..routing import DaemonError
 from ..timestamps import rfc3339_nano
 from .images import Image, Layer, blob_digest
 
@@ -199,7 +203,7 @@ def _loaded_image(entry: dict, read) -> LoadedImage:
     image = Image(
         blob_digest(blob),
         dict(config.get("config") or {}),
-        config.get("created") or ZERO_TIME,
+        config.get("created") or _legacy_created(paths, read),
         layers,
         architecture=config.get("architecture") or "",
         os=config.get("os") or "",
@@ -208,6 +212,20 @@ def _loaded_image(entry: dict, read) -> LoadedImage:
         config_blob=blob,
     )
     return LoadedImage(image, list(entry.get("RepoTags") or []))
+
+
+def _legacy_created(paths: list[str], read) -> str:
+    """The creation time of an image whose config has none: a made-up image fakedocker
+    saved (its id is the digest of a config without one) keeps it in the top layer's legacy
+    ``json``; otherwise the zero time, as the daemon shows it."""
+    if paths:
+        try:
+            legacy = json.loads(read(posixpath.join(posixpath.dirname(paths[-1]), "json")))
+        except (DaemonError, ValueError):
+            legacy = {}
+        if isinstance(legacy, dict) and isinstance(legacy.get("created"), str):
+            return legacy["created"]
+    return ZERO_TIME
 
 
 def _loaded_layer_size(tar_bytes: bytes) -> int:
