@@ -122,6 +122,12 @@ def no_such_image(ref: str) -> DaemonError:
     return DaemonError(404, f"No such image: {ref}")
 
 
+def reference_does_not_exist() -> DaemonError:
+    """A save of ``repo:tag`` or ``repo@digest`` that names nothing (the daemon's reference
+    store's own error; a name without a tag is ``No such image``)."""
+    return DaemonError(404, "reference does not exist")
+
+
 def no_such_image_inspect(ref: str, normalized: str) -> DaemonError:
     """What ``GET /images/{name}/json`` answers for a missing image (the daemon wraps its
     own message, with the reference as given and as normalised)."""
@@ -166,6 +172,34 @@ def registry_unreachable(registry: str) -> DaemonError:
 
 def invalid_reference_format() -> DaemonError:
     return DaemonError(400, "invalid reference format")
+
+
+def tar_unexpected_eof() -> DaemonError:
+    """An import or load body that is not a tar archive (the daemon's untar helper failing)."""
+    return DaemonError(500, "Error processing tar file(exit status 1): unexpected EOF")
+
+
+def load_missing_file(name: str) -> DaemonError:
+    """A load of a tar without a file it needs (the daemon names the temporary directory it
+    unpacked the tar in; fakedocker a fixed one)."""
+    return DaemonError(
+        500, f"open /var/lib/docker/tmp/docker-import-0/{name}: no such file or directory"
+    )
+
+
+def load_missing_repositories() -> DaemonError:
+    """A load of a tar with neither ``manifest.json`` nor ``repositories``."""
+    return load_missing_file("repositories")
+
+
+def load_layer_count_mismatch(expected: int, got: int) -> DaemonError:
+    return DaemonError(
+        500, f"invalid manifest, layers length mismatch: expected {expected}, got {got}"
+    )
+
+
+def invalid_change_command(command: str) -> DaemonError:
+    return DaemonError(400, f"{command.lower()} is not a valid change command")
 
 
 def repository_name_not_lowercase() -> DaemonError:
@@ -536,6 +570,26 @@ def remove_manager_node(node_id: str) -> DaemonError:
 
 def page_not_found() -> DaemonError:
     return DaemonError(404, "page not found")
+
+
+def not_modelled(method: str, route: str) -> DaemonError:
+    """A route the real daemon serves and fakedocker does not model (never a 400 or 404
+    that could be mistaken for the daemon's own answer)."""
+    return DaemonError(501, f"fakedocker does not model {method} {route}")
+
+
+def experimental_disabled() -> DaemonError:
+    """The daemon's answer on an experimental route (checkpoints) when not in experimental mode."""
+    return DaemonError(
+        501,
+        "This experimental feature is disabled by default. Start the Docker daemon in "
+        "experimental mode in order to enable it.",
+    )
+
+
+def invalid_time_filter(value: str) -> DaemonError:
+    """An ``until`` prune filter that is neither a time nor a duration (the daemon answers 500)."""
+    return DaemonError(500, f'failed to parse value as time or duration: "{value}"')
 
 
 def constraint_without_operator() -> DaemonError:

@@ -30,6 +30,7 @@ from . import (
     handlers,  # noqa: F401  (registers the routes)
     messages,
 )
+from .daemon_routes import daemon_route
 from .routing import ROUTER, DaemonError, Request, Response
 
 if TYPE_CHECKING:
@@ -40,7 +41,9 @@ def dispatch(engine: FakeEngine, request: Request) -> Response:
     """Route ``request`` to its handler; always returns a Response (errors included)."""
     found = ROUTER.match(request.method, request.path)
     if found is None:
-        err = messages.page_not_found()
+        daemon_has = daemon_route(request.method, request.path)
+        err = messages.page_not_found() if daemon_has is None else messages.not_modelled(
+            request.method, daemon_has)
         return Response(err.status, {"message": err.message})
     route, params = found
     request.params = params

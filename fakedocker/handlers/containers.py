@@ -12,7 +12,7 @@ from typing import Any
 from .. import messages
 from ..routing import DaemonError, Request, Response, route
 from ..state.containers import Container
-from ..state.filters import label_matches
+from ..state.filters import label_matches, parse_until, prune_label_ok, reject_unknown_filters
 from ..timestamps import ZERO_TIME, parse_rfc3339
 
 # create -------------------------------------------------------------------------------------
@@ -116,8 +116,9 @@ def summary(engine: Any, c: Container, size: bool = False) -> dict[str, Any]:
         ],
     }
     if size:
-        out["SizeRw"] = 0
-        out["SizeRootFs"] = 0
+        # the daemon leaves SizeRw out while it is 0 (fakedocker keeps no writable layer)
+        image = engine.images.by_id.get(c.image_id)
+        out["SizeRootFs"] = image.size if image is not None else 0
     return out
 
 
@@ -299,14 +300,20 @@ def resize(engine: Any, req: Request) -> Response:
 
 @route("POST", "/containers/prune", "prune_containers")
 def prune_containers(engine: Any, req: Request) -> dict[str, Any]:
+    """``POST /containers/prune``: every container not running or paused that was created
+    before ``until`` and passes the ``label``/``label!`` filters."""
     filters = req.filters()
+    reject_unknown_filters(filters, ("label", "label!", "until"))
+    until = parse_until(filters["until"][-1], engine.now()) if filters.get("until") else None
     store = engine.containers
     deleted = []
     with engine.lock:
         for c in list(store.by_id.values()):
             if c.running:
                 continue
-            if "label" in filters and not _label_ok(c.labels, filters["label"]):
+            if until is not None and c.created_unix > until:
+                continue
+            if not prune_label_ok(c.labels, filters):
                 continue
             store.remove(c.id)
             deleted.append(c.id)
@@ -502,7 +509,17 @@ def put_archive(engine: Any, req: Request) -> Response:
 
 @route("GET", "/containers/{id}/export", "export")
 def export(engine: Any, req: Request) -> Response:
-    raise DaemonError(501, "fakedocker: container export is not implemented")
+    # a missing container is the daemon's 404; the export itself (a tar of the whole root
+    # filesystem) is not modelled
+    with engine.lock:
+        engine.containers.get(req.params["id"])
+    raise messages.not_modelled("GET", "/containers/{name}/export")
+
+
+@route("POST", "/containers/{id}/copy", "copy")
+def copy(engine: Any, req: Request) -> Response:
+    # removed in API 1.24: the daemon still routes it and answers a bare 404
+    return Response(404, b"", kind="raw", content_type="")
 
 
 @route("GET", "/containers/{id}/changes", "diff")

@@ -1,4 +1,5 @@
-"""Image routes: list, inspect, tag, remove, pull (streamed progress), push."""
+"""Image routes: list, inspect, tag, remove, pull (streamed progress), push, import, save,
+load and prune."""
 
 from __future__ import annotations
 
@@ -10,12 +11,34 @@ from typing import Any
 
 from .. import messages
 from ..routing import DaemonError, Request, Response, route
-from ..state.filters import label_matches
-from ..state.images import Image, Reference, RegistryImage, image_id_for, parse_reference
+from ..state.filters import (
+    label_matches,
+    parse_bool_filter,
+    parse_until,
+    prune_label_ok,
+    reject_unknown_filters,
+)
+from ..state.image_archive import (
+    SaveItem,
+    imported_config_blob,
+    read_load_tar,
+    rootfs_layer,
+    write_save_tar,
+)
+from ..state.image_changes import apply_changes
+from ..state.images import (
+    DEFAULT_CONFIG,
+    Image,
+    Reference,
+    RegistryImage,
+    blob_digest,
+    image_id_for,
+    parse_reference,
+)
 from ..transitions import Step
 
 
-def _created_unix(image: Image) -> int:
+def created_unix(image: Image) -> int:
     try:
         return int(datetime.strptime(image.created[:19], "%Y-%m-%dT%H:%M:%S").timestamp())
     except ValueError:
@@ -48,7 +71,7 @@ def list_images(engine: Any, req: Request) -> list[dict[str, Any]]:
                 labels = image.config.get("Labels") or {}
                 if not all(label_matches(labels, w) for w in filters["label"]):
                     continue
-            out.append(image.summary(_created_unix(image)))
+            out.append(image.summary(created_unix(image)))
         return out
 
 
@@ -186,6 +209,8 @@ def _find_in_registry(engine: Any, ref: Reference) -> RegistryImage:
 
 @route("POST", "/images/create", "pull")
 def pull(engine: Any, req: Request) -> Response:
+    if req.arg("fromSrc") is not None and not req.arg("fromImage"):
+        return import_image(engine, req)
     ref = _pull_ref(req)
     with engine.lock:
         remote = _find_in_registry(engine, ref)
@@ -289,3 +314,190 @@ def push(engine: Any, req: Request) -> Response:
     lines += [_progress_line("Pushed", layer.short) for layer in image.layers]
     lines.append(_progress_line(f"{ref.tag or 'latest'}: digest: {digest} size: 527"))
     return Response(200, iter(lines), kind="stream", content_type="application/json")
+
+
+# import, save, load -----------------------------------------------------------------------
+
+def _json_line(obj: dict[str, Any]) -> bytes:
+    return (json.dumps(obj, separators=(",", ":")) + "\r\n").encode()
+
+
+def import_image(engine: Any, req: Request) -> Response:
+    """``POST /images/create?fromSrc=-``: a root filesystem tar from the body becomes a
+    one-layer image (``repo``/``tag`` name it, ``changes`` set its Config, ``message`` its
+    comment).  Importing from a URL is not modelled: fakedocker dials nothing."""
+    src = req.arg("fromSrc") or ""
+    if src != "-":
+        raise messages.not_modelled("POST", "/images/create?fromSrc=<URL>")
+    repo, tag = req.arg("repo") or "", req.arg("tag") or ""
+    ref = None
+    if repo:
+        ref = parse_reference(repo)
+        if tag:
+            ref = parse_reference(f"{ref.repository}:{tag}")
+    config = apply_changes({**DEFAULT_CONFIG, "Env": None}, req.query.get("changes", []))
+    layer = rootfs_layer(req.body)
+    comment = req.arg("message") or f"Imported from {src}"
+    with engine.lock:
+        blob = imported_config_blob(config, layer, comment, engine.now(), engine.engine_version)
+        image = Image(blob_digest(blob), config, engine.now_iso(), [layer], comment=comment,
+                      docker_version=engine.engine_version, config_blob=blob)
+        image = engine.images.add(image, ref)
+        engine.emit("image", "import", image.id, {"name": image.id})
+        if ref is not None:
+            engine.emit("image", "tag", image.id, {"name": ref.tagged})
+    return Response(200, iter([_json_line({"status": image.id})]), kind="stream",
+                    content_type="application/json")
+
+
+def _save_items(engine: Any, names: list[str]) -> list[SaveItem]:
+    """What ``docker save names...`` writes: each image once, with the tags it was named by
+    (a name without a tag stands for every tag of its repository; an id for no tag)."""
+    items: dict[str, SaveItem] = {}
+
+    def add(image: Image, tag: str | None) -> None:
+        item = items.setdefault(image.id, SaveItem(image, []))
+        if tag and tag not in item.tags:
+            item.tags.append(tag)
+
+    for name in names:
+        image = engine.images.resolve(name)
+        if image is not None and not _is_tag_reference(name, image):
+            add(image, None)
+            continue
+        ref = parse_reference(name)
+        if ref.tag is None and ref.digest is None:
+            repo_tags = sorted(t for t in engine.images.tags if t.rsplit(":", 1)[0] == ref.repository)
+            for key in repo_tags:
+                add(engine.images.by_id[engine.images.tags[key]], key)
+            if repo_tags:
+                continue
+        if image is None:
+            named = ref.tag is not None or ref.digest is not None
+            raise messages.reference_does_not_exist() if named else messages.no_such_image(name)
+        add(image, None if ref.digest else ref.tagged)
+    return list(items.values())
+
+
+@route("GET", "/images/get", "get_image")
+@route("GET", "/images/{name:path}/get", "get_image")
+def save_images(engine: Any, req: Request) -> Response:
+    names = [req.params["name"]] if "name" in req.params else req.query.get("names", [])
+    with engine.lock:
+        items = _save_items(engine, names)
+        for item in items:
+            engine.emit("image", "save", item.image.id, {"name": item.image.id})
+        data = write_save_tar(items, engine.now())
+    # streamed as the daemon sends it (docker-py reads it from the socket)
+    chunks = (data[i : i + 65536] for i in range(0, len(data), 65536))
+    return Response(200, chunks, kind="stream", content_type="application/x-tar")
+
+
+def _stream_error(message: str) -> bytes:
+    return _json_line({"errorDetail": {"message": message}, "error": message})
+
+
+@route("POST", "/images/load", "load_image")
+def load_images(engine: Any, req: Request) -> Response:
+    """``POST /images/load``: the images of a ``docker save`` tarball; errors in the tarball
+    come as the stream's error line (with a 200), as the daemon sends them."""
+    quiet = req.flag("quiet", default=True)  # the daemon's default: no progress lines
+    lines: list[bytes] = []
+    try:
+        loaded = read_load_tar(req.body)
+    except DaemonError as err:
+        if err.status == 501:
+            raise
+        return _load_response([_stream_error(err.message)])
+    with engine.lock:
+        known = {layer.digest for image in engine.images.by_id.values() for layer in image.layers}
+        for entry in loaded:
+            refs = [parse_reference(tag) for tag in entry.tags]
+            for layer in entry.image.layers:
+                if not quiet and layer.digest not in known:
+                    total = len(layer.tar) if layer.tar is not None else layer.size
+                    lines.append(_progress_line("Loading layer", layer.short, total, total))
+                known.add(layer.digest)
+            image = engine.images.add(entry.image)
+            for tag, ref in zip(entry.tags, refs, strict=True):
+                previous = engine.images.tags.get(ref.tagged)
+                if previous is not None and previous != image.id:
+                    lines.append(_json_line({"stream": f"The image {tag} already exists, renaming the old "
+                                                       f"one with ID {previous} to empty string\n"}))
+                engine.images.tag(image, ref)
+                lines.append(_json_line({"stream": f"Loaded image: {tag}\n"}))
+            if not entry.tags:
+                lines.append(_json_line({"stream": f"Loaded image ID: {image.id}\n"}))
+            engine.emit("image", "load", image.id, {"name": image.id})
+    return _load_response(lines)
+
+
+def _load_response(lines: list[bytes]) -> Response:
+    return Response(200, iter(lines), kind="stream", content_type="application/json")
+
+
+# prune ------------------------------------------------------------------------------------
+
+def _prune_selected(image: Image, filters: dict[str, list[str]], until: float | None) -> bool:
+    if until is not None and created_unix(image) > until:
+        return False
+    return prune_label_ok(image.config.get("Labels"), filters)
+
+
+@route("POST", "/images/prune", "prune_images")
+def prune_images(engine: Any, req: Request) -> dict[str, Any]:
+    """``POST /images/prune``: dangling images (``dangling=false``: every image) that no
+    container uses, as the daemon removes them: each reference untagged in lexical order, an
+    image in use keeping its last one; layers no other image has are deleted and counted."""
+    filters = req.filters()
+    reject_unknown_filters(filters, ("dangling", "label", "label!", "until"))
+    dangling_only = True
+    if "dangling" in filters:
+        values = filters["dangling"]
+        dangling_only = parse_bool_filter(values, messages.invalid_filter(f"dangling=[{' '.join(values)}]"))
+    until = parse_until(filters["until"][-1], engine.now()) if filters.get("until") else None
+    deleted: list[dict[str, str]] = []
+    with engine.lock:
+        used = {c.image_id for c in engine.containers.by_id.values()}
+        before = {layer.digest: layer.size for image in engine.images.by_id.values() for layer in image.layers}
+        for image in list(engine.images.by_id.values()):
+            if not _prune_selected(image, filters, until):
+                continue
+            refs = sorted(image.repo_tags + image.repo_digests)
+            if dangling_only and image.repo_tags:
+                continue
+            deleted += _prune_one(engine, image, refs, in_use=image.id in used)
+        remaining = {layer.digest for image in engine.images.by_id.values() for layer in image.layers}
+        reclaimed = sum(size for digest, size in before.items() if digest not in remaining)
+        engine.emit("image", "prune", "", {"reclaimed": str(reclaimed)})
+    return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
+
+
+def _prune_one(engine: Any, image: Image, refs: list[str], in_use: bool) -> list[dict[str, str]]:
+    """Remove ``image`` reference by reference, as the daemon's prune deletes it: all but the
+    last reference are untagged; the last one, and the image, only if no container uses it
+    (the daemon's delete refuses, and prune skips the image)."""
+    out: list[dict[str, str]] = []
+    for ref in refs[:-1]:
+        _untag_reference(engine, image, ref)
+        out.append({"Untagged": ref})
+    if in_use:
+        return out
+    out += [{"Untagged": ref} for ref in refs[-1:]]
+    engine.images.remove(image)
+    for ref in refs[-1:]:
+        engine.emit("image", "untag", image.id, {"name": ref})
+    remaining = {layer.digest for other in engine.images.by_id.values() for layer in other.layers}
+    out.append({"Deleted": image.id})
+    out += [{"Deleted": layer.digest} for layer in image.layers if layer.digest not in remaining]
+    engine.emit("image", "delete", image.id, {"name": image.id})
+    return out
+
+
+def _untag_reference(engine: Any, image: Image, ref: str) -> None:
+    if "@" in ref:
+        engine.images.digests.pop(ref, None)
+        image.repo_digests = [d for d in image.repo_digests if d != ref]
+    else:
+        engine.images.untag(ref)
+    engine.emit("image", "untag", image.id, {"name": ref})

@@ -1,4 +1,4 @@
-"""System routes: ping, version, info, events."""
+"""System routes: ping, version, info, events, disk usage."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..routing import Request, Response, route
+from .containers import summary
+from .images import created_unix
 
 
 @route("GET", "/_ping", "ping")
@@ -16,6 +18,12 @@ from ..routing import Request, Response, route
 def ping(engine: Any, req: Request) -> Response:
     return Response(200, b"OK", kind="raw", content_type="text/plain; charset=utf-8",
                     headers={"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache"})
+
+
+@route("OPTIONS", "/{path:path}", "options")
+def options(engine: Any, req: Request) -> Response:
+    # the daemon answers every OPTIONS request (CORS preflight) with an empty 200
+    return Response(200, b"", kind="raw", content_type="")
 
 
 @route("GET", "/version")
@@ -93,6 +101,47 @@ def info(engine: Any, req: Request) -> dict[str, Any]:
             "InitBinary": "docker-init",
             "SecurityOptions": ["name=seccomp,profile=default"],
             "Warnings": None,
+        }
+
+
+# disk usage -------------------------------------------------------------------------------
+
+
+@route("GET", "/system/df", "df")
+def disk_usage(engine: Any, req: Request) -> dict[str, Any]:
+    """``GET /system/df``: the image list with what ``/images/json`` leaves at -1 counted
+    (``Containers``, ``SharedSize``: the bytes of layers other images have too), the
+    container list with sizes, every volume with its ``UsageData`` (``Size`` 0 for a local
+    volume, whose content fakedocker does not keep; -1 for another driver's, as the daemon
+    cannot tell), no build cache."""
+    with engine.lock:
+        images = list(engine.images.by_id.values())
+        containers = list(engine.containers.by_id.values())
+        layer_users: dict[str, int] = {}
+        layer_sizes: dict[str, int] = {}
+        for image in images:
+            for layer in image.layers:
+                layer_users[layer.digest] = layer_users.get(layer.digest, 0) + 1
+                layer_sizes[layer.digest] = layer.size
+        image_rows = []
+        for image in images:
+            row = image.summary(created_unix(image))
+            row["Containers"] = sum(1 for c in containers if c.image_id == image.id)
+            row["SharedSize"] = sum(layer.size for layer in image.layers if layer_users[layer.digest] > 1)
+            image_rows.append(row)
+        volume_rows = []
+        for vol in engine.volumes.by_name.values():
+            row = vol.inspect()
+            row["UsageData"] = {"RefCount": len(engine.volumes.users(vol.name)),
+                                "Size": 0 if vol.driver == "local" else -1}
+            volume_rows.append(row)
+        return {
+            "LayersSize": sum(layer_sizes.values()),
+            "Images": image_rows,
+            "Containers": [summary(engine, c, size=True) for c in containers],
+            "Volumes": volume_rows,
+            "BuildCache": None,
+            "BuilderSize": 0,
         }
 
 

@@ -95,16 +95,33 @@ def parse_reference(ref: str) -> Reference:
     return Reference(name, tag, digest or None)
 
 
+def synthetic_config_blob(config: dict, layers: list[Layer], architecture: str = "amd64",
+                          os: str = "linux") -> bytes:
+    """The config blob of an image fakedocker made up (added or pulled): what its id is the
+    digest of, and what ``docker save`` writes for it.  It has no ``created``, so an image's
+    id depends on its content only."""
+    return json.dumps(
+        {"architecture": architecture, "config": config, "os": os,
+         "rootfs": {"type": "layers", "diff_ids": [layer.digest for layer in layers]}},
+        separators=(",", ":"),
+    ).encode()
+
+
+def blob_digest(blob: bytes) -> str:
+    return "sha256:" + hashlib.sha256(blob).hexdigest()
+
+
 def image_id_for(config: dict, layers: list[Layer]) -> str:
     """An image id derived from its content, as the daemon derives it from the config blob."""
-    blob = json.dumps({"config": config, "layers": [layer.digest for layer in layers]}, sort_keys=True)
-    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+    return blob_digest(synthetic_config_blob(config, layers))
 
 
 @dataclass
 class Layer:
-    digest: str  # sha256:...
+    digest: str  # sha256:... (the layer's diff id)
     size: int
+    #: the layer's tar as loaded or imported (None: a made-up layer, which has no content)
+    tar: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def short(self) -> str:
@@ -134,6 +151,16 @@ class Image:
     repo_digests: list[str] = field(default_factory=list)
     architecture: str = "amd64"
     os: str = "linux"
+    comment: str = ""
+    docker_version: str = ""
+    #: the config blob the id is the digest of, when it came from outside (load, import)
+    config_blob: bytes | None = field(default=None, repr=False)
+
+    @property
+    def blob(self) -> bytes:
+        if self.config_blob is not None:
+            return self.config_blob
+        return synthetic_config_blob(self.config, self.layers, self.architecture, self.os)
 
     @property
     def size(self) -> int:
@@ -149,11 +176,11 @@ class Image:
             "RepoTags": list(self.repo_tags),
             "RepoDigests": list(self.repo_digests),
             "Parent": "",
-            "Comment": "",
+            "Comment": self.comment,
             "Created": self.created,
             "Container": "",
             "ContainerConfig": {**DEFAULT_CONFIG, "Env": None, "Cmd": None},
-            "DockerVersion": "",
+            "DockerVersion": self.docker_version,
             "Author": "",
             "Config": dict(self.config),
             "Architecture": self.architecture,
@@ -172,8 +199,8 @@ class Image:
             "Id": self.id,
             "Labels": (self.config.get("Labels") or None),
             "ParentId": "",
-            "RepoDigests": list(self.repo_digests) or None,
-            "RepoTags": list(self.repo_tags) or None,
+            "RepoDigests": list(self.repo_digests) or (None if self.repo_tags else ["<none>@<none>"]),
+            "RepoTags": list(self.repo_tags) or (None if self.repo_digests else ["<none>:<none>"]),
             "SharedSize": -1,
             "Size": self.size,
             "VirtualSize": self.size,
