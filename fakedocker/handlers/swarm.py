@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..routing import Request, Response, route
+from ..state import go_json
 
 
 def _version_arg(req: Request) -> int | None:
     return req.int_arg("version")
 
 
-def _json_object(req: Request) -> dict[str, Any]:
+def _json_object(req: Request, schema: go_json.Schema) -> dict[str, Any]:
+    """The request's JSON object as the daemon decodes it into ``schema``'s struct."""
     body = req.json()
-    return body if isinstance(body, dict) else {}
+    return go_json.go_fields(body, schema) if isinstance(body, dict) else {}
 
 
 # swarm --------------------------------------------------------------------------------------
@@ -26,14 +28,14 @@ def inspect_swarm(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/swarm/init", "init_swarm")
 def init_swarm(engine: Any, req: Request) -> str:
-    body = _json_object(req)
+    body = _json_object(req, go_json.INIT_REQUEST)
     with engine.lock:
         return engine.swarm.init(body)
 
 
 @route("POST", "/swarm/join", "join_swarm")
 def join_swarm(engine: Any, req: Request) -> Response:
-    body = _json_object(req)
+    body = _json_object(req, go_json.JOIN_REQUEST)
     with engine.lock:
         engine.swarm.join(body)
     return Response(200, None)  # pragma: no cover  (join always fails on the fake)
@@ -48,10 +50,10 @@ def leave_swarm(engine: Any, req: Request) -> Response:
 
 @route("POST", "/swarm/update", "update_swarm")
 def update_swarm(engine: Any, req: Request) -> Response:
-    body = req.json()
+    body = _json_object(req, go_json.SWARM_SPEC)
     with engine.lock:
         engine.swarm.update(
-            _version_arg(req), body if isinstance(body, dict) else None,
+            _version_arg(req), body or None,
             req.flag("rotateWorkerToken"), req.flag("rotateManagerToken"),
         )
     return Response(200, None)
@@ -81,7 +83,7 @@ def inspect_node(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/nodes/{id}/update", "update_node")
 def update_node(engine: Any, req: Request) -> Response:
-    body = _json_object(req)
+    body = _json_object(req, go_json.NODE_SPEC)
     with engine.lock:
         engine.swarm.update_node(req.params["id"], _version_arg(req), body)
     return Response(200, None)
@@ -98,7 +100,7 @@ def remove_node(engine: Any, req: Request) -> Response:
 
 @route("POST", "/services/create", "create_service")
 def create_service(engine: Any, req: Request) -> Response:
-    body = _json_object(req)
+    body = _json_object(req, go_json.service_spec_for(engine.api_version))
     with engine.lock:
         service = engine.swarm.create_service(body)
         return Response(201, {"ID": service.id})
@@ -126,7 +128,7 @@ def inspect_service(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/services/{id}/update", "update_service")
 def update_service(engine: Any, req: Request) -> dict[str, Any]:
-    body = _json_object(req)
+    body = _json_object(req, go_json.service_spec_for(engine.api_version))
     with engine.lock:
         engine.swarm.update_service(req.params["id"], _version_arg(req), body)
         return {"Warnings": None}

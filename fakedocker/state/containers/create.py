@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ...routing import DaemonError
+from ..go_json import MOUNT as MOUNT_FIELDS  # noqa: F401  (re-exported)
+from ..go_json import go_fields, mount_for
 from .model import Container, ContainerTable, create_env, signal_number
 
 if TYPE_CHECKING:
@@ -21,32 +23,6 @@ if TYPE_CHECKING:
     from ..images import ImageStore
     from ..networks import NetworkStore
     from ..volumes import VolumeStore
-
-#: the daemon decodes JSON into Go structs, whose field names match case-insensitively: a
-#: mount written {"type": ..., "driver_config": {"name": ...}} by hand means the same as the
-#: canonical form, and inspect shows the canonical one (nested: field -> its own fields)
-MOUNT_FIELDS: dict[str, Any] = {
-    "Type": None, "Source": None, "Target": None, "ReadOnly": None, "Consistency": None,
-    "BindOptions": {"Propagation": None, "NonRecursive": None},
-    "VolumeOptions": {"NoCopy": None, "Labels": None, "DriverConfig": {"Name": None, "Options": None}},
-    "TmpfsOptions": {"SizeBytes": None, "Mode": None},
-}
-
-
-def go_fields(value: Any, fields: dict[str, Any]) -> Any:
-    """``value`` with its keys matched to ``fields`` as Go's JSON decoder matches them
-    (case-insensitively; unknown keys dropped)."""
-    if not isinstance(value, dict):
-        return value
-    by_lower = {name.lower(): name for name in fields}
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        name = by_lower.get(str(key).lower())
-        if name is None:
-            continue
-        out[name] = go_fields(item, fields[name]) if fields[name] else item
-    return out
-
 
 #: bind propagation modes a Binds entry may name after its mode
 _PROPAGATION_MODES = frozenset({"rprivate", "private", "rshared", "shared", "rslave", "slave"})
@@ -199,7 +175,7 @@ class ContainerFactory:
             host_config = dict(DEFAULT_HOST_CONFIG)
             host_config.update(body.get("HostConfig") or {})
             if host_config.get("Mounts"):
-                host_config["Mounts"] = [go_fields(m, MOUNT_FIELDS) for m in host_config["Mounts"]]
+                host_config["Mounts"] = go_fields(host_config["Mounts"], mount_for(engine.api_version))
             if host_config.get("NanoCpus"):
                 if host_config.get("CpuPeriod"):
                     raise messages.conflicting_cpu_options("CPU Period")
