@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from .routing import DaemonError
 
+
+def not_modelled(what: str) -> DaemonError:
+    """What the fake cannot answer as the daemon would: 501, never a misleading answer."""
+    return DaemonError(501, f"fakedocker does not model {what}")
+
+
 # containers -------------------------------------------------------------------------------
 
 
@@ -168,6 +174,19 @@ def volume_plugin_not_found(name: str, driver: str) -> DaemonError:
     return DaemonError(
         404, f'create {name}: error looking up volume plugin {driver}: plugin "{driver}" not found'
     )
+
+
+def invalid_mount(message: str) -> DaemonError:
+    """A container create whose ``Mounts`` the daemon refuses (see :mod:`.state.mounts`)."""
+    return DaemonError(400, message)
+
+
+def duplicate_mount_point(destination: str) -> DaemonError:
+    return DaemonError(400, f"Duplicate mount point: {destination}")
+
+
+def invalid_service_mount_type(mount_type: str) -> DaemonError:
+    return DaemonError(400, f'invalid MountType: "{mount_type}"')
 
 
 def volume_name_too_short(name: str) -> DaemonError:
@@ -524,16 +543,18 @@ def constraint_without_operator() -> DaemonError:
     return DaemonError(500, "rpc error: code = Unknown desc = constraint expected one operator from ==, !=")
 
 
-def no_suitable_node(unavailable: int, unsatisfied: int) -> str:
+def no_suitable_node(unavailable: int, unsatisfied: int, missing_plugin: int = 0) -> str:
     """A pending task's ``Err`` when no node can take it, counting the nodes that are not
-    available for new tasks (down, drained or paused) and those whose attributes fail the
-    task's placement constraints."""
+    available for new tasks (down, drained or paused), those whose attributes fail the
+    task's placement constraints and those lacking a plugin the task needs."""
     def nodes(n: int) -> str:
         return f"{n} node" if n == 1 else f"{n} nodes"
 
     reasons = []
     if unavailable:
         reasons.append(f"{nodes(unavailable)} not available for new tasks")
+    if missing_plugin:
+        reasons.append(f"missing plugin on {nodes(missing_plugin)}")
     if unsatisfied:
         reasons.append(f"scheduling constraints not satisfied on {nodes(unsatisfied)}")
     return f"no suitable node ({'; '.join(reasons)})"

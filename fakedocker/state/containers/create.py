@@ -16,6 +16,7 @@ from ... import messages
 from ...routing import DaemonError
 from ..go_json import MOUNT as MOUNT_FIELDS  # noqa: F401  (re-exported)
 from ..go_json import go_fields, mount_for
+from ..mounts import container_mount_error, duplicate_destination
 from .model import Container, ContainerTable, create_env, signal_number
 
 if TYPE_CHECKING:
@@ -163,6 +164,12 @@ class ContainerFactory:
     def create(self, body: dict[str, Any], name: str | None = None) -> Container:
         engine = self.engine
         with engine.lock:
+            requested = body.get("HostConfig") or {}
+            mount_list = go_fields(requested.get("Mounts") or [], mount_for(engine.api_version))
+            for m in mount_list:  # the daemon checks settings before it looks at names or images
+                problem = container_mount_error(m)
+                if problem:
+                    raise messages.invalid_mount(problem)
             if name:
                 name = self._check_name(name)
             image_ref = body.get("Image") or ""
@@ -174,8 +181,8 @@ class ContainerFactory:
             icfg = image.config
             host_config = dict(DEFAULT_HOST_CONFIG)
             host_config.update(body.get("HostConfig") or {})
-            if host_config.get("Mounts"):
-                host_config["Mounts"] = go_fields(host_config["Mounts"], mount_for(engine.api_version))
+            if mount_list:
+                host_config["Mounts"] = mount_list
             if host_config.get("NanoCpus"):
                 if host_config.get("CpuPeriod"):
                     raise messages.conflicting_cpu_options("CPU Period")
@@ -279,6 +286,12 @@ class ContainerFactory:
         request's Volumes; named volumes are created if missing, unnamed ones anonymous."""
         mounts: list[dict[str, Any]] = []
         taken: set[str] = set()
+        binds = c.host_config.get("Binds") or ()
+        twice = duplicate_destination([b.split(":")[1] for b in binds if b.count(":") >= 1]
+                                      + [m.get("Target") or "" for m in c.host_config.get("Mounts") or ()])
+        if twice is not None:
+            raise messages.duplicate_mount_point(twice)
+        bind_driver = c.host_config.get("VolumeDriver") or "local"
 
         def volume(name: str, dest: str, mode: str, rw: bool, driver: str = "local",
                    opts: dict | None = None, labels: dict | None = None) -> None:
@@ -290,7 +303,7 @@ class ContainerFactory:
             })
             taken.add(dest)
 
-        for bind in c.host_config.get("Binds") or ():
+        for bind in binds:
             parts = bind.split(":")
             if len(parts) < 2:
                 raise DaemonError(400, f"invalid volume specification: '{bind}'")
@@ -303,7 +316,7 @@ class ContainerFactory:
                                "RW": rw, "Propagation": propagation})
                 taken.add(dest)
             else:
-                volume(src, dest, mode or "z", rw)
+                volume(src, dest, mode or "z", rw, bind_driver)
         for m in c.host_config.get("Mounts") or ():
             mtype = m.get("Type") or "volume"
             target = m.get("Target") or ""

@@ -120,7 +120,7 @@ class Node:
             "logentries", "splunk", "syslog")]
         plugins += [{"Type": "Network", "Name": n} for n in (
             "bridge", "host", "ipvlan", "macvlan", "null", "overlay")]
-        plugins.append({"Type": "Volume", "Name": "local"})
+        plugins += [{"Type": "Volume", "Name": n} for n in engine.volumes.driver_names()]
         status: dict[str, Any] = {"State": self.state}
         if self.state == "down":
             status["Message"] = "heartbeat failure"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ..filters import label_matches, reject_unknown_filters
+from ..mounts import service_mount_type
 from .placement import check_constraints
 
 if TYPE_CHECKING:
@@ -303,6 +304,12 @@ class ServiceStore:
         if service_id is None and (not _DNS_NAME.match(name) or len(name) > 63):
             raise messages.invalid_service_name()  # (an update with another name is a rename)
         check_constraints((tt.get("Placement") or {}).get("Constraints"))
+        for mount in cs.get("Mounts") or []:
+            if isinstance(mount, dict):
+                mount_type = service_mount_type(mount)
+                if mount_type is None:
+                    raise messages.invalid_service_mount_type(str(mount.get("Type")))
+                mount["Type"] = mount_type
         tt = _omit_empty(tt)
         cs = tt["ContainerSpec"]
         cs.setdefault("Isolation", "default")
