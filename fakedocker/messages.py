@@ -17,6 +17,12 @@ def not_modelled(what: str) -> DaemonError:
 # containers -------------------------------------------------------------------------------
 
 
+def no_log_stream_chosen(status: int = 400) -> DaemonError:
+    """Logs asked for with neither stdout nor stderr: 400 for a container, 500 for a
+    service (the swarm router's plain error)."""
+    return DaemonError(status, "Bad parameters: you must choose at least one stream")
+
+
 def no_such_container(ref: str) -> DaemonError:
     return DaemonError(404, f"No such container: {ref}")
 

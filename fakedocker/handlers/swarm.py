@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from .. import messages
 from ..routing import Request, Response, route
 from ..state import go_json
+from ..state.swarm import logs as service_log
+from .containers import log_time
 
 
 def _version_arg(req: Request) -> int | None:
@@ -143,9 +147,47 @@ def remove_service(engine: Any, req: Request) -> Response:
 
 @route("GET", "/services/{id}/logs", "service_logs")
 def service_logs(engine: Any, req: Request) -> Response:
+    """The service's task containers' logs (see :mod:`fakedocker.state.swarm.logs`); with
+    ``follow``, new lines (of new tasks too) until the service is removed."""
     with engine.lock:
-        engine.swarm.get_service(req.params["id"])
-    return Response(200, b"", kind="raw", content_type="application/vnd.docker.raw-stream")
+        service = engine.swarm.get_service(req.params["id"])
+        tty = bool(service.spec["TaskTemplate"]["ContainerSpec"].get("TTY"))
+    streams = frozenset(s for s, wanted in ((1, req.flag("stdout")), (2, req.flag("stderr"))) if wanted)
+    if not streams:
+        raise messages.no_log_stream_chosen(500)
+    tail_arg = req.arg("tail", "all")
+    options = service_log.LogOptions(
+        streams=streams, since=log_time(req.arg("since")),
+        tail=None if tail_arg in (None, "", "all") else req.int_arg("tail"),
+        timestamps=req.flag("timestamps"), details=req.flag("details"), tty=tty)
+    follow = req.flag("follow")
+    changed = engine.containers.changed
+    seen: dict[str, int] = {}
+
+    def batch(first: bool) -> bytes:
+        parts = []
+        for task, container in engine.swarm.log_sources(service):
+            entries = container.logs[seen.get(container.id, 0):]
+            seen[container.id] = len(container.logs)
+            parts.append(service_log.encode(service_log.select(entries, options, tail=first),
+                                            service_log.task_context(task), options,
+                                            engine.now_iso))
+        return b"".join(parts)
+
+    with engine.lock:
+        initial = batch(first=True)
+
+    def gen() -> Iterator[bytes]:
+        yield initial
+        while follow:
+            with engine.lock:
+                if service.id not in engine.swarm.services.by_id:
+                    return
+                changed.wait(0.25)
+                data = batch(first=False)
+            yield data  # empty: lets the writer notice a client that went away
+
+    return Response(200, gen(), kind="stream")
 
 
 # tasks --------------------------------------------------------------------------------------

@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .endpoints import Endpoints
+from .logs import task_order
 from .orchestrator import Orchestrator, Task
 from .services import Service, ServiceStore
 from .task_containers import TaskContainers
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
-    from ..containers import ContainerStore
+    from ..containers import Container, ContainerStore
     from ..images import ImageStore, Registry
     from ..networks import NetworkStore
     from ..ports import HostPorts
@@ -155,6 +156,17 @@ class SwarmState:
         self.orchestrator.remove_tasks(service, immediate)
 
     # tasks -------------------------------------------------------------------------------
+    def log_sources(self, service: Service) -> list[tuple[Task, Container]]:
+        """The service's tasks whose containers still exist, with them, in the order their
+        logs are sent (:func:`.logs.task_order`)."""
+        tasks = [t for t in self.orchestrator.tasks.values() if t.service_id == service.id]
+        out = []
+        for task in task_order(tasks):
+            container = self.task_containers.container_of(task)
+            if container is not None and not container.removed:
+                out.append((task, container))
+        return out
+
     def get_task(self, ref: str) -> Task:
         return self.orchestrator.get_task(ref)
 
