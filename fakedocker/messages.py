@@ -508,11 +508,23 @@ def join_timeout() -> DaemonError:
 
 
 def swarm_invalid_data_path_port(port: int) -> DaemonError:
-    return DaemonError(
-        400,
-        f"rpc error: code = InvalidArgument desc = Datapath port {port} is outside the "
-        "valid range 1024 - 49151",
-    )
+    return DaemonError(500, f"Datapath port number is not in valid range (1024-49151) : {port}")
+
+
+def invalid_base_pool(pool: str) -> DaemonError:
+    return DaemonError(500, f"invalid base pool {pool}: invalid CIDR address: {pool}")
+
+
+def subnet_size_out_of_range(size: int) -> DaemonError:
+    return DaemonError(500, f"subnet size is out of range: {size}")
+
+
+def subnet_size_too_small(pool: str, size: int) -> DaemonError:
+    return DaemonError(500, f'invalid CIDR: "{pool}". Subnet size is too small for pool: {size}')
+
+
+def swarm_not_locked() -> DaemonError:
+    return DaemonError(409, "swarm is not locked")
 
 
 def invalid_node_role(role: str) -> DaemonError:

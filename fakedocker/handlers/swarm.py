@@ -59,6 +59,7 @@ def update_swarm(engine: Any, req: Request) -> Response:
         engine.swarm.update(
             _version_arg(req), body or None,
             req.flag("rotateWorkerToken"), req.flag("rotateManagerToken"),
+            req.flag("rotateManagerUnlockKey"),
         )
     return Response(200, None)
 
@@ -66,8 +67,14 @@ def update_swarm(engine: Any, req: Request) -> Response:
 @route("GET", "/swarm/unlockkey", "get_unlock_key")
 def get_unlock_key(engine: Any, req: Request) -> dict[str, str]:
     with engine.lock:
-        engine.swarm.require_manager()
-        return {"UnlockKey": ""}
+        return {"UnlockKey": engine.swarm.unlock_key()}
+
+
+@route("POST", "/swarm/unlock", "unlock_swarm")
+def unlock_swarm(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        engine.swarm.unlock()
+    return Response(200, None)  # pragma: no cover  (the fake's managers are never locked)
 
 
 # nodes --------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ class SwarmState:
                  ports: HostPorts) -> None:
         self.engine = engine
         self.cluster = cluster
+        self.networks = networks
         self.endpoints = Endpoints(engine, cluster, networks)
         self.services = ServiceStore(engine, cluster, self.endpoints)
         self.task_containers = TaskContainers(engine, containers, networks, ports, images, registry)
@@ -63,12 +64,20 @@ class SwarmState:
         was_active = self.cluster.active
         node_id = self.cluster.init(body)
         if not was_active:
+            record = self.cluster.record
+            self.networks.pools.use_swarm_pools(record["DefaultAddrPool"], record["SubnetSize"])
             self.endpoints.create_ingress()
         return node_id
 
     def update(self, version: int | None, spec: dict[str, Any] | None, rotate_worker: bool,
-               rotate_manager: bool) -> None:
-        self.cluster.update(version, spec, rotate_worker, rotate_manager)
+               rotate_manager: bool, rotate_unlock_key: bool = False) -> None:
+        self.cluster.update(version, spec, rotate_worker, rotate_manager, rotate_unlock_key)
+
+    def unlock_key(self) -> str:
+        return self.cluster.unlock_key()
+
+    def unlock(self) -> None:
+        self.cluster.unlock()
 
     def leave(self, force: bool) -> None:
         self.cluster.check_leave(force)
