@@ -42,6 +42,7 @@ def test_selection_and_encoding_are_pure():
     entries = [(1.0, 1, b"a\n"), (2.0, 2, b"b\n"), (3.0, 1, b"c\n")]
     both = LogOptions(streams=frozenset({1, 2}))
     assert select(entries, LogOptions(streams=frozenset({1}), tail=1)) == [(3.0, 1, b"c\n")]
+    assert select(entries, LogOptions(streams=frozenset({2}), tail=1)) == []  # tail, then streams
     assert select(entries, LogOptions(streams=frozenset({1, 2}), since=2.0)) == entries[1:]
     assert select(entries, LogOptions(streams=frozenset({1, 2}), tail=0)) == []
     assert encode(entries[:2], b"k=v", both, str) == _frame(1, b"a\n") + _frame(2, b"b\n")
@@ -59,6 +60,8 @@ def test_service_logs_are_the_task_containers_logs(api):
     assert _raw(api, sid, stdout=1) == (_frame(1, b"hello\n") + _frame(1, b"two\n")) * 2
     assert _raw(api, sid, stderr=1) == _frame(2, b"err\n") * 2
     assert _raw(api, sid, stdout=1, stderr=1, tail=1) == _frame(1, b"two\n") * 2  # per task
+    assert _raw(api, sid, stderr=1, tail=1) == b""  # the last line of each task is stdout's
+    assert _raw(api, sid, stderr=1, tail=2) == _frame(2, b"err\n") * 2
     assert _raw(api, sid, stdout=1, stderr=1, tail=0) == b""
     # docker-py's own helper reads the stream (through the in-process transport too)
     assert list(api.service_logs(sid, stdout=True, stderr=True)) == [b"hello\n", b"err\n", b"two\n"] * 2

@@ -287,11 +287,15 @@ class ContainerFactory:
         mounts: list[dict[str, Any]] = []
         taken: set[str] = set()
         binds = c.host_config.get("Binds") or ()
-        twice = duplicate_destination([b.split(":")[1] for b in binds if b.count(":") >= 1]
-                                      + [m.get("Target") or "" for m in c.host_config.get("Mounts") or ()])
-        if twice is not None:
-            raise messages.duplicate_mount_point(twice)
         bind_driver = c.host_config.get("VolumeDriver") or "local"
+        # each mount point is checked when its turn comes: the volumes of those before a
+        # duplicate are made already, as the daemon makes them
+        seen: list[str] = []
+
+        def check_duplicate(dest: str) -> None:
+            if duplicate_destination([*seen, dest]) is not None:
+                raise messages.duplicate_mount_point(dest)
+            seen.append(dest)
 
         def volume(name: str, dest: str, mode: str, rw: bool, driver: str = "local",
                    opts: dict | None = None, labels: dict | None = None) -> None:
@@ -308,6 +312,7 @@ class ContainerFactory:
             if len(parts) < 2:
                 raise DaemonError(400, f"invalid volume specification: '{bind}'")
             src, dest = parts[0], parts[1]
+            check_duplicate(dest)
             mode = parts[2] if len(parts) > 2 else ""
             rw = "ro" not in mode.split(",")
             if src.startswith("/"):
@@ -320,6 +325,7 @@ class ContainerFactory:
         for m in c.host_config.get("Mounts") or ():
             mtype = m.get("Type") or "volume"
             target = m.get("Target") or ""
+            check_duplicate(target)
             rw = not m.get("ReadOnly", False)
             if mtype == "bind":
                 prop = (m.get("BindOptions") or {}).get("Propagation") or "rprivate"

@@ -3,7 +3,8 @@ daemon's swarm log broker hands them out (Docker 20.10, checked against the real
 
 - every task of the service whose container still exists, task after task (the fake: by slot,
   then oldest first), each task's lines in their order;
-- ``tail`` counts per task; ``since`` as for a container's logs;
+- ``tail`` counts per task, over both streams before one is picked; ``since`` as for a
+  container's logs;
 - ``details`` puts the task's context before each line: ``com.docker.swarm.node.id=...,
   com.docker.swarm.service.id=...,com.docker.swarm.task.id=...`` (keys sorted, values
   query-escaped), then a space; ``timestamps`` puts the RFC 3339 time (nine fraction digits)
@@ -49,12 +50,15 @@ def task_context(task: Task) -> bytes:
 
 
 def select(entries: Iterable[Entry], options: LogOptions, tail: bool = True) -> list[Entry]:
-    """One task's entries the options ask for (``tail`` applied unless told not to)."""
-    out = [e for e in entries if e[1] in options.streams
-           and (options.since is None or e[0] >= options.since)]
+    """One task's entries the options ask for.  The log reader takes the last ``tail``
+    lines of both streams first (unless told not to), then drops the lines before ``since``
+    and those of a stream not asked for: ``tail=1`` of stdout is empty when the last line
+    went to stderr."""
+    out = list(entries)
     if tail and options.tail is not None:
         out = out[-options.tail:] if options.tail > 0 else []
-    return out
+    return [e for e in out if e[1] in options.streams
+            and (options.since is None or e[0] >= options.since)]
 
 
 def encode(entries: Iterable[Entry], context: bytes, options: LogOptions,
