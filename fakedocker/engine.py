@@ -181,6 +181,15 @@ class FakeEngine:
             self.emit("image", "tag", image.id, {"name": parsed.tagged})
             return image.id
 
+    def add_volume_driver(self, name: str, scope: str = "local", mount_root: str | None = None):
+        """Install a fake volume plugin ``name`` (see :meth:`VolumeStore.add_driver`); tasks
+        pending for want of it are scheduled again, as when a node reports a new plugin."""
+        with self.lock:
+            driver = self.volumes.add_driver(name, scope, mount_root)
+            if self.swarm.active:
+                self.swarm.orchestrator.reschedule_blocked()
+            return driver
+
     def step(self, name: str | None = None) -> int:
         """Manual transitions: advance everything in flight (or what ``name`` prefixes) one step."""
         return self.transitions.step(name)

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from .routing import DaemonError
 
+
+def not_modelled(what: str) -> DaemonError:
+    """What the fake cannot answer as the daemon would: 501, never a misleading answer."""
+    return DaemonError(501, f"fakedocker does not model {what}")
+
+
 # containers -------------------------------------------------------------------------------
+
+
+def no_log_stream_chosen(status: int = 400) -> DaemonError:
+    """Logs asked for with neither stdout nor stderr: 400 for a container, 500 for a
+    service (the swarm router's plain error)."""
+    return DaemonError(status, "Bad parameters: you must choose at least one stream")
 
 
 def no_such_container(ref: str) -> DaemonError:
@@ -221,6 +233,19 @@ def volume_plugin_not_found(name: str, driver: str) -> DaemonError:
     return DaemonError(
         404, f'create {name}: error looking up volume plugin {driver}: plugin "{driver}" not found'
     )
+
+
+def invalid_mount(message: str) -> DaemonError:
+    """A container create whose ``Mounts`` the daemon refuses (see :mod:`.state.mounts`)."""
+    return DaemonError(400, message)
+
+
+def duplicate_mount_point(destination: str) -> DaemonError:
+    return DaemonError(400, f"Duplicate mount point: {destination}")
+
+
+def invalid_service_mount_type(mount_type: str) -> DaemonError:
+    return DaemonError(400, f'invalid MountType: "{mount_type}"')
 
 
 def volume_name_too_short(name: str) -> DaemonError:
@@ -536,11 +561,23 @@ def join_timeout() -> DaemonError:
 
 
 def swarm_invalid_data_path_port(port: int) -> DaemonError:
-    return DaemonError(
-        400,
-        f"rpc error: code = InvalidArgument desc = Datapath port {port} is outside the "
-        "valid range 1024 - 49151",
-    )
+    return DaemonError(500, f"Datapath port number is not in valid range (1024-49151) : {port}")
+
+
+def invalid_base_pool(pool: str) -> DaemonError:
+    return DaemonError(500, f"invalid base pool {pool}: invalid CIDR address: {pool}")
+
+
+def subnet_size_out_of_range(size: int) -> DaemonError:
+    return DaemonError(500, f"subnet size is out of range: {size}")
+
+
+def subnet_size_too_small(pool: str, size: int) -> DaemonError:
+    return DaemonError(500, f'invalid CIDR: "{pool}". Subnet size is too small for pool: {size}')
+
+
+def swarm_not_locked() -> DaemonError:
+    return DaemonError(409, "swarm is not locked")
 
 
 def invalid_node_role(role: str) -> DaemonError:
@@ -597,16 +634,18 @@ def constraint_without_operator() -> DaemonError:
     return DaemonError(500, "rpc error: code = Unknown desc = constraint expected one operator from ==, !=")
 
 
-def no_suitable_node(unavailable: int, unsatisfied: int) -> str:
+def no_suitable_node(unavailable: int, unsatisfied: int, missing_plugin: int = 0) -> str:
     """A pending task's ``Err`` when no node can take it, counting the nodes that are not
-    available for new tasks (down, drained or paused) and those whose attributes fail the
-    task's placement constraints."""
+    available for new tasks (down, drained or paused), those whose attributes fail the
+    task's placement constraints and those lacking a plugin the task needs."""
     def nodes(n: int) -> str:
         return f"{n} node" if n == 1 else f"{n} nodes"
 
     reasons = []
     if unavailable:
         reasons.append(f"{nodes(unavailable)} not available for new tasks")
+    if missing_plugin:
+        reasons.append(f"missing plugin on {nodes(missing_plugin)}")
     if unsatisfied:
         reasons.append(f"scheduling constraints not satisfied on {nodes(unsatisfied)}")
     return f"no suitable node ({'; '.join(reasons)})"

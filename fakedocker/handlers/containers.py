@@ -405,7 +405,8 @@ def frame(stream: int, data: bytes) -> bytes:
     return struct.pack(">BxxxL", stream, len(data)) + data
 
 
-def _as_time(value: str | None) -> float | None:
+def log_time(value: str | None) -> float | None:
+    """A ``since``/``until`` argument of a logs request (seconds or RFC 3339), or None."""
     if value in (None, "", "0"):
         return None
     try:
@@ -422,13 +423,13 @@ def logs(engine: Any, req: Request) -> Response:
     want_out = req.flag("stdout")
     want_err = req.flag("stderr")
     if not (want_out or want_err):
-        raise DaemonError(400, "Bad parameters: you must choose at least one stream")
+        raise messages.no_log_stream_chosen(400)
     timestamps = req.flag("timestamps")
     follow = req.flag("follow")
     tail_arg = req.arg("tail", "all")
     tail = None if tail_arg in (None, "", "all") else int(tail_arg)
-    since = _as_time(req.arg("since"))
-    until = _as_time(req.arg("until"))
+    since = log_time(req.arg("since"))
+    until = log_time(req.arg("until"))
     streams = {s for s, w in ((1, want_out), (2, want_err)) if w}
     store = engine.containers
     with engine.lock:

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import messages
 from ..routing import Request, Response, route
+from ..state.go_json import NETWORK_CREATE, go_fields
 
 
 @route("GET", "/networks", "networks")
@@ -16,7 +17,7 @@ def list_networks(engine: Any, req: Request) -> list[dict[str, Any]]:
 
 @route("POST", "/networks/create", "create_network")
 def create_network(engine: Any, req: Request) -> Response:
-    body = req.json() or {}
+    body = go_fields(req.json() or {}, NETWORK_CREATE)
     with engine.lock:
         net, warning = engine.networks.create(
             name=body.get("Name") or "",

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from .. import messages
 from ..routing import Request, Response, route
+from ..state import go_json
+from ..state.swarm import logs as service_log
+from .containers import log_time
 
 
 def _version_arg(req: Request) -> int | None:
     return req.int_arg("version")
 
 
-def _json_object(req: Request) -> dict[str, Any]:
+def _json_object(req: Request, schema: go_json.Schema) -> dict[str, Any]:
+    """The request's JSON object as the daemon decodes it into ``schema``'s struct."""
     body = req.json()
-    return body if isinstance(body, dict) else {}
+    return go_json.go_fields(body, schema) if isinstance(body, dict) else {}
 
 
 # swarm --------------------------------------------------------------------------------------
@@ -26,14 +32,14 @@ def inspect_swarm(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/swarm/init", "init_swarm")
 def init_swarm(engine: Any, req: Request) -> str:
-    body = _json_object(req)
+    body = _json_object(req, go_json.INIT_REQUEST)
     with engine.lock:
         return engine.swarm.init(body)
 
 
 @route("POST", "/swarm/join", "join_swarm")
 def join_swarm(engine: Any, req: Request) -> Response:
-    body = _json_object(req)
+    body = _json_object(req, go_json.JOIN_REQUEST)
     with engine.lock:
         engine.swarm.join(body)
     return Response(200, None)  # pragma: no cover  (join always fails on the fake)
@@ -48,11 +54,12 @@ def leave_swarm(engine: Any, req: Request) -> Response:
 
 @route("POST", "/swarm/update", "update_swarm")
 def update_swarm(engine: Any, req: Request) -> Response:
-    body = req.json()
+    body = _json_object(req, go_json.SWARM_SPEC)
     with engine.lock:
         engine.swarm.update(
-            _version_arg(req), body if isinstance(body, dict) else None,
+            _version_arg(req), body or None,
             req.flag("rotateWorkerToken"), req.flag("rotateManagerToken"),
+            req.flag("rotateManagerUnlockKey"),
         )
     return Response(200, None)
 
@@ -60,8 +67,14 @@ def update_swarm(engine: Any, req: Request) -> Response:
 @route("GET", "/swarm/unlockkey", "get_unlock_key")
 def get_unlock_key(engine: Any, req: Request) -> dict[str, str]:
     with engine.lock:
-        engine.swarm.require_manager()
-        return {"UnlockKey": ""}
+        return {"UnlockKey": engine.swarm.unlock_key()}
+
+
+@route("POST", "/swarm/unlock", "unlock_swarm")
+def unlock_swarm(engine: Any, req: Request) -> Response:
+    with engine.lock:
+        engine.swarm.unlock()
+    return Response(200, None)  # pragma: no cover  (the fake's managers are never locked)
 
 
 # nodes --------------------------------------------------------------------------------------
@@ -81,7 +94,7 @@ def inspect_node(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/nodes/{id}/update", "update_node")
 def update_node(engine: Any, req: Request) -> Response:
-    body = _json_object(req)
+    body = _json_object(req, go_json.NODE_SPEC)
     with engine.lock:
         engine.swarm.update_node(req.params["id"], _version_arg(req), body)
     return Response(200, None)
@@ -98,7 +111,7 @@ def remove_node(engine: Any, req: Request) -> Response:
 
 @route("POST", "/services/create", "create_service")
 def create_service(engine: Any, req: Request) -> Response:
-    body = _json_object(req)
+    body = _json_object(req, go_json.service_spec_for(engine.api_version))
     with engine.lock:
         service = engine.swarm.create_service(body)
         return Response(201, {"ID": service.id})
@@ -126,7 +139,7 @@ def inspect_service(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/services/{id}/update", "update_service")
 def update_service(engine: Any, req: Request) -> dict[str, Any]:
-    body = _json_object(req)
+    body = _json_object(req, go_json.service_spec_for(engine.api_version))
     with engine.lock:
         engine.swarm.update_service(req.params["id"], _version_arg(req), body)
         return {"Warnings": None}
@@ -141,9 +154,47 @@ def remove_service(engine: Any, req: Request) -> Response:
 
 @route("GET", "/services/{id}/logs", "service_logs")
 def service_logs(engine: Any, req: Request) -> Response:
+    """The service's task containers' logs (see :mod:`fakedocker.state.swarm.logs`); with
+    ``follow``, new lines (of new tasks too) until the service is removed."""
     with engine.lock:
-        engine.swarm.get_service(req.params["id"])
-    return Response(200, b"", kind="raw", content_type="application/vnd.docker.raw-stream")
+        service = engine.swarm.get_service(req.params["id"])
+        tty = bool(service.spec["TaskTemplate"]["ContainerSpec"].get("TTY"))
+    streams = frozenset(s for s, wanted in ((1, req.flag("stdout")), (2, req.flag("stderr"))) if wanted)
+    if not streams:
+        raise messages.no_log_stream_chosen(500)
+    tail_arg = req.arg("tail", "all")
+    options = service_log.LogOptions(
+        streams=streams, since=log_time(req.arg("since")),
+        tail=None if tail_arg in (None, "", "all") else req.int_arg("tail"),
+        timestamps=req.flag("timestamps"), details=req.flag("details"), tty=tty)
+    follow = req.flag("follow")
+    changed = engine.containers.changed
+    seen: dict[str, int] = {}
+
+    def batch(first: bool) -> bytes:
+        parts = []
+        for task, container in engine.swarm.log_sources(service):
+            entries = container.logs[seen.get(container.id, 0):]
+            seen[container.id] = len(container.logs)
+            parts.append(service_log.encode(service_log.select(entries, options, tail=first),
+                                            service_log.task_context(task), options,
+                                            engine.now_iso))
+        return b"".join(parts)
+
+    with engine.lock:
+        initial = batch(first=True)
+
+    def gen() -> Iterator[bytes]:
+        yield initial
+        while follow:
+            with engine.lock:
+                if service.id not in engine.swarm.services.by_id:
+                    return
+                changed.wait(0.25)
+                data = batch(first=False)
+            yield data  # empty: lets the writer notice a client that went away
+
+    return Response(200, gen(), kind="stream")
 
 
 # tasks --------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def info(engine: Any, req: Request) -> dict[str, Any]:
             "Images": len(engine.images.by_id),
             "Driver": "overlay2",
             "DriverStatus": [["Backing Filesystem", "extfs"]],
-            "Plugins": {"Volume": ["local"], "Network": ["bridge", "host", "ipvlan", "macvlan", "null", "overlay"],
+            "Plugins": {"Volume": engine.volumes.driver_names(), "Network": ["bridge", "host", "ipvlan", "macvlan", "null", "overlay"],
                         "Authorization": None, "Log": ["json-file", "local"]},
             "MemoryLimit": True,
             "SwapLimit": False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..routing import Request, Response, route
+from ..state.go_json import VOLUME_CREATE, go_fields
 
 
 @route("GET", "/volumes", "volumes")
@@ -16,7 +17,7 @@ def list_volumes(engine: Any, req: Request) -> dict[str, Any]:
 
 @route("POST", "/volumes/create", "create_volume")
 def create_volume(engine: Any, req: Request) -> Response:
-    body = req.json() or {}
+    body = go_fields(req.json() or {}, VOLUME_CREATE)
     with engine.lock:
         vol = engine.volumes.create(
             name=body.get("Name") or None,

@@ -20,7 +20,11 @@ Behaviour checked against Docker 20.10.24 (API 1.41):
 
 - ``create`` of an existing name with the ``local`` driver answers the existing volume as it
   is (labels and options of the request are ignored, not even validated) and still emits a
-  ``create`` event; an unknown driver is a 404 ``error looking up volume plugin``.
+  ``create`` event; an unknown driver is a 404 ``error looking up volume plugin``, on
+  ``/volumes/create`` and for a container's named volume alike.
+- drivers other than ``local`` are the plugins a test declares (:meth:`VolumeStore.add_driver`):
+  they take any name and any options, as a permissive plugin does; the node and ``/info``
+  list them.  An existing name asked for with another driver is not modelled (501).
 - ``Labels`` and ``Options`` are ``null`` when none were given; ``CreatedAt`` is RFC 3339 in
   whole seconds (``2024-01-02T03:04:05Z``).
 - the ``name`` list filter is a regular-expression search; ``label`` needs every value to
@@ -29,6 +33,7 @@ Behaviour checked against Docker 20.10.24 (API 1.41):
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -48,6 +53,16 @@ _MANDATORY_OPTS = (("type", "device"), ("device", "type"), ("o", "device"))
 ROOT = "/var/lib/docker/volumes"
 
 
+@dataclass(frozen=True)
+class VolumeDriver:
+    """A volume plugin installed on the fake daemon (``local`` is built in)."""
+
+    name: str
+    scope: str = "local"
+    #: where its volumes' Mountpoint lives (``<root>/<name>``)
+    mount_root: str = ""
+
+
 @dataclass
 class Volume:
     name: str
@@ -58,9 +73,12 @@ class Volume:
     anonymous: bool = False
     scope: str = "local"
     status: dict[str, Any] | None = field(default=None)
+    mount_root: str = ""
 
     @property
     def mountpoint(self) -> str:
+        if self.mount_root:
+            return f"{self.mount_root}/{self.name}"
         return f"{ROOT}/{self.name}/_data"
 
     def inspect(self) -> dict[str, Any]:
@@ -85,6 +103,22 @@ class VolumeStore:
         self.engine = engine
         self.containers = containers
         self.by_name: dict[str, Volume] = {}
+        self.drivers: dict[str, VolumeDriver] = {"local": VolumeDriver("local")}
+
+    # drivers ---------------------------------------------------------------------------
+    def add_driver(self, name: str, scope: str = "local", mount_root: str | None = None) -> VolumeDriver:
+        """Install a fake volume plugin ``name`` (``scope`` ``local`` or ``global``): volumes
+        can be created with it, mounts may name it, and the node's scheduler finds it."""
+        with self.engine.lock:
+            if mount_root is None:
+                plugin_id = hashlib.sha256(f"plugin:{name}".encode()).hexdigest()
+                mount_root = f"/var/lib/docker/plugins/{plugin_id}/propagated-mount"
+            driver = VolumeDriver(name, scope, mount_root)
+            self.drivers[name] = driver
+            return driver
+
+    def driver_names(self) -> list[str]:
+        return list(self.drivers)
 
     # lookups ---------------------------------------------------------------------------
     def resolve(self, name: str) -> Volume | None:
@@ -116,15 +150,22 @@ class VolumeStore:
         engine = self.engine
         driver = driver or "local"
         with engine.lock:
-            if driver != "local":
+            if driver not in self.drivers:
                 raise messages.volume_plugin_not_found(name or engine.new_id(), driver)
+            local = driver == "local"
             if not name:
-                _validate_opts("", driver_opts)
+                if local:
+                    _validate_opts("", driver_opts)
                 return self._add_volume(engine.new_id(), driver, driver_opts, labels, anonymous=True)
             existing = self.by_name.get(name)
             if existing is not None:
+                if existing.driver != driver:
+                    raise messages.not_modelled(
+                        f"a volume create of existing volume {name} with another driver")
                 engine.emit("volume", "create", existing.name, {"driver": existing.driver})
                 return existing
+            if not local:
+                return self._add_volume(name, driver, driver_opts, labels)
             if len(name) == 1:
                 raise messages.volume_name_too_short(name)
             if not _NAME_RE.match(name):
@@ -145,6 +186,7 @@ class VolumeStore:
     def _add_volume(self, name: str, driver: str, driver_opts: dict[str, str] | None,
              labels: dict[str, str] | None, anonymous: bool = False) -> Volume:
         engine = self.engine
+        plugin = self.drivers[driver]
         vol = Volume(
             name=name,
             driver=driver,
@@ -152,6 +194,8 @@ class VolumeStore:
             labels=dict(labels) if labels else None,
             created_at=_created_at(engine.now()),
             anonymous=anonymous,
+            scope=plugin.scope,
+            mount_root=plugin.mount_root,
         )
         self.by_name[name] = vol
         engine.emit("volume", "create", name, {"driver": driver})

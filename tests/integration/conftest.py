@@ -70,14 +70,19 @@ PULLME_LAYER_SIZE = 1_069_596  # compressed size of the one layer ("Downloading"
 
 def make_fake_engine():
     """A fake engine in the state scripts/provision.sh leaves a real machine in:
-    swarm active (initialised through the API, as provision.sh does), images present,
+    swarm active (initialised with the body provision.sh's `docker swarm init` sends), images present,
     two tags in the registry."""
     import fakedocker
 
     engine = fakedocker.FakeEngine()
     client = engine.api_client()
     try:
-        client.init_swarm(advertise_addr="127.0.0.1")
+        # the body `docker swarm init --advertise-addr 127.0.0.1` sends: an empty (not null)
+        # DefaultAddrPool and the CLI's default mask length, so inspect shows null and 24
+        client._raise_for_status(client._post_json(client._url("/swarm/init"), data={
+            "ListenAddr": "0.0.0.0:2377", "AdvertiseAddr": "127.0.0.1", "DataPathAddr": "",
+            "DataPathPort": 0, "DefaultAddrPool": [], "ForceNewCluster": False, "Spec": {},
+            "AutoLockManagers": False, "SubnetSize": 24}))
     finally:
         client.close()
     engine.add_image(BUSYBOX, config=BUSYBOX_CONFIG, size=IMAGE_SIZE, layers=1)

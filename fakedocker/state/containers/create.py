@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ...routing import DaemonError
+from ..go_json import MOUNT as MOUNT_FIELDS  # noqa: F401  (re-exported)
+from ..go_json import go_fields, mount_for
+from ..mounts import container_mount_error, duplicate_destination
 from .model import Container, ContainerTable, create_env, signal_number
 
 if TYPE_CHECKING:
@@ -21,32 +24,6 @@ if TYPE_CHECKING:
     from ..images import ImageStore
     from ..networks import NetworkStore
     from ..volumes import VolumeStore
-
-#: the daemon decodes JSON into Go structs, whose field names match case-insensitively: a
-#: mount written {"type": ..., "driver_config": {"name": ...}} by hand means the same as the
-#: canonical form, and inspect shows the canonical one (nested: field -> its own fields)
-MOUNT_FIELDS: dict[str, Any] = {
-    "Type": None, "Source": None, "Target": None, "ReadOnly": None, "Consistency": None,
-    "BindOptions": {"Propagation": None, "NonRecursive": None},
-    "VolumeOptions": {"NoCopy": None, "Labels": None, "DriverConfig": {"Name": None, "Options": None}},
-    "TmpfsOptions": {"SizeBytes": None, "Mode": None},
-}
-
-
-def go_fields(value: Any, fields: dict[str, Any]) -> Any:
-    """``value`` with its keys matched to ``fields`` as Go's JSON decoder matches them
-    (case-insensitively; unknown keys dropped)."""
-    if not isinstance(value, dict):
-        return value
-    by_lower = {name.lower(): name for name in fields}
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        name = by_lower.get(str(key).lower())
-        if name is None:
-            continue
-        out[name] = go_fields(item, fields[name]) if fields[name] else item
-    return out
-
 
 #: bind propagation modes a Binds entry may name after its mode
 _PROPAGATION_MODES = frozenset({"rprivate", "private", "rshared", "shared", "rslave", "slave"})
@@ -187,6 +164,12 @@ class ContainerFactory:
     def create(self, body: dict[str, Any], name: str | None = None) -> Container:
         engine = self.engine
         with engine.lock:
+            requested = body.get("HostConfig") or {}
+            mount_list = go_fields(requested.get("Mounts") or [], mount_for(engine.api_version))
+            for m in mount_list:  # the daemon checks settings before it looks at names or images
+                problem = container_mount_error(m)
+                if problem:
+                    raise messages.invalid_mount(problem)
             if name:
                 name = self._check_name(name)
             image_ref = body.get("Image") or ""
@@ -198,8 +181,8 @@ class ContainerFactory:
             icfg = image.config
             host_config = dict(DEFAULT_HOST_CONFIG)
             host_config.update(body.get("HostConfig") or {})
-            if host_config.get("Mounts"):
-                host_config["Mounts"] = [go_fields(m, MOUNT_FIELDS) for m in host_config["Mounts"]]
+            if mount_list:
+                host_config["Mounts"] = mount_list
             if host_config.get("NanoCpus"):
                 if host_config.get("CpuPeriod"):
                     raise messages.conflicting_cpu_options("CPU Period")
@@ -303,6 +286,16 @@ class ContainerFactory:
         request's Volumes; named volumes are created if missing, unnamed ones anonymous."""
         mounts: list[dict[str, Any]] = []
         taken: set[str] = set()
+        binds = c.host_config.get("Binds") or ()
+        bind_driver = c.host_config.get("VolumeDriver") or "local"
+        # each mount point is checked when its turn comes: the volumes of those before a
+        # duplicate are made already, as the daemon makes them
+        seen: list[str] = []
+
+        def check_duplicate(dest: str) -> None:
+            if duplicate_destination([*seen, dest]) is not None:
+                raise messages.duplicate_mount_point(dest)
+            seen.append(dest)
 
         def volume(name: str, dest: str, mode: str, rw: bool, driver: str = "local",
                    opts: dict | None = None, labels: dict | None = None) -> None:
@@ -314,11 +307,12 @@ class ContainerFactory:
             })
             taken.add(dest)
 
-        for bind in c.host_config.get("Binds") or ():
+        for bind in binds:
             parts = bind.split(":")
             if len(parts) < 2:
                 raise DaemonError(400, f"invalid volume specification: '{bind}'")
             src, dest = parts[0], parts[1]
+            check_duplicate(dest)
             mode = parts[2] if len(parts) > 2 else ""
             rw = "ro" not in mode.split(",")
             if src.startswith("/"):
@@ -327,10 +321,11 @@ class ContainerFactory:
                                "RW": rw, "Propagation": propagation})
                 taken.add(dest)
             else:
-                volume(src, dest, mode or "z", rw)
+                volume(src, dest, mode or "z", rw, bind_driver)
         for m in c.host_config.get("Mounts") or ():
             mtype = m.get("Type") or "volume"
             target = m.get("Target") or ""
+            check_duplicate(target)
             rw = not m.get("ReadOnly", False)
             if mtype == "bind":
                 prop = (m.get("BindOptions") or {}).get("Propagation") or "rprivate"

@@ -13,6 +13,7 @@ What the daemon does (Docker 20.10.24, checked by the parity tests):
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,6 +152,20 @@ class AddressPools:
         # the predefined bridge has the first local pool
         self._local_cursor = 1
         self._swarm_cursor = 0
+        #: where swarm networks' subnets come from: the swarm's DefaultAddrPool cut into
+        #: SubnetSize pieces (:meth:`use_swarm_pools`)
+        self.swarm_subnets: list[ipaddress.IPv4Network] = SWARM_POOLS
+
+    def use_swarm_pools(self, pools: list[str] | None, subnet_size: int) -> None:
+        """Cut swarm networks' subnets from ``pools`` (none: swarmkit's 10.0.0.0/8 by /24),
+        the first 256 of each pool, in order."""
+        subnets: list[ipaddress.IPv4Network] = []
+        for text in pools or ():
+            network = ipaddress.ip_network(text, strict=False)
+            if isinstance(network, ipaddress.IPv4Network):
+                subnets += itertools.islice(network.subnets(new_prefix=subnet_size), 256)
+        self.swarm_subnets = subnets or SWARM_POOLS
+        self._swarm_cursor = 0
 
     @staticmethod
     def default_bridge_pool() -> Pool:
@@ -191,7 +206,7 @@ class AddressPools:
                 pool.shown_gateway = True  # swarm's allocator records the gateway it picks
                 pools.append(pool)
         if not any(p.version == 4 for p in pools):
-            subnet, self._swarm_cursor = _next_free_pool(SWARM_POOLS, self._swarm_cursor, taken)
+            subnet, self._swarm_cursor = _next_free_pool(self.swarm_subnets, self._swarm_cursor, taken)
             if subnet is None:
                 raise messages.no_available_pool()
             pools.insert(0, _default_pool(subnet, serial=True))

@@ -8,6 +8,7 @@ Receives nothing but the engine (ids, clock, events).
 
 from __future__ import annotations
 
+import base64
 import copy
 import ipaddress
 import os
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ..filters import label_matches, reject_unknown_filters
+from .addr_pool import address_pools, data_path_port
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
@@ -73,6 +75,10 @@ def _merge_spec(base: dict[str, Any], over: dict[str, Any] | None) -> dict[str, 
     return out
 
 
+def _autolock(spec: dict[str, Any]) -> bool:
+    return bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
+
+
 def _host_of(addr: str | None, default: str) -> str:
     """The IP address in ``ListenAddr``/``AdvertiseAddr`` (``ip``, ``ip:port``, ``[v6]:port``;
     an interface name: ``default``, loopback's: 127.0.0.1)."""
@@ -120,7 +126,7 @@ class Node:
             "logentries", "splunk", "syslog")]
         plugins += [{"Type": "Network", "Name": n} for n in (
             "bridge", "host", "ipvlan", "macvlan", "null", "overlay")]
-        plugins.append({"Type": "Volume", "Name": "local"})
+        plugins += [{"Type": "Volume", "Name": n} for n in engine.volumes.driver_names()]
         status: dict[str, Any] = {"State": self.state}
         if self.state == "down":
             status["Message"] = "heartbeat failure"
@@ -237,9 +243,8 @@ class Cluster:
         addr = _host_of(advertise, "127.0.0.1")
         if advertise and _port_of(advertise, 0):
             listen_port = _port_of(advertise, listen_port)
-        data_path_port = int(body.get("DataPathPort") or 0) or 4789
-        if not (1024 <= data_path_port <= 49151) and data_path_port != 4789:
-            raise messages.swarm_invalid_data_path_port(data_path_port)
+        pools, subnet_size = address_pools(body.get("DefaultAddrPool"), body.get("SubnetSize"))
+        port = data_path_port(body.get("DataPathPort"))
         now = self.engine.now_iso()
         cluster_id = self.new_id()
         node_version = self.next_version()
@@ -253,27 +258,50 @@ class Cluster:
             "CreatedAt": now,
             "UpdatedAt": now,
             "Spec": _merge_spec(DEFAULT_SWARM_SPEC, body.get("Spec") or {}),
-            "DefaultAddrPool": body.get("DefaultAddrPool") or None,
-            "SubnetSize": int(body.get("SubnetSize") or 24),
-            "DataPathPort": data_path_port,
+            "DefaultAddrPool": pools,
+            "SubnetSize": subnet_size,
+            "DataPathPort": port,
             "JoinTokens": {"Worker": self._join_token(), "Manager": self._join_token()},
         }
+        # (InitRequest's own AutoLockManagers is ignored by the daemon: the spec's counts)
+        self.record["UnlockKey"] = self._unlock_key() if _autolock(self.record["Spec"]) else ""
         self.active = True
         return self.node.id
 
     def update(self, version: int | None, spec: dict[str, Any] | None, rotate_worker: bool,
-               rotate_manager: bool) -> None:
+               rotate_manager: bool, rotate_unlock_key: bool = False) -> None:
         self.require_manager()
         if version != self.record["Version"]:
             raise messages.update_out_of_sequence()
+        was_locking = _autolock(self.record["Spec"])
         if spec:
             self.record["Spec"] = _merge_spec(DEFAULT_SWARM_SPEC, spec)
+        if not _autolock(self.record["Spec"]):
+            self.record["UnlockKey"] = ""
+        elif rotate_unlock_key or not was_locking:  # a new key when rotated or newly locking
+            self.record["UnlockKey"] = self._unlock_key()
         if rotate_worker:
             self.record["JoinTokens"]["Worker"] = self._join_token()
         if rotate_manager:
             self.record["JoinTokens"]["Manager"] = self._join_token()
         self.record["Version"] = self.next_version()
         self.record["UpdatedAt"] = self.engine.now_iso()
+
+    def unlock_key(self) -> str:
+        """``GET /swarm/unlockkey``: the managers' key while autolock is on, else ""."""
+        self.require_manager()
+        return self.record.get("UnlockKey", "")
+
+    def unlock(self) -> None:
+        """``POST /swarm/unlock``: a running manager of the fake is never locked (locking
+        happens when an autolocked manager's daemon restarts)."""
+        self.require_manager()
+        raise messages.swarm_not_locked()
+
+    def _unlock_key(self) -> str:
+        """A fresh ``SWMKEY-1-...`` key: 32 bytes, base64 without padding, as swarmkit makes."""
+        raw = bytes.fromhex(self.engine.new_id())
+        return "SWMKEY-1-" + base64.b64encode(raw).decode().rstrip("=")
 
     def check_leave(self, force: bool) -> None:
         """The daemon's refusals of ``docker swarm leave``."""

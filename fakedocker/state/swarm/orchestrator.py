@@ -26,6 +26,7 @@ from ... import messages
 from ...routing import DaemonError
 from ...transitions import Step
 from ..filters import label_matches, reject_unknown_filters
+from ..mounts import task_mount_error, volume_plugins_of
 from .placement import unschedulable_reason
 from .services import task_spec
 
@@ -357,8 +358,9 @@ class Orchestrator:
             if not self._may_advance(task, "pending"):
                 return
             assert self.cluster.node is not None
-            unschedulable = unschedulable_reason([self.cluster.node.inspect(self.engine)],
-                                                 task.spec.get("Placement"))
+            unschedulable = unschedulable_reason(
+                [self.cluster.node.inspect(self.engine)], task.spec.get("Placement"),
+                volume_plugins_of(task.spec["ContainerSpec"].get("Mounts")))
             if unschedulable is not None:
                 self._block(task, unschedulable)
                 return
@@ -371,8 +373,14 @@ class Orchestrator:
             self._set_state(task, "assigned", "scheduler assigned task to node")
 
         def accepted() -> None:
-            if self._may_advance(task, "assigned"):
-                self._set_state(task, "accepted", "accepted")
+            if not self._may_advance(task, "assigned"):
+                return
+            # the node's executor checks the mounts before it takes the task on
+            refused = task_mount_error(task.spec["ContainerSpec"].get("Mounts"))
+            if refused is not None:
+                self._reject(task, refused, message="resolving controller failed")
+                return
+            self._set_state(task, "accepted", "accepted")
 
         def preparing() -> None:
             if not self._may_advance(task, "accepted"):
@@ -463,11 +471,12 @@ class Orchestrator:
             self._record_change(task, desired="shutdown")
             self._schedule_stop(task, delete=False)
 
-    def _reject(self, task: Task, err: str) -> None:
-        """The task's container could not be made: ``rejected``, then the restart policy."""
+    def _reject(self, task: Task, err: str, message: str = "preparing") -> None:
+        """The task's container could not be made (or the executor refused the task):
+        ``rejected``, then the restart policy."""
         task.err = err
         task.container_status = {"ContainerID": "", "PID": 0, "ExitCode": 0}
-        self._set_state(task, "rejected", "preparing")
+        self._set_state(task, "rejected", message)
         self._after_exit(task, failed=True)
 
     def _host_ports(self, service: Service, task: Task) -> list[dict[str, Any]] | None:

@@ -4,7 +4,7 @@ A constraint is ``<attribute> == <value>`` or ``<attribute> != <value>``; the at
 the node's id, hostname, role, platform and labels (``node.labels.<key>``) and its engine's
 labels (``engine.labels.<key>``), compared without regard to case as swarmkit does.  An
 attribute the node does not have fails ``==`` and passes ``!=``.  A node that is down, drained
-or paused takes no new task.  Pure functions of the constraint strings and the node's inspect
+or paused takes no new task, nor one lacking a volume driver the task's mounts name.  Pure functions of the constraint strings and the node's inspect
 answer.
 """
 
@@ -67,12 +67,28 @@ def available(node: dict[str, Any]) -> bool:
             and (node.get("Spec") or {}).get("Availability") == "active")
 
 
-def unschedulable_reason(nodes: list[dict[str, Any]], placement: dict[str, Any] | None) -> str | None:
-    """None when some node can take a task placed by ``placement``; else the pending task's
-    ``Err`` (``no suitable node (...)``)."""
+def has_plugins(node: dict[str, Any], plugin_type: str, names: list[str]) -> bool:
+    """Whether the node's engine has each plugin of ``plugin_type`` named in ``names``."""
+    present = {p.get("Name") for p in ((node.get("Description") or {}).get("Engine") or {}).get("Plugins") or []
+               if p.get("Type") == plugin_type}
+    return all(name in present for name in names)
+
+
+def unschedulable_reason(nodes: list[dict[str, Any]], placement: dict[str, Any] | None,
+                         volume_plugins: list[str] | None = None) -> str | None:
+    """None when some node can take a task placed by ``placement`` (and needing the volume
+    drivers ``volume_plugins``); else the pending task's ``Err`` (``no suitable node
+    (...)``).  Each node counts for the first of the scheduler's filters it fails:
+    availability, plugins, constraints."""
     constraints = (placement or {}).get("Constraints")
-    unavailable = sum(1 for node in nodes if not available(node))
-    unsatisfied = sum(1 for node in nodes if available(node) and not satisfies(node, constraints))
-    if unavailable + unsatisfied < len(nodes):
+    unavailable = missing = unsatisfied = 0
+    for node in nodes:
+        if not available(node):
+            unavailable += 1
+        elif not has_plugins(node, "Volume", volume_plugins or []):
+            missing += 1
+        elif not satisfies(node, constraints):
+            unsatisfied += 1
+    if unavailable + missing + unsatisfied < len(nodes):
         return None
-    return messages.no_suitable_node(unavailable, unsatisfied)
+    return messages.no_suitable_node(unavailable, unsatisfied, missing)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ..filters import label_matches, reject_unknown_filters
+from ..mounts import service_mount_type
 from .placement import check_constraints
 
 if TYPE_CHECKING:
@@ -86,6 +87,31 @@ def _order_task_template(tt: dict[str, Any]) -> dict[str, Any]:
                             for m in cs["Mounts"]]
         tt["ContainerSpec"] = _in_order(cs, _CONTAINER_SPEC_ORDER)
     return _in_order(tt, _TASK_TEMPLATE_ORDER)
+
+
+def _update_config(value: dict[str, Any]) -> dict[str, Any]:
+    """An UpdateConfig/RollbackConfig as the daemon echoes it after its round trip through
+    swarmkit: Parallelism, FailureAction, MaxFailureRatio and Order always there (enums in
+    lower case), Delay and Monitor when not zero."""
+    out: dict[str, Any] = {"Parallelism": int(value.get("Parallelism") or 0)}
+    if value.get("Delay"):
+        out["Delay"] = int(value["Delay"])
+    out["FailureAction"] = str(value.get("FailureAction") or "pause").lower()
+    if value.get("Monitor"):
+        out["Monitor"] = int(value["Monitor"])
+    out["MaxFailureRatio"] = value.get("MaxFailureRatio") or 0
+    out["Order"] = str(value.get("Order") or "stop-first").lower()
+    return out
+
+
+def _restart_policy(value: dict[str, Any]) -> dict[str, Any]:
+    """A RestartPolicy after the same round trip: MaxAttempts always there, Delay and Window
+    when given (zero included: they are pointers)."""
+    out = {k: value[k] for k in ("Condition", "Delay") if k in value}
+    out["MaxAttempts"] = int(value.get("MaxAttempts") or 0)
+    if "Window" in value:
+        out["Window"] = value["Window"]
+    return out
 
 
 def _with_defaults(spec: dict[str, Any]) -> dict[str, Any]:
@@ -278,11 +304,19 @@ class ServiceStore:
         if service_id is None and (not _DNS_NAME.match(name) or len(name) > 63):
             raise messages.invalid_service_name()  # (an update with another name is a rename)
         check_constraints((tt.get("Placement") or {}).get("Constraints"))
+        for mount in cs.get("Mounts") or []:
+            if isinstance(mount, dict):
+                mount_type = service_mount_type(mount)
+                if mount_type is None:
+                    raise messages.invalid_service_mount_type(str(mount.get("Type")))
+                mount["Type"] = mount_type
         tt = _omit_empty(tt)
         cs = tt["ContainerSpec"]
         cs.setdefault("Isolation", "default")
         tt["ForceUpdate"] = int(tt.get("ForceUpdate") or 0)
         tt.setdefault("Runtime", "container")
+        if isinstance(tt.get("RestartPolicy"), dict):
+            tt["RestartPolicy"] = _restart_policy(tt["RestartPolicy"])
         if tt.get("Networks"):
             tt["Networks"] = [self._network_ref(n) for n in tt["Networks"]]
         tt = _order_task_template(tt)
@@ -295,7 +329,7 @@ class ServiceStore:
         }
         for key in ("UpdateConfig", "RollbackConfig"):
             if body.get(key) is not None:
-                spec[key] = _omit_empty(body[key])
+                spec[key] = _update_config(_omit_empty(body[key]))
         if body.get("Networks"):
             spec["Networks"] = [self._network_ref(n) for n in body["Networks"]]
         endpoint = body.get("EndpointSpec")

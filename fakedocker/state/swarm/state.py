@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .endpoints import Endpoints
+from .logs import task_order
 from .orchestrator import Orchestrator, Task
 from .services import Service, ServiceStore
 from .task_containers import TaskContainers
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
-    from ..containers import ContainerStore
+    from ..containers import Container, ContainerStore
     from ..images import ImageStore, Registry
     from ..networks import NetworkStore
     from ..ports import HostPorts
@@ -32,6 +33,7 @@ class SwarmState:
                  ports: HostPorts) -> None:
         self.engine = engine
         self.cluster = cluster
+        self.networks = networks
         self.endpoints = Endpoints(engine, cluster, networks)
         self.services = ServiceStore(engine, cluster, self.endpoints)
         self.task_containers = TaskContainers(engine, containers, networks, ports, images, registry)
@@ -62,12 +64,20 @@ class SwarmState:
         was_active = self.cluster.active
         node_id = self.cluster.init(body)
         if not was_active:
+            record = self.cluster.record
+            self.networks.pools.use_swarm_pools(record["DefaultAddrPool"], record["SubnetSize"])
             self.endpoints.create_ingress()
         return node_id
 
     def update(self, version: int | None, spec: dict[str, Any] | None, rotate_worker: bool,
-               rotate_manager: bool) -> None:
-        self.cluster.update(version, spec, rotate_worker, rotate_manager)
+               rotate_manager: bool, rotate_unlock_key: bool = False) -> None:
+        self.cluster.update(version, spec, rotate_worker, rotate_manager, rotate_unlock_key)
+
+    def unlock_key(self) -> str:
+        return self.cluster.unlock_key()
+
+    def unlock(self) -> None:
+        self.cluster.unlock()
 
     def leave(self, force: bool) -> None:
         self.cluster.check_leave(force)
@@ -155,6 +165,17 @@ class SwarmState:
         self.orchestrator.remove_tasks(service, immediate)
 
     # tasks -------------------------------------------------------------------------------
+    def log_sources(self, service: Service) -> list[tuple[Task, Container]]:
+        """The service's tasks whose containers still exist, with them, in the order their
+        logs are sent (:func:`.logs.task_order`)."""
+        tasks = [t for t in self.orchestrator.tasks.values() if t.service_id == service.id]
+        out = []
+        for task in task_order(tasks):
+            container = self.task_containers.container_of(task)
+            if container is not None and not container.removed:
+                out.append((task, container))
+        return out
+
     def get_task(self, ref: str) -> Task:
         return self.orchestrator.get_task(ref)
 
