@@ -9,9 +9,11 @@ from __future__ import annotations
 from .routing import DaemonError
 
 
-def not_modelled(what: str) -> DaemonError:
-    """What the fake cannot answer as the daemon would: 501, never a misleading answer."""
-    return DaemonError(501, f"fakedocker does not model {what}")
+def not_modelled(what: str, route: str | None = None) -> DaemonError:
+    """What the fake cannot answer as the daemon would — a behaviour (``what``), or a route the
+    real daemon serves (``not_modelled("GET", "/images/{name}/history")``): 501, never a 400 or
+    404 that could be mistaken for the daemon's own answer."""
+    return DaemonError(501, f"fakedocker does not model {what}" + (f" {route}" if route else ""))
 
 
 # containers -------------------------------------------------------------------------------
@@ -607,12 +609,6 @@ def remove_manager_node(node_id: str) -> DaemonError:
 
 def page_not_found() -> DaemonError:
     return DaemonError(404, "page not found")
-
-
-def not_modelled(method: str, route: str) -> DaemonError:
-    """A route the real daemon serves and fakedocker does not model (never a 400 or 404
-    that could be mistaken for the daemon's own answer)."""
-    return DaemonError(501, f"fakedocker does not model {method} {route}")
 
 
 def experimental_disabled() -> DaemonError:
