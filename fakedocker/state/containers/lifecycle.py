@@ -94,6 +94,19 @@ class ContainerLifecycle:
             self._fail_start(c, problem)
             raise DaemonError(500, problem)
 
+    @staticmethod
+    def _link_error(c: Container) -> DaemonError | None:
+        """The daemon's setupLinkedContainers: on the default bridge, each linked container
+        must be running there."""
+        if not c.links or "bridge" not in c.networks:
+            return None
+        for child, alias in c.links:
+            if not child.running:
+                return messages.link_target_not_running(f"/{child.name}", f"/{c.name}/{alias}")
+            if "bridge" not in child.networks:
+                return messages.link_target_not_on_bridge(child.id)
+        return None
+
     def _fail_start(self, c: Container, error: str) -> None:
         """The daemon records a start that failed in State (ExitCode 128, Error)."""
         c.error = error
@@ -120,6 +133,11 @@ class ContainerLifecycle:
         except DaemonError as err:
             self._fail_start(c, err.message)
             raise
+        link_error = self._link_error(c)
+        if link_error is not None:
+            self.networks.on_stop(c)
+            self._fail_start(c, link_error.message)
+            raise link_error
         c.sandbox_id = c.sandbox_id or engine.new_id()
         ports: dict[str, list[dict[str, str]]] = {}
         if c.publishes_ports():
