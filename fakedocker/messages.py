@@ -122,6 +122,11 @@ def link_target_not_running(child_name: str, link_name: str) -> DaemonError:
     return DaemonError(500, f"Cannot link to a non running container: {child_name} AS {link_name}")
 
 
+def default_link_name() -> DaemonError:
+    """``DELETE /containers/NAME?link=1`` naming a container, not a ``/parent/alias`` link."""
+    return DaemonError(500, "Conflict, cannot remove the default link name of the container")
+
+
 def link_target_not_on_bridge(child_id: str) -> DaemonError:
     return DaemonError(500, f"container {child_id} not attached to default bridge network")
 

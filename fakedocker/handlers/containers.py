@@ -276,7 +276,7 @@ def wait(engine: Any, req: Request) -> dict[str, Any]:
     return engine.containers.wait(req.params["id"], req.arg("condition"))
 
 
-@route("DELETE", "/containers/{id}", "remove_container")
+@route("DELETE", "/containers/{id:path}", "remove_container")  # ?link=1 names /parent/alias
 def remove_container(engine: Any, req: Request) -> Response:
     engine.containers.remove(req.params["id"], v=req.flag("v"), force=req.flag("force"),
                           link=req.flag("link"))

@@ -189,6 +189,12 @@ def test_legacy_links(api, names):
     api.start(target)
     api.start(c)
     assert api.inspect_container(c)["State"]["Running"] is True
+    assert error_of(api.remove_container, target, link=True) == (
+        "APIError", 500, "Conflict, cannot remove the default link name of the container")
+    assert error_of(api.remove_container, f"/{parent}/nope", link=True) == (
+        "NotFound", 404, f"No such container: {parent}/nope")
+    api.remove_container(f"/{parent}/tgt", link=True)
+    assert api.inspect_container(c)["HostConfig"]["Links"] is None
 
     missing = names("missing")
     assert error_of(create, api, names("orphan"), Links=[f"{missing}:m"]) == (

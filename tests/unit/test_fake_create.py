@@ -464,6 +464,21 @@ def test_links_by_id_and_to_a_removed_container(api):
     assert start_error(api, cid) == (500, "Cannot link to a non running container: /target AS /c1/t")
 
 
+def test_remove_a_link(api):
+    target = create(api, "target")
+    cid = create(api, "c1", Links=["target:al"])
+    with pytest.raises(docker.errors.APIError) as excinfo:
+        api.remove_container("target", link=True)
+    assert api_error(excinfo) == (500, "Conflict, cannot remove the default link name of the container")
+    with pytest.raises(docker.errors.NotFound) as excinfo:
+        api.remove_container("/c1/nope", link=True)
+    assert api_error(excinfo) == (404, "No such container: c1/nope")
+    api.remove_container("/c1/al", link=True)
+    assert links_of(api, cid) is None
+    assert {c["Id"] for c in api.containers(all=True)} == {target, cid}  # both stay
+    api.start(cid)  # nothing left to link to
+
+
 @pytest.mark.parametrize(("links", "mode", "status", "message"), [
     (["nope:tgt"], "default", 400, "could not get container for nope: No such container: nope"),
     (["c1:me"], "default", 400, "could not get container for c1: No such container: c1"),

@@ -438,9 +438,10 @@ class ContainerLifecycle:
         engine = self.engine
         table = self.table
         with engine.lock:
-            c = table.get(ref)
-            if link:  # only the legacy links are removed: the container stays
+            if link:  # only a legacy link is removed: the containers stay
+                self._remove_link(ref)
                 return
+            c = table.get(ref)
             if c.running:
                 if not force:
                     raise messages.remove_running_container(c.id)
@@ -463,6 +464,20 @@ class ContainerLifecycle:
             engine.emit("container", "destroy", c.id, c.attributes())
             self.changed.notify_all()
             self._notify_exit_listeners()
+
+    def _remove_link(self, ref: str) -> None:
+        """``rm --link /parent/alias``: the daemon finds the link by the name it reserved."""
+        name = ref.lstrip("/")
+        parent_name, _, alias = name.rpartition("/")
+        if not parent_name:
+            self.table.get(ref)
+            raise messages.default_link_name()
+        parent = self.table.resolve(parent_name)
+        links = parent.links if parent is not None else []
+        entry = next((link for link in links if link[1] == alias), None)
+        if entry is None:
+            raise messages.no_such_container(name)
+        links.remove(entry)
 
     def _remove_anonymous_volumes(self, c: Container) -> None:
         for name in c.anonymous_volumes:
