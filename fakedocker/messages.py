@@ -117,6 +117,75 @@ def too_many_endpoints(names: list[str]) -> DaemonError:
     )
 
 
+def conflict_mac_and_network_mode() -> DaemonError:
+    return DaemonError(400, "conflicting options: mac-address and the network mode")
+
+
+def invalid_mac_address(text: str) -> DaemonError:
+    """Go's ``net.ParseMAC`` error, at start (the endpoint is made then)."""
+    return DaemonError(500, f"address {text}: invalid MAC address")
+
+
+def conflict_network_and_links(kind: str) -> DaemonError:
+    """Links with a ``host`` (kind "host type networking") or ``container:`` (kind
+    "container type network") network mode."""
+    return DaemonError(400, f"conflicting options: {kind} can't be used with links. This would "
+                            "result in undefined behavior")
+
+
+def empty_link() -> DaemonError:
+    return DaemonError(500, "empty string specified for links")
+
+
+def bad_link_format(value: str) -> DaemonError:
+    return DaemonError(500, f"bad format for links: {value}")
+
+
+def link_target_missing(name: str) -> DaemonError:
+    return DaemonError(400, f"could not get container for {name}: No such container: {name}")
+
+
+def link_target_not_running(child_name: str, link_name: str) -> DaemonError:
+    """At start: ``/child AS /parent/alias``."""
+    return DaemonError(500, f"Cannot link to a non running container: {child_name} AS {link_name}")
+
+
+def default_link_name() -> DaemonError:
+    """``DELETE /containers/NAME?link=1`` naming a container, not a ``/parent/alias`` link."""
+    return DaemonError(500, "Conflict, cannot remove the default link name of the container")
+
+
+def link_target_not_on_bridge(child_id: str) -> DaemonError:
+    return DaemonError(500, f"container {child_id} not attached to default bridge network")
+
+
+def log_driver_not_found(driver: str) -> DaemonError:
+    return DaemonError(400, f'error looking up logging plugin {driver}: plugin "{driver}" not found')
+
+
+def unknown_log_opt(driver: str, option: str) -> DaemonError:
+    if driver == "json-file":
+        return DaemonError(400, f"unknown log opt '{option}' for json-file log driver")
+    return DaemonError(400, f"unknown log opt '{option}' for log driver {driver}")
+
+
+def log_mode_not_supported(mode: str) -> DaemonError:
+    return DaemonError(400, f"logger: logging mode not supported: {mode}")
+
+
+def log_buffer_needs_non_blocking() -> DaemonError:
+    return DaemonError(400, "logger: max-buffer-size option is only supported with 'mode=non-blocking'")
+
+
+def log_buffer_size_invalid(value: str) -> DaemonError:
+    return DaemonError(400, f"error parsing option max-buffer-size: invalid size: '{value}'")
+
+
+def logs_not_readable() -> DaemonError:
+    """``GET /containers/{id}/logs`` on a container whose log driver keeps no logs."""
+    return DaemonError(501, "configured logging driver does not support reading")
+
+
 def extraction_point_not_directory() -> DaemonError:
     return DaemonError(500, "extraction point is not a directory")
 
@@ -423,6 +492,29 @@ def conflict_no_network() -> DaemonError:
         "container cannot be connected to multiple networks with one of the networks in "
         "private (none) mode",
     )
+
+
+def no_endpoint_settings(network: str) -> DaemonError:
+    return DaemonError(400, f"no EndpointSettings for {network}")
+
+
+def invalid_requested_ipv4(address: str) -> DaemonError:
+    """At create: an ``IPAMConfig.IPv4Address`` that is not an IPv4 address."""
+    return DaemonError(400, f"invalid IPv4 address: {address}")
+
+
+def invalid_requested_ipv6(address: str) -> DaemonError:
+    """At create: an ``IPAMConfig.IPv6Address`` that is not an IPv6 address."""
+    return DaemonError(400, f"invalid IPv6 address: {address}")
+
+
+def unparsable_link_local_ips(addresses: list[str]) -> DaemonError:
+    # Go's %v of the whole list
+    return DaemonError(500, f"Invalid link-local IP address: [{' '.join(addresses)}]")
+
+
+def not_link_local(address: str) -> DaemonError:
+    return DaemonError(500, f"invalid link local IP address: {address}")
 
 
 def address_in_use() -> DaemonError:

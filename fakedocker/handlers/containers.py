@@ -12,6 +12,7 @@ from typing import Any
 from .. import messages
 from ..routing import DaemonError, Request, Response, route
 from ..state.containers import Container
+from ..state.containers.logconfig import reads_logs
 from ..state.filters import label_matches, parse_until, prune_label_ok, reject_unknown_filters
 from ..timestamps import ZERO_TIME, parse_rfc3339
 
@@ -276,7 +277,7 @@ def wait(engine: Any, req: Request) -> dict[str, Any]:
     return engine.containers.wait(req.params["id"], req.arg("condition"))
 
 
-@route("DELETE", "/containers/{id}", "remove_container")
+@route("DELETE", "/containers/{id:path}", "remove_container")  # ?link=1 names /parent/alias
 def remove_container(engine: Any, req: Request) -> Response:
     engine.containers.remove(req.params["id"], v=req.flag("v"), force=req.flag("force"),
                           link=req.flag("link"))
@@ -434,6 +435,8 @@ def logs(engine: Any, req: Request) -> Response:
     store = engine.containers
     with engine.lock:
         c = store.get(req.params["id"])
+        if not reads_logs(c.host_config.get("LogConfig")):
+            raise messages.logs_not_readable()
         tty = bool(c.config.get("Tty"))
         entries = [e for e in c.logs if e[1] in streams and (since is None or e[0] >= since)
                    and (until is None or e[0] <= until)]

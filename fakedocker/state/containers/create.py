@@ -1,6 +1,6 @@
 """Creating containers: the request's Config and HostConfig merged with the image's and the
-daemon's defaults, names, mounts (binds, ``Mounts``, image volumes) and the networks a new
-container is attached to.
+daemon's defaults (its log driver: :mod:`.logconfig`), names, mounts (binds, ``Mounts``,
+image volumes), and the networks and legacy links a new container has (:mod:`.netconfig`).
 
 Receives the container table, the image store (the image and its config), the volume store
 (named and anonymous volumes) and the network store (the networks named in the request).
@@ -17,7 +17,19 @@ from ...routing import DaemonError
 from ..go_json import MOUNT as MOUNT_FIELDS  # noqa: F401  (re-exported)
 from ..go_json import go_fields, mount_for
 from ..mounts import container_mount_error, duplicate_destination
+from ..networks.model import empty_endpoint_settings
+from .logconfig import resolve_log_config
 from .model import Container, ContainerTable, create_env, signal_number
+from .netconfig import (
+    check_endpoints_config,
+    check_net_mode,
+    endpoint_settings,
+    initial_network_keys,
+    is_container_mode,
+    is_user_defined,
+    network_mode,
+    parse_link,
+)
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
@@ -101,6 +113,27 @@ DEFAULT_HOST_CONFIG: dict[str, Any] = {
     "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
 }
 
+def with_daemon_defaults(requested: dict[str, Any]) -> dict[str, Any]:
+    """A request's HostConfig with the daemon's defaults filled in: for the fields it leaves
+    out, and for the zero values a client such as the docker CLI sends for "unset" (``""``
+    IpcMode / CgroupnsMode, ``0`` ShmSize, ``-1`` MemorySwappiness, ``0`` PidsLimit, ``null``
+    masked and read-only paths; a privileged container has none of those)."""
+    host_config = dict(DEFAULT_HOST_CONFIG)
+    host_config.update(requested)
+    for key in ("CgroupnsMode", "IpcMode", "ShmSize"):
+        if not host_config.get(key):
+            host_config[key] = DEFAULT_HOST_CONFIG[key]
+    for key in ("MaskedPaths", "ReadonlyPaths"):
+        if requested.get(key) is None:
+            host_config[key] = None if host_config.get("Privileged") else list(DEFAULT_HOST_CONFIG[key])
+    if host_config.get("MemorySwappiness") == -1:
+        host_config["MemorySwappiness"] = None
+    limit = host_config.get("PidsLimit")
+    if isinstance(limit, int) and limit <= 0:
+        host_config["PidsLimit"] = None
+    return host_config
+
+
 _ADJECTIVES = ["admiring", "bold", "brave", "clever", "dreamy", "eager", "festive", "gallant",
                "happy", "jolly", "keen", "loving", "modest", "nifty", "peaceful", "quirky",
                "relaxed", "serene", "tender", "vibrant", "wizardly", "zealous"]
@@ -164,12 +197,16 @@ class ContainerFactory:
     def create(self, body: dict[str, Any], name: str | None = None) -> Container:
         engine = self.engine
         with engine.lock:
-            requested = body.get("HostConfig") or {}
-            mount_list = go_fields(requested.get("Mounts") or [], mount_for(engine.api_version))
+            requested_host = body.get("HostConfig") or {}
+            mount_list = go_fields(requested_host.get("Mounts") or [], mount_for(engine.api_version))
             for m in mount_list:  # the daemon checks settings before it looks at names or images
                 problem = container_mount_error(m)
                 if problem:
                     raise messages.invalid_mount(problem)
+            check_net_mode(body, requested_host)
+            log_config = resolve_log_config(requested_host.get("LogConfig"))
+            endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
+            check_endpoints_config(endpoints)
             if name:
                 name = self._check_name(name)
             image_ref = body.get("Image") or ""
@@ -179,8 +216,9 @@ class ContainerFactory:
             if image is None:
                 raise messages.no_such_image(image_ref)
             icfg = image.config
-            host_config = dict(DEFAULT_HOST_CONFIG)
-            host_config.update(body.get("HostConfig") or {})
+            host_config = with_daemon_defaults(requested_host)
+            host_config["LogConfig"] = log_config
+            host_config["NetworkMode"] = network_mode(host_config)
             if mount_list:
                 host_config["Mounts"] = mount_list
             if host_config.get("NanoCpus"):
@@ -190,21 +228,13 @@ class ContainerFactory:
                     raise messages.conflicting_cpu_options("CPU Quota")
             if host_config.get("Memory") and not host_config.get("MemorySwap"):
                 host_config["MemorySwap"] = 2 * host_config["Memory"]
-            mode = host_config.get("NetworkMode") or "default"
-            # networks named in NetworkMode / EndpointsConfig must exist
-            endpoints = ((body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {})
-            if len(endpoints) > 1:
-                raise messages.too_many_endpoints(sorted(endpoints))
-            target_networks: list[str] = []
-            if not mode.startswith("container:"):
-                target_networks.append("bridge" if mode == "default" else mode)
-            for net in endpoints:
-                if net not in target_networks:
-                    target_networks.append(net)
-            for net in target_networks:
-                self.networks.get(net)  # raises the daemon's 404
-            if mode.startswith("container:"):
+            mode = network_mode(host_config)
+            if is_container_mode(mode):
                 self.table.get(mode.split(":", 1)[1])
+            # networks are named, not looked up: a missing one fails at start
+            network_keys = initial_network_keys(mode, endpoints, self._mode_network(mode))
+            links = self._links_for(host_config.get("Links"), mode)
+            host_config["Links"] = None  # inspect shows the registered links
 
             cid = engine.new_id()
             entrypoint = body.get("Entrypoint")
@@ -270,15 +300,48 @@ class ContainerFactory:
             c = Container(cid, name, engine.now_iso(), image.id, config, host_config)
             c.created_unix = engine.now()
             c.mounts = self._mounts_for(c, volumes)
+            c.links = links
             self.table.by_id[cid] = c
             self.table.by_name[name] = c
-            for net in target_networks:
-                epc = endpoints.get(net) or {}
-                ipv4 = ((epc.get("IPAMConfig") or {}).get("IPv4Address")) or None
-                self.networks.connect(self.networks.get(net), c, aliases=epc.get("Aliases"),
-                                      ipv4=ipv4, links=epc.get("Links"))
+            for key, source in network_keys.items():
+                c.networks[key] = endpoint_settings(endpoints.get(source) or {},
+                                                    empty_endpoint_settings())
             engine.emit("container", "create", cid, c.attributes())
             return c
+
+    # networks and links ----------------------------------------------------------------
+    def _mode_network(self, mode: str) -> tuple[str, str] | None:
+        """(name, id) of the user-defined network a mode names, if it exists."""
+        if not is_user_defined(mode):
+            return None
+        try:
+            net = self.networks.resolve(mode)
+        except DaemonError:  # ambiguous: the daemon's lookup fails, and it goes on
+            return None
+        return (net.name, net.id) if net is not None else None
+
+    def _links_for(self, values: list[str] | None, mode: str) -> list[tuple[Container, str]]:
+        """The legacy links a create registers: (linked container, alias); none on a
+        user-defined network, where the daemon ignores HostConfig.Links."""
+        if not values or is_user_defined(mode):
+            return []
+        links: list[tuple[Container, str]] = []
+        for value in values:
+            target, alias = parse_link(value)
+            child = self.table.resolve(target)
+            if child is None:
+                raise messages.link_target_missing(target)
+            owner, seen = child, {child.id}
+            while is_container_mode(network_mode(owner.host_config)):
+                nxt = self.table.resolve(network_mode(owner.host_config).split(":", 1)[1])
+                if nxt is None or nxt.id in seen:
+                    break
+                owner = nxt
+                seen.add(nxt.id)
+            if network_mode(owner.host_config) == "host":
+                raise messages.conflict_network_and_links("host type networking")
+            links.append((child, alias))
+        return links
 
     # mounts ----------------------------------------------------------------------------
     def _mounts_for(self, c: Container, volumes: dict[str, Any]) -> list[dict[str, Any]]:

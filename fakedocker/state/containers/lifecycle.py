@@ -115,6 +115,19 @@ class ContainerLifecycle:
             self._fail_start(c, problem)
             raise DaemonError(500, problem)
 
+    @staticmethod
+    def _link_error(c: Container) -> DaemonError | None:
+        """The daemon's setupLinkedContainers: on the default bridge, each linked container
+        must be running there."""
+        if not c.links or "bridge" not in c.networks:
+            return None
+        for child, alias in c.links:
+            if not child.running:
+                return messages.link_target_not_running(f"/{child.name}", f"/{c.name}/{alias}")
+            if "bridge" not in child.networks:
+                return messages.link_target_not_on_bridge(child.id)
+        return None
+
     def _fail_start(self, c: Container, error: str) -> None:
         """The daemon records a start that failed in State (ExitCode 128, Error)."""
         c.error = error
@@ -142,6 +155,11 @@ class ContainerLifecycle:
         except DaemonError as err:
             self._fail_start(c, err.message)
             raise
+        link_error = self._link_error(c)
+        if link_error is not None:
+            self.networks.on_stop(c)
+            self._fail_start(c, link_error.message)
+            raise link_error
         c.sandbox_id = c.sandbox_id or engine.new_id()
         ports: dict[str, list[dict[str, str]]] = {}
         if c.publishes_ports():
@@ -442,9 +460,10 @@ class ContainerLifecycle:
         engine = self.engine
         table = self.table
         with engine.lock:
-            c = table.get(ref)
-            if link:  # only the legacy links are removed: the container stays
+            if link:  # only a legacy link is removed: the containers stay
+                self._remove_link(ref)
                 return
+            c = table.get(ref)
             if c.running:
                 if not force:
                     raise messages.remove_running_container(c.id)
@@ -467,6 +486,20 @@ class ContainerLifecycle:
             engine.emit("container", "destroy", c.id, c.attributes())
             self.changed.notify_all()
             self._notify_exit_listeners()
+
+    def _remove_link(self, ref: str) -> None:
+        """``rm --link /parent/alias``: the daemon finds the link by the name it reserved."""
+        name = ref.lstrip("/")
+        parent_name, _, alias = name.rpartition("/")
+        if not parent_name:
+            self.table.get(ref)
+            raise messages.default_link_name()
+        parent = self.table.resolve(parent_name)
+        links = parent.links if parent is not None else []
+        entry = next((link for link in links if link[1] == alias), None)
+        if entry is None:
+            raise messages.no_such_container(name)
+        links.remove(entry)
 
     def _remove_anonymous_volumes(self, c: Container) -> None:
         for name in c.anonymous_volumes:

@@ -11,6 +11,7 @@ from ... import messages
 from ...routing import DaemonError
 from ...timestamps import ZERO_TIME
 from ..ports import Binding
+from .logconfig import keeps_log_file
 
 #: the statuses in which a container has a process
 RUNNING_STATES = ("running", "paused", "restarting")
@@ -75,6 +76,8 @@ class Container:
         #: in the inspect ``Mounts`` shape
         self.mounts: list[dict[str, Any]] = []
         self.anonymous_volumes: list[str] = []
+        #: legacy links registered at create: (linked container, alias)
+        self.links: list[tuple[Container, str]] = []
         self.status = "created"
         self.pid = 0
         self.exit_code = 0
@@ -126,6 +129,10 @@ class Container:
             return signal_number(self.config.get("StopSignal"), int(_signal.SIGTERM))
         except DaemonError:
             return int(_signal.SIGTERM)
+
+    def link_names(self) -> list[str]:
+        """Its legacy links as inspect shows them: ``/child:/parent/alias``."""
+        return [f"/{child.name}:/{self.name}/{alias}" for child, alias in self.links]
 
     def network_mode(self) -> str:
         mode = self.host_config.get("NetworkMode") or "default"
@@ -183,7 +190,8 @@ class Container:
             "ResolvConfPath": f"{base}/resolv.conf" if started else "",
             "HostnamePath": f"{base}/hostname" if started else "",
             "HostsPath": f"{base}/hosts" if started else "",
-            "LogPath": f"{base}/{self.id}-json.log" if started else "",
+            "LogPath": f"{base}/{self.id}-json.log" if started and keeps_log_file(
+                self.host_config.get("LogConfig")) else "",
             "Name": "/" + self.name,
             "RestartCount": self.restart_count,
             "Driver": "overlay2",
@@ -192,7 +200,7 @@ class Container:
             "ProcessLabel": "",
             "AppArmorProfile": "",
             "ExecIDs": self.running_execs() or None,
-            "HostConfig": dict(self.host_config),
+            "HostConfig": {**self.host_config, "Links": self.link_names() or None},
             "GraphDriver": {
                 "Data": {
                     "LowerDir": f"/var/lib/docker/overlay2/{self.id}-init/diff",

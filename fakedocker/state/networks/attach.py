@@ -17,13 +17,66 @@ from typing import TYPE_CHECKING, Any
 from ... import messages
 from ...routing import DaemonError
 from .ipam import IPAddr, take_address
-from .model import OPERATIONAL_FIELDS, Endpoint, Network, empty_endpoint_settings, mac_for
+from .model import (
+    OPERATIONAL_FIELDS,
+    Endpoint,
+    Network,
+    empty_endpoint_settings,
+    mac_for,
+    parse_mac,
+)
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
     from ..containers.model import Container
     from ..swarm.cluster import Cluster
     from .store import NetworkStore
+
+
+def endpoint_config_error(net: Network, ep: dict[str, Any]) -> DaemonError | None:
+    """Whether ``net`` takes this endpoint configuration (the daemon's
+    validateNetworkingConfig, at start and at connect): aliases and static addresses only on
+    user-defined networks, a static address only where the user configured a subnet of its
+    family."""
+    ipam_cfg = ep.get("IPAMConfig") or {}
+    ipv4, ipv6 = ipam_cfg.get("IPv4Address") or "", ipam_cfg.get("IPv6Address") or ""
+    if not net.user_defined:
+        if ipv4 or ipv6:
+            return messages.ip_on_predefined_network()
+        if ep.get("Aliases"):
+            return messages.alias_on_predefined_network()
+        return None
+    if net.scope == "swarm":  # the manager's allocator gives the daemon its subnets
+        return None
+    for wanted, version in ((ipv4, 4), (ipv6, 6)):
+        if wanted and not any(p.user_subnet and p.version == version for p in net.pools):
+            return messages.ip_without_subnet()
+    return None
+
+
+def primary_mac(container: Container, net: Network) -> str:
+    """The container's ``MacAddress`` when ``net`` is its ``NetworkMode`` network ("" if
+    none given or another network); the daemon's 500 when it is malformed."""
+    text = container.config.get("MacAddress") or ""
+    mode = container.host_config.get("NetworkMode") or "default"
+    if not text or not (net.name == mode or (mode == "default" and net.name == "bridge")):
+        return ""
+    return parse_mac(text)
+
+
+def check_link_local_ips(addresses: list[str]) -> None:
+    """``IPAMConfig.LinkLocalIPs``: addresses, each a link-local one (the daemon's 500s)."""
+    parsed = []
+    for text in addresses:
+        if not text:
+            continue
+        try:
+            parsed.append(ipaddress.ip_address(text))
+        except ValueError:
+            raise messages.unparsable_link_local_ips(list(addresses)) from None
+    for address in parsed:
+        if not address.is_link_local:
+            raise messages.not_link_local(str(address))
 
 
 class NetworkAttachments:
@@ -42,20 +95,13 @@ class NetworkAttachments:
                 driver_opts: dict[str, str] | None = None) -> dict[str, Any]:
         """Attach ``container`` to ``network`` with this endpoint configuration.
 
-        Validates like the daemon does at create: aliases and static addresses only on
-        user-defined networks, static addresses only where the user configured a subnet.
-        A running container is joined at once (``connect`` event); others at start.
+        Whether the network takes these settings is checked by the caller
+        (:meth:`connect_api`; a created container's networks at start). A running container
+        is joined at once (``connect`` event); others at start.
         """
         engine = self.engine
         with engine.lock:
             net = self.store.get(network)
-            if not net.user_defined:
-                if ipv4 or ipv6:
-                    raise messages.ip_on_predefined_network()
-                if aliases:
-                    raise messages.alias_on_predefined_network()
-            elif (ipv4 or ipv6) and not net.has_user_subnet:
-                raise messages.ip_without_subnet()
             ep = empty_endpoint_settings()
             ipam_cfg: dict[str, Any] = {}
             if ipv4:
@@ -107,16 +153,11 @@ class NetworkAttachments:
             aliases = list(cfg.get("Aliases") or [])
             ipv4 = ipam_cfg.get("IPv4Address") or None
             ipv6 = ipam_cfg.get("IPv6Address") or None
-            if not net.user_defined:
-                if ipv4 or ipv6:
-                    raise messages.ip_on_predefined_network()
-                if aliases:
-                    raise messages.alias_on_predefined_network()
-            else:
-                if container.id[:12] not in aliases:
-                    aliases.append(container.id[:12])
-                if (ipv4 or ipv6) and not net.has_user_subnet:
-                    raise messages.ip_without_subnet()
+            if net.user_defined and container.id[:12] not in aliases:
+                aliases.append(container.id[:12])
+            error = endpoint_config_error(net, {"IPAMConfig": ipam_cfg, "Aliases": aliases})
+            if error is not None:
+                raise error
             for other_name in list(container.networks):
                 other = self._network_of_entry(other_name, container.networks[other_name])
                 if other is None:
@@ -221,6 +262,9 @@ class NetworkAttachments:
                         if container.id[:12] not in aliases:
                             aliases.append(container.id[:12])
                         ep["Aliases"] = aliases
+                    error = endpoint_config_error(net, ep)
+                    if error is not None:
+                        raise error
                     self._join(net, container, ep)
                     joined.append(net)
                     engine.emit("network", "connect", net.id, net.attributes(container=container.id))
@@ -278,6 +322,8 @@ class NetworkAttachments:
     def _join(self, net: Network, container: Container, ep: dict[str, Any]) -> None:
         """Give ``container`` an endpoint on ``net``; fills ``ep``'s operational fields."""
         ipam_cfg = ep.get("IPAMConfig") or {}
+        mac = primary_mac(container, net)
+        check_link_local_ips(ipam_cfg.get("LinkLocalIPs") or [])
         endpoint = Endpoint(container.id, container.name, self.engine.new_id())
         task_address = self._task_addresses.get((net.id, container.id))
         if net.driver not in ("host", "null"):
@@ -292,7 +338,7 @@ class NetworkAttachments:
                 endpoint.ipv4 = str(address)
                 endpoint.ipv4_prefix = pool.subnet.prefixlen
                 endpoint.gateway = str(pool.gateway) if pool.gateway is not None else ""
-                endpoint.mac = mac_for(endpoint.ipv4)
+                endpoint.mac = mac or mac_for(endpoint.ipv4)
                 if net.driver == "overlay":
                     # overlay endpoints have no gateway (traffic out goes via docker_gwbridge),
                     # and the daemon records the address it was given as the IPAM config

@@ -4,9 +4,11 @@ shows it."""
 from __future__ import annotations
 
 import ipaddress
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
+from ... import messages
 from .ipam import Pool
 
 #: names the daemon refuses to create (runconfig.IsPreDefinedNetwork)
@@ -48,6 +50,25 @@ def mac_for(ip: str) -> str:
     """The daemon's generated MAC: 02:42 and the four bytes of the IPv4 address."""
     packed = ipaddress.IPv4Address(ip).packed
     return "02:42:" + ":".join(f"{b:02x}" for b in packed)
+
+
+def parse_mac(text: str) -> str:
+    """Go's ``net.ParseMAC`` (6, 8 or 20 bytes; ``:``, ``-`` or ``.``-separated), as its
+    lowercase colon form; the daemon's 500 (at start) when malformed."""
+    groups: list[str] | None = None
+    if len(text) >= 14:
+        if text[2] in ":-" and (len(text) + 1) % 3 == 0:
+            groups = text.split(text[2])
+            if any(len(g) != 2 for g in groups):
+                groups = None
+        elif text[4] == "." and (len(text) + 1) % 5 == 0:
+            quads = text.split(".")
+            if all(len(q) == 4 for q in quads):
+                groups = [q[i:i + 2] for q in quads for i in (0, 2)]
+    if (groups is None or len(groups) not in (6, 8, 20)
+            or not all(c in string.hexdigits for g in groups for c in g)):
+        raise messages.invalid_mac_address(text)
+    return ":".join(g.lower() for g in groups)
 
 
 @dataclass
