@@ -271,8 +271,21 @@ def unpause(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/containers/{id}/wait", "wait")
-def wait(engine: Any, req: Request) -> dict[str, Any]:
-    return engine.containers.wait(req.params["id"], req.arg("condition"))
+def wait(engine: Any, req: Request) -> Response:
+    """The daemon answers 200 at once (headers flushed) and sends the body when the
+    condition holds: a client's read timeout then ends in the body, not the headers."""
+    done, answer = engine.containers.waiter(req.params["id"], req.arg("condition"))
+
+    def body() -> Iterator[bytes]:
+        while True:
+            with engine.lock:
+                if engine.transitions.wait(done, timeout=0.25, condition=engine.containers.changed):
+                    result = answer()
+                    break
+            yield b""  # lets the writer notice a client that has gone away
+        yield (json.dumps(result) + "\n").encode()
+
+    return Response(200, body(), kind="stream", content_type="application/json")
 
 
 @route("DELETE", "/containers/{id}", "remove_container")
@@ -448,8 +461,8 @@ def logs(engine: Any, req: Request) -> Response:
             return
         while True:
             with engine.lock:
-                if c.running and not c.removed and len(c.logs) == index:
-                    store.changed.wait(0.25)
+                engine.transitions.wait(lambda n=index: not c.running or c.removed or len(c.logs) != n,
+                                        timeout=0.25, condition=store.changed)
                 batch = [e for e in c.logs[index:] if e[1] in streams
                          and (until is None or e[0] <= until)]
                 index = len(c.logs)
