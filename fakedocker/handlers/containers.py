@@ -70,6 +70,9 @@ def _status_text(engine: Any, c: Container) -> str:
         text = "Up " + human_duration(now - parse_rfc3339(c.started_at))
         if c.status == "paused":
             text += " (Paused)"
+        elif c.health is not None:
+            status = c.health["Status"]
+            text += f" (health: {status})" if status == "starting" else f" ({status})"
         return text
     if c.status == "exited":
         return f"Exited ({c.exit_code}) {human_duration(now - parse_rfc3339(c.finished_at))} ago"
@@ -124,6 +127,7 @@ def summary(engine: Any, c: Container, size: bool = False) -> dict[str, Any]:
 _FILTER_KEYS = {"ancestor", "before", "exited", "health", "id", "isolation", "is-task", "label",
                 "name", "network", "publish", "expose", "since", "status", "volume"}
 _STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
+_HEALTH = {"starting", "healthy", "unhealthy", "none"}
 
 
 def _label_ok(labels: dict[str, str], wanted: list[str]) -> bool:
@@ -159,6 +163,9 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
     for s in filters.get("status", ()):
         if s not in _STATUSES:
             raise messages.invalid_filter(f"status={s}")
+    for h in filters.get("health", ()):
+        if h not in _HEALTH:
+            raise messages.invalid_health_filter(h)
     show_all = req.flag("all")
     limit = req.int_arg("limit", -1) or -1
     size = req.flag("size")
@@ -197,6 +204,8 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
             if "label" in filters and not _label_ok(c.labels, filters["label"]):
                 continue
             if "status" in filters and c.status not in filters["status"]:
+                continue
+            if "health" in filters and c.health_status() not in filters["health"]:
                 continue
             if "exited" in filters and (c.status != "exited"
                                         or str(c.exit_code) not in filters["exited"]):

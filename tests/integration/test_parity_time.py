@@ -6,7 +6,9 @@ Expected values are what Docker 20.10.24 (API 1.41) answers.
 
 import io
 import tarfile
+import time
 
+import docker.errors
 import pytest
 import requests
 from conftest import BUSYBOX
@@ -65,3 +67,64 @@ def test_redirections_write_the_containers_files(api, names):
     assert (stat["name"], stat["size"], stat["mode"]) == ("f", 4, 0o644)
     with tarfile.open(fileobj=io.BytesIO(b"".join(bits))) as tar:
         assert tar.extractfile(tar.getmembers()[0]).read() == b"x\ny\n"
+
+
+def _health(api, c):
+    return api.inspect_container(c)["State"].get("Health")
+
+
+def _ids(api, value):
+    return {c["Id"] for c in api.containers(all=True, filters={"health": value, "label": "fdtime"})}
+
+
+def test_a_health_check_starts_then_turns_healthy_after_its_interval(api, names, poll):
+    c = api.create_container(BUSYBOX, ["sleep", "1000"], name=names("c"), labels={"fdtime": "1"},
+                             healthcheck={"Test": ["CMD", "true"], "Interval": SECOND})
+    assert _health(api, c) is None  # not before the start
+    api.start(c)
+    assert _health(api, c)["Status"] in ("starting", "healthy")
+    health = poll(lambda: _health(api, c), lambda h: h["Status"] == "healthy")
+    assert health["FailingStreak"] == 0
+    assert {(e["ExitCode"], e["Output"]) for e in health["Log"]} == {(0, "")}
+    assert _ids(api, "healthy") == {c["Id"]}
+    assert [x["Status"] for x in api.containers(filters={"id": c["Id"]})][0].endswith(" (healthy)")
+    api.stop(c, timeout=0)
+    stopped = _health(api, c)
+    assert (stopped["Status"], stopped["FailingStreak"]) == ("unhealthy", 0)
+    assert _ids(api, "unhealthy") == {c["Id"]}
+
+
+def test_a_failing_health_check_turns_unhealthy_at_its_retries(api, names, poll):
+    since = time.time() - 1
+    c = api.create_container(BUSYBOX, ["sleep", "1000"], name=names("c"), labels={"fdtime": "1"},
+                             healthcheck={"Test": ["CMD-SHELL", "echo out; exit 3"],
+                                          "Interval": SECOND, "Retries": 2})
+    api.start(c)
+    health = poll(lambda: _health(api, c), lambda h: h["Status"] == "unhealthy")
+    assert health["FailingStreak"] >= 2
+    assert {(e["ExitCode"], e["Output"]) for e in health["Log"]} == {(3, "out\n")}
+    assert _ids(api, "unhealthy") == {c["Id"]}
+    assert _ids(api, "healthy") == set()
+    events = list(api.events(since=since, until=time.time() + 0.1, decode=True,
+                             filters={"container": c["Id"]}))
+    actions = [e["Action"] for e in events]
+    check = "/bin/sh -c echo out; exit 3"
+    assert actions[:2] == ["create", "start"]
+    assert actions[2:8] == [f"exec_create: {check}", f"exec_start: {check}", "exec_die"] * 2
+    assert actions.count("health_status: unhealthy") == 1
+    assert actions.index("health_status: unhealthy") == 8
+    die = events[4]["Actor"]["Attributes"]
+    assert (die["exitCode"], die["execID"]) == ("3", events[2]["Actor"]["Attributes"]["execID"])
+
+
+def test_no_health_for_a_none_check_and_the_filter_values(api, names):
+    c = api.create_container(BUSYBOX, ["sleep", "1000"], name=names("c"), labels={"fdtime": "1"},
+                             healthcheck={"Test": ["NONE"]})
+    api.start(c)
+    assert _health(api, c) is None
+    assert api.inspect_container(c)["Config"]["Healthcheck"] == {"Test": ["NONE"]}
+    assert _ids(api, "none") == {c["Id"]}
+    with pytest.raises(docker.errors.APIError) as caught:
+        api.containers(filters={"health": "bogus"})
+    assert (caught.value.status_code, caught.value.explanation) == (
+        400, "Unrecognised filter value for health: bogus")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ...routing import DaemonError
+from .health import merge_healthcheck
 from .model import Container, ContainerTable, create_env, signal_number
 
 if TYPE_CHECKING:
@@ -264,8 +265,9 @@ class ContainerFactory:
                 "Env": create_env(icfg.get("Env"), body.get("Env")),
                 "Cmd": list(cmd) if cmd else None,
             })
-            if body.get("Healthcheck") or icfg.get("Healthcheck"):
-                config["Healthcheck"] = body.get("Healthcheck") or icfg.get("Healthcheck")
+            healthcheck = merge_healthcheck(body.get("Healthcheck"), icfg.get("Healthcheck"))
+            if healthcheck:
+                config["Healthcheck"] = healthcheck
             config.update({
                 "Image": image_ref,
                 "Volumes": volumes or None,

@@ -21,6 +21,7 @@ from ...routing import DaemonError
 from ...runtime import RuntimeContext
 from ...timestamps import ZERO_TIME
 from ..ports import HostPorts, PortAlreadyAllocated
+from .health import HealthMonitor
 from .model import Container, ContainerTable, signal_number
 from .runtime_rules import RuntimeRules
 
@@ -49,6 +50,7 @@ class ContainerLifecycle:
         #: project's test machine: shared/slave binds fail to start), "slave" or "shared"
         #: (hosts booted by systemd)
         self.host_mount_propagation = "private"
+        self.health = HealthMonitor(engine)
         self._unreported_exits: list[tuple[Container, int]] = []
         self._stopping: set[str] = set()  # containers a stop_later thread is stopping
         self._remove_after_stop: set[str] = set()
@@ -153,6 +155,7 @@ class ContainerLifecycle:
             raise DaemonError(500, c.error) from exc
         c.process = process
         c.pid = getattr(process, "pid", 0) or 0
+        self.health.on_start(c)
         self.changed.notify_all()
 
     def _release_ports(self, c: Container) -> None:
@@ -176,6 +179,7 @@ class ContainerLifecycle:
         c.finished_at = engine.now_iso()
         c.generation += 1
         c.exits += 1
+        self.health.on_exit(c)
         self._release_ports(c)
         engine.emit("container", "die", c.id, c.attributes(exitCode=str(code)))
         self.networks.on_stop(c)
