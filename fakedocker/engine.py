@@ -76,6 +76,10 @@ class FakeEngine:
         self.gpus: list[str] = []
         #: ``(container, cmd, env, user, workdir) -> (exit_code, stdout, stderr)``: what execs do
         self.exec_handler: Callable[..., Any] | None = None
+        #: ``(container) -> (exit_code, output)``: what a health check answers (see
+        #: :mod:`fakedocker.state.containers.health`; None: the check's own trivial script,
+        #: else success)
+        self.health_check: Callable[..., Any] | None = None
         # the stores, each given the ones it uses (see docs/fakedocker-architecture.md)
         self.images = ImageStore()
         self.registry = Registry()

@@ -47,12 +47,16 @@ class Faults:
             )
 
     def latency(self, operation: str, seconds: float) -> None:
-        """Delay every call of ``operation`` by ``seconds`` (0 removes the delay)."""
+        """Delay every call of ``operation`` by ``seconds`` (0 removes the delay).  A client
+        whose read timeout is shorter gets its ``ReadTimeout`` (the call still happens)."""
         with self._lock:
             if seconds:
                 self._latency[operation] = seconds
             else:
                 self._latency.pop(operation, None)
+
+    def has_latency(self) -> bool:
+        return bool(self._latency)
 
     def daemon_down(self) -> None:
         """From now on every call fails as when the daemon's socket is gone."""

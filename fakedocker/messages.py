@@ -198,6 +198,10 @@ def invalid_filter(text: str) -> DaemonError:
     return DaemonError(400, f"Invalid filter '{text}'")
 
 
+def invalid_health_filter(value: str) -> DaemonError:
+    return DaemonError(400, f"Unrecognised filter value for health: {value}")
+
+
 # images -----------------------------------------------------------------------------------
 
 

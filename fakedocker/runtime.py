@@ -33,13 +33,15 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import shlex
 import signal as _signal
 import subprocess
 import threading
 import traceback
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from .scripts import Phase, Script, parse_script, run_phase
+from .transitions import Step
 
 if TYPE_CHECKING:
     from .state.containers import Container
@@ -102,6 +104,11 @@ class RuntimeContext:
         """Report that the process ended by itself with ``code`` (idempotent, any thread)."""
         self._lifecycle.process_exited(self.container, self._generation, int(code))
 
+    def write_file(self, path: str, data: bytes, append: bool = False) -> str | None:
+        """Write ``data`` to ``path`` (relative: to the working directory) in the container's
+        file tree; None, or why a shell could not create the file."""
+        return self.engine.containers.files.write_file(self.container, path, data, append)
+
 
 class IdleRuntime:
     """No process: the container runs until it is stopped, killed or crashed.
@@ -115,9 +122,12 @@ class IdleRuntime:
             ignores TERM, ``sh -c 'trap "exit 0" TERM; ...'`` exits 0, other programs exit
             with ``exit_code``.
         exit_code: the exit code of a container ended by a terminating signal.
-        scripts: simulate trivial commands (``sh -c 'echo hi; exit 3'``, ``echo hi``; see
-            :func:`simulate_script`): their output goes to the logs and the container exits
-            right after starting.  Anything else runs until stopped.
+        scripts: model trivial commands (``sh -c 'echo hi; sleep 2; exit 3'``, ``echo hi``,
+            ``echo x > file``; see :mod:`fakedocker.scripts`): their output goes to the logs
+            (redirected output into the container's file tree), each ``sleep N`` lasts N
+            seconds on the engine's clock (in every transition mode: it is the program's
+            time, not the daemon's work), and the container exits when the script ends.
+            Anything else runs until stopped.
     """
 
     def __init__(self, exit_on_sigterm: bool | str = True, exit_code: int = 0, scripts: bool = True):
@@ -134,10 +144,9 @@ class IdleRuntime:
         else:
             process = _IdleProcess(self, ctx.stop_signal, bool(self.exit_on_sigterm), self.exit_code)
         if self.scripts:
-            output, code = simulate_script(ctx.cmd)
-            for stream, data in output:
-                ctx.log(data, stream)
-            process.exit_at_start = code
+            script = parse_script(ctx.cmd)
+            if script is not None:
+                _run_script(ctx, process, script)
         return process
 
     def __repr__(self) -> str:
@@ -173,69 +182,58 @@ def pid1_handles_term(cmd: list[str]) -> tuple[bool, int]:
 
 
 def simulate_script(cmd: list[str]) -> tuple[list[tuple[str, bytes]], int | None]:
-    """Run a trivial command without a process: ``echo`` (``>&2`` for stderr), ``exit N``,
-    ``true``, ``false``, ``trap``, ``:`` in ``sh -c '...'`` or as the command itself.
+    """What a trivial command does as soon as it starts (see :mod:`fakedocker.scripts`).
 
-    Returns the output ``[(stream, bytes)]`` and the exit code, or ``None`` as exit code when
-    the command would keep running (anything else: ``sleep``, loops, servers, a bare ``sh``).
+    Returns the output ``[(stream, bytes)]`` written before its first ``sleep`` and the exit
+    code, or ``None`` as exit code when the command is still running then (it sleeps, or it
+    does something not modelled: a loop, a server, a bare ``sh``).  Redirected output is
+    discarded here (a started container writes it into its file tree).
     """
-    if not cmd:
+    script = parse_script(cmd)
+    if script is None:
         return [], None
-    if os.path.basename(cmd[0]) in _SH:
-        if len(cmd) < 3 or cmd[1] != "-c":
-            return [], None
-        script = cmd[2]
-    else:
-        script = shlex.join(cmd)
-    try:
-        script = re.sub(r"(?<![\w&>])1?>&2\b", " 1>&2 ", script).replace("1>&2", "__STDERR__")
-        lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|\n")
-        lexer.whitespace = " \t"
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-    except ValueError:
-        return [], None
-    statements: list[list[str]] = [[]]
-    for tok in tokens:
-        if tok in (";", "\n", "&&", ";;"):
-            statements.append([])
-        elif set(tok) <= set(";&|\n"):
-            return [], None  # pipes, background jobs, ||: not simulated
-        else:
-            statements[-1].append(tok)
-    output: list[tuple[str, bytes]] = []
-    status = 0
-    for words in statements:
-        if not words:
-            continue
-        stream = "stdout"
-        if "__STDERR__" in words:
-            stream, words = "stderr", [w for w in words if w != "__STDERR__"]
-            if not words:
-                continue
-        name, args = words[0], words[1:]
-        if name == "echo":
-            newline = "\n"
-            if args[:1] == ["-n"]:
-                newline, args = "", args[1:]
-            output.append((stream, (" ".join(args) + newline).encode()))
-            status = 0
-        elif name == "exit":
-            try:
-                return output, int(args[0]) & 0xFF if args else status
-            except ValueError:
-                return output, 2
-        elif name in ("true", ":", "trap"):
-            status = 0
-        elif name == "false":
-            status = 1
-        else:
-            return output, None
-    return output, status
+    output, status, code = run_phase(script.phases[0], 0, None)
+    if code is None and len(script.phases) == 1 and not script.runs_on:
+        code = status
+    return output, code
+
+
+def _run_script(ctx: RuntimeContext, process: _IdleProcess, script: Script) -> None:
+    """Run the first phase of ``script`` now; each later one after its ``sleep`` on the
+    engine's clock (a clocked progression, cancelled when the process ends before it)."""
+    output, status, code = run_phase(script.phases[0], 0, ctx.write_file)
+    for stream, data in output:
+        ctx.log(data, stream)
+    rest = script.phases[1:]
+    if code is None and not rest and not script.runs_on:
+        code = status
+    if code is not None or not rest:
+        process.exit_at_start = code
+        return
+    last_status = [status]
+
+    def phase_step(phase: Phase, last: bool) -> Callable[[], None]:
+        def run() -> None:
+            if process.ended:
+                return
+            output, last_status[0], code = run_phase(phase, last_status[0], ctx.write_file)
+            for stream, data in output:
+                ctx.log(data, stream)
+            if code is None and last and not script.runs_on:
+                code = last_status[0]
+            if code is not None:
+                process.end()
+                ctx.exited(code)
+        return run
+
+    steps = [Step(phase_step(p, i == len(rest) - 1), p.delay) for i, p in enumerate(rest)]
+    process.transitions = ctx.engine.transitions
+    process.progression = process.transitions.schedule(f"script:{ctx.name}", steps, clocked=True)
 
 
 class _IdleProcess:
-    __slots__ = ("runtime", "stop_signal", "pid", "exits", "exit_code", "exit_at_start")
+    __slots__ = ("runtime", "stop_signal", "pid", "exits", "exit_code", "exit_at_start",
+                 "ended", "transitions", "progression")
 
     def __init__(self, runtime: IdleRuntime, stop_signal: int, exits: bool, exit_code: int):
         self.runtime = runtime
@@ -244,11 +242,23 @@ class _IdleProcess:
         self.exit_code = exit_code
         self.exit_at_start: int | None = None
         self.pid = next(_fake_pids)
+        self.ended = False
+        self.transitions: Any = None
+        self.progression: Any = None
+
+    def end(self) -> None:
+        """The process is gone: what is left of its script never runs."""
+        self.ended = True
+        if self.progression is not None:
+            self.transitions.cancel(self.progression)
+            self.progression = None
 
     def signal(self, signum: int) -> int | None:
         if signum == SIGKILL:
+            self.end()
             return 128 + SIGKILL
         if self.exits and (signum in TERMINATING or signum == self.stop_signal):
+            self.end()
             return self.exit_code
         return None
 

@@ -5,9 +5,16 @@ turns a :class:`requests.PreparedRequest` into a route call and the handler's an
 genuine :class:`requests.Response`:
 
 - plain answers (JSON, bytes) are served from memory;
-- streamed answers (pull progress, events, followed logs) and hijacked connections (exec
-  start, attach) travel over a real socket pair and are parsed by :mod:`http.client`, because
-  docker-py reads those from ``response.raw._fp`` and the socket underneath it.
+- streamed answers (pull progress, events, followed logs, a container's wait) and hijacked
+  connections (exec start, attach) travel over a real socket pair and are parsed by
+  :mod:`http.client`, because docker-py reads those from ``response.raw._fp`` and the socket
+  underneath it.
+
+The client's read timeout holds as on a socket to the daemon: a streamed answer's headers
+come at once and its socket times out a read that waits longer (requests raises
+``ConnectionError`` from the body, docker-py's stream readers turn the timeout off as they
+do with the daemon); an answer that comes later than the timeout (an injected latency)
+raises ``ReadTimeout`` and the call carries on in the background, as on the daemon.
 """
 
 from __future__ import annotations
@@ -79,9 +86,13 @@ class FakeTransport(HTTPAdapter):
         else:  # an iterable of chunks
             data = b"".join(c.encode() if isinstance(c, str) else c for c in body)
         req = Request.from_url(request.method or "GET", request.url or "/", dict(request.headers), data)
-        answer = dispatch(self.engine, req)
+        read_timeout = _read_timeout(timeout)
+        if read_timeout is not None and self.engine.faults.has_latency():
+            answer = _dispatch_within(self.engine, req, request, read_timeout)
+        else:
+            answer = dispatch(self.engine, req)
         if answer.kind in ("stream", "hijack") and answer.status < 400:
-            return self.build_response(request, _socket_response(request, answer))
+            return self.build_response(request, _socket_response(request, answer, read_timeout))
         raw, content = _memory_response(request, answer)
         response = self.build_response(request, raw)
         # The whole body is in memory already: hand it over instead of streaming it back
@@ -89,6 +100,40 @@ class FakeTransport(HTTPAdapter):
         response._content = content
         response._content_consumed = True
         return response
+
+
+def _read_timeout(timeout: Any) -> float | None:
+    """The read part of a requests timeout (a number, ``(connect, read)`` or urllib3's)."""
+    if isinstance(timeout, tuple):
+        timeout = timeout[1] if len(timeout) > 1 else None
+    elif isinstance(timeout, urllib3.Timeout):
+        timeout = timeout.read_timeout
+    return float(timeout) if isinstance(timeout, int | float) else None
+
+
+def _dispatch_within(engine: FakeEngine, req: Request, request: requests.PreparedRequest,
+                     read_timeout: float) -> Response:
+    """``dispatch`` in a thread; ReadTimeout when no answer comes within ``read_timeout``
+    (the daemon goes on with the call, and so does the thread)."""
+    outcome: list[Any] = []
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(dispatch(engine, req))
+        except BaseException as exc:  # a daemon that is down: raised in the caller
+            outcome.append(exc)
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="fakedocker-call", daemon=True).start()
+    if not finished.wait(read_timeout):
+        error = urllib3.exceptions.ReadTimeoutError(
+            None, request.url, f"Read timed out. (read timeout={read_timeout})")
+        raise requests.exceptions.ReadTimeout(error, request=request)
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _reason(status: int) -> str:
@@ -138,8 +183,10 @@ def _memory_response(request: requests.PreparedRequest, answer: Response) -> tup
     return raw, data
 
 
-def _socket_response(request: requests.PreparedRequest, answer: Response) -> urllib3.HTTPResponse:
+def _socket_response(request: requests.PreparedRequest, answer: Response,
+                     read_timeout: float | None = None) -> urllib3.HTTPResponse:
     client_end, server_end = socket.socketpair()
+    client_end.settimeout(read_timeout)
     headers = _headers(answer, None)
     status = answer.status
     if answer.kind == "stream":

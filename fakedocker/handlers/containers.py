@@ -71,6 +71,9 @@ def _status_text(engine: Any, c: Container) -> str:
         text = "Up " + human_duration(now - parse_rfc3339(c.started_at))
         if c.status == "paused":
             text += " (Paused)"
+        elif c.health is not None:
+            status = c.health["Status"]
+            text += f" (health: {status})" if status == "starting" else f" ({status})"
         return text
     if c.status == "exited":
         return f"Exited ({c.exit_code}) {human_duration(now - parse_rfc3339(c.finished_at))} ago"
@@ -126,6 +129,7 @@ def summary(engine: Any, c: Container, size: bool = False) -> dict[str, Any]:
 _FILTER_KEYS = {"ancestor", "before", "exited", "health", "id", "isolation", "is-task", "label",
                 "name", "network", "publish", "expose", "since", "status", "volume"}
 _STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
+_HEALTH = {"starting", "healthy", "unhealthy", "none"}
 
 
 def _label_ok(labels: dict[str, str], wanted: list[str]) -> bool:
@@ -161,6 +165,9 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
     for s in filters.get("status", ()):
         if s not in _STATUSES:
             raise messages.invalid_filter(f"status={s}")
+    for h in filters.get("health", ()):
+        if h not in _HEALTH:
+            raise messages.invalid_health_filter(h)
     show_all = req.flag("all")
     limit = req.int_arg("limit", -1) or -1
     size = req.flag("size")
@@ -199,6 +206,8 @@ def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
             if "label" in filters and not _label_ok(c.labels, filters["label"]):
                 continue
             if "status" in filters and c.status not in filters["status"]:
+                continue
+            if "health" in filters and c.health_status() not in filters["health"]:
                 continue
             if "exited" in filters and (c.status != "exited"
                                         or str(c.exit_code) not in filters["exited"]):
@@ -273,8 +282,21 @@ def unpause(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/containers/{id}/wait", "wait")
-def wait(engine: Any, req: Request) -> dict[str, Any]:
-    return engine.containers.wait(req.params["id"], req.arg("condition"))
+def wait(engine: Any, req: Request) -> Response:
+    """The daemon answers 200 at once (headers flushed) and sends the body when the
+    condition holds: a client's read timeout then ends in the body, not the headers."""
+    done, answer = engine.containers.waiter(req.params["id"], req.arg("condition"))
+
+    def body() -> Iterator[bytes]:
+        while True:
+            with engine.lock:
+                if engine.transitions.wait(done, timeout=0.25, condition=engine.containers.changed):
+                    result = answer()
+                    break
+            yield b""  # lets the writer notice a client that has gone away
+        yield (json.dumps(result) + "\n").encode()
+
+    return Response(200, body(), kind="stream", content_type="application/json")
 
 
 @route("DELETE", "/containers/{id:path}", "remove_container")  # ?link=1 names /parent/alias
@@ -459,8 +481,8 @@ def logs(engine: Any, req: Request) -> Response:
             return
         while True:
             with engine.lock:
-                if c.running and not c.removed and len(c.logs) == index:
-                    store.changed.wait(0.25)
+                engine.transitions.wait(lambda n=index: not c.running or c.removed or len(c.logs) != n,
+                                        timeout=0.25, condition=store.changed)
                 batch = [e for e in c.logs[index:] if e[1] in streams
                          and (until is None or e[0] <= until)]
                 index = len(c.logs)

@@ -221,6 +221,7 @@ def _event_stream(engine: Any, index: int, since: float | None, until: float | N
         if until is not None and engine.now() >= until:
             return
         with engine.lock:
+            engine.transitions.apply_due()  # clocked steps (exits, health checks) come due
             if len(engine.events) == index:
                 timeout = 0.2
                 if until is not None:

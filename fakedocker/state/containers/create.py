@@ -18,6 +18,7 @@ from ..go_json import MOUNT as MOUNT_FIELDS  # noqa: F401  (re-exported)
 from ..go_json import go_fields, mount_for
 from ..mounts import container_mount_error, duplicate_destination
 from ..networks.model import empty_endpoint_settings
+from .health import merge_healthcheck
 from .logconfig import resolve_log_config
 from .model import Container, ContainerTable, create_env, signal_number
 from .netconfig import (
@@ -277,8 +278,9 @@ class ContainerFactory:
                 "Env": create_env(icfg.get("Env"), body.get("Env")),
                 "Cmd": list(cmd) if cmd else None,
             })
-            if body.get("Healthcheck") or icfg.get("Healthcheck"):
-                config["Healthcheck"] = body.get("Healthcheck") or icfg.get("Healthcheck")
+            healthcheck = merge_healthcheck(body.get("Healthcheck"), icfg.get("Healthcheck"))
+            if healthcheck:
+                config["Healthcheck"] = healthcheck
             config.update({
                 "Image": image_ref,
                 "Volumes": volumes or None,

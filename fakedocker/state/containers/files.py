@@ -98,6 +98,37 @@ class ContainerFiles:
                 raise KeyError(path)
             return node.data
 
+    def write_file(self, c: Container, path: str, data: bytes, append: bool = False) -> str | None:
+        """A shell's ``> path`` (``>> path`` when ``append``) in the container: None, or
+        busybox sh's reason it cannot create the file.  A relative path is taken from the
+        working directory; a symlink is written through."""
+        with self.engine.lock:
+            files = self.tree(c)
+            if not path.startswith("/"):
+                path = (c.config.get("WorkingDir") or "/") + "/" + path
+            path = normalise(path)
+            node = files.get(path)
+            for _ in range(8):  # a symlink (chain) ends at the file written
+                if node is None or node.kind != "symlink":
+                    break
+                target = node.link if node.link.startswith("/") else posixpath.dirname(path) + "/" + node.link
+                path = normalise(target)
+                node = files.get(path)
+            if node is not None and node.kind == "dir":
+                return "Is a directory"
+            parent = files.get(posixpath.dirname(path))
+            if parent is None:
+                return "nonexistent directory"
+            if parent.kind != "dir":
+                return "Not a directory"
+            now = self.engine.now()
+            if node is not None and node.kind == "file":
+                node.data = node.data + data if append else data
+                node.mtime = now
+            else:
+                files[path] = FileNode("file", 0o644, now, data)
+            return None
+
     # the archive API -------------------------------------------------------------------
     def existing(self, ref: str, raw_path: str | None) -> tuple[Container, str, FileNode]:
         """The container, normalised path and node an archive request names; the daemon's

@@ -21,6 +21,7 @@ from ...routing import DaemonError
 from ...runtime import RuntimeContext
 from ...timestamps import ZERO_TIME
 from ..ports import HostPorts, PortAlreadyAllocated
+from .health import HealthMonitor
 from .model import Container, ContainerTable, signal_number
 from .runtime_rules import RuntimeRules
 
@@ -49,6 +50,7 @@ class ContainerLifecycle:
         #: project's test machine: shared/slave binds fail to start), "slave" or "shared"
         #: (hosts booted by systemd)
         self.host_mount_propagation = "private"
+        self.health = HealthMonitor(engine)
         self._unreported_exits: list[tuple[Container, int]] = []
         self._stopping: set[str] = set()  # containers a stop_later thread is stopping
         self._remove_after_stop: set[str] = set()
@@ -193,6 +195,7 @@ class ContainerLifecycle:
             raise DaemonError(500, c.error) from exc
         c.process = process
         c.pid = getattr(process, "pid", 0) or 0
+        self.health.on_start(c)
         self.changed.notify_all()
 
     def _release_ports(self, c: Container) -> None:
@@ -216,6 +219,7 @@ class ContainerLifecycle:
         c.finished_at = engine.now_iso()
         c.generation += 1
         c.exits += 1
+        self.health.on_exit(c)
         self._release_ports(c)
         engine.emit("container", "die", c.id, c.attributes(exitCode=str(code)))
         self.networks.on_stop(c)
@@ -510,23 +514,35 @@ class ContainerLifecycle:
             except DaemonError:
                 pass
 
-    def wait(self, ref: str, condition: str | None = None, timeout: float | None = None) -> dict[str, Any]:
-        """Block (without holding the lock) until ``condition`` holds; the /wait answer."""
-        condition = condition or "not-running"
-        if condition not in ("not-running", "next-exit", "removed"):
-            raise DaemonError(400, f"invalid condition: {condition!r}")
+    def waiter(self, ref: str, condition: str | None = None
+               ) -> tuple[Callable[[], bool], Callable[[], dict[str, Any]]]:
+        """The decision of a /wait, taken when the request arrives: ``(done, answer)``,
+        ``done()`` telling (under the lock) whether ``condition`` holds and ``answer()`` the
+        body then.  ``next-exit`` counts from now; any other condition than ``next-exit`` or
+        ``removed`` is ``not-running``, as the daemon takes it."""
         with self.engine.lock:
             c = self.table.get(ref)
             exits = c.exits
-            if condition == "not-running":
-                done: Callable[[], bool] = lambda: not c.running or c.removed  # noqa: E731
-            elif condition == "next-exit":
-                done = lambda: c.exits > exits or c.removed  # noqa: E731
-            else:
+            if condition == "next-exit":
+                done: Callable[[], bool] = lambda: c.exits > exits or c.removed  # noqa: E731
+            elif condition == "removed":
                 done = lambda: c.removed  # noqa: E731
-            self.changed.wait_for(done, timeout=timeout)
-            error = {"Message": c.error} if c.error else None
-            return {"Error": error, "StatusCode": c.exit_code}
+            else:
+                done = lambda: not c.running or c.removed  # noqa: E731
+
+            def answer() -> dict[str, Any]:
+                error = {"Message": c.error} if c.error else None
+                return {"Error": error, "StatusCode": c.exit_code}
+
+            return done, answer
+
+    def wait(self, ref: str, condition: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """Block (without holding the lock) until ``condition`` holds; the /wait answer.
+        Clocked steps (a script's ``sleep``) run meanwhile, as they come due."""
+        done, answer = self.waiter(ref, condition)
+        with self.engine.lock:
+            self.engine.transitions.wait(done, timeout=timeout, condition=self.changed)
+            return answer()
 
     def shutdown(self) -> None:
         """Kill every runtime still running (host processes, threads)."""

@@ -91,6 +91,8 @@ class Container:
         self.execs: list[Any] = []  # the exec instances, for ExecIDs (the running ones)
         self.logs: list[tuple[float, int, bytes]] = []
         self.files: dict[str, Any] | None = None  # path -> FileNode, made on first use
+        #: State.Health (Status, FailingStreak, Log) once started with a health check
+        self.health: dict[str, Any] | None = None
         self.process: Any = None
         self.context: Any = None
         #: incremented at every start and every exit: a runtime reporting an exit of an
@@ -229,10 +231,15 @@ class Container:
             "StartedAt": self.started_at,
             "FinishedAt": self.finished_at,
         }
-        if self.config.get("Healthcheck"):
-            state["Health"] = {"Status": "healthy" if self.running else "unhealthy",
-                               "FailingStreak": 0, "Log": []}
+        if self.health is not None:
+            state["Health"] = {"Status": self.health["Status"],
+                               "FailingStreak": self.health["FailingStreak"],
+                               "Log": [dict(entry) for entry in self.health["Log"]]}
         return state
+
+    def health_status(self) -> str:
+        """What the ``health`` filter matches: starting, healthy, unhealthy or none."""
+        return self.health["Status"] if self.health is not None else "none"
 
     def network_settings(self) -> dict[str, Any]:
         """Inspect's ``NetworkSettings``: the top-level fields are its ``bridge`` endpoint's."""

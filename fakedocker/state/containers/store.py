@@ -121,6 +121,9 @@ class ContainerStore:
              timeout: float | None = None) -> dict[str, Any]:
         return self.lifecycle.wait(ref, condition, timeout)
 
+    def waiter(self, ref: str, condition: str | None = None) -> tuple[Any, Any]:
+        return self.lifecycle.waiter(ref, condition)
+
     def shutdown(self) -> None:
         self.lifecycle.shutdown()
 
