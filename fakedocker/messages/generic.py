@@ -1,0 +1,45 @@
+"""The daemon's error wording: generic."""
+
+from __future__ import annotations
+
+from ..routing import DaemonError
+
+
+def page_not_found() -> DaemonError:
+    return DaemonError(404, "page not found")
+
+
+def experimental_disabled() -> DaemonError:
+    """The daemon's answer on an experimental route (checkpoints) when not in experimental mode."""
+    return DaemonError(
+        501,
+        "This experimental feature is disabled by default. Start the Docker daemon in "
+        "experimental mode in order to enable it.",
+    )
+
+
+def invalid_time_filter(value: str) -> DaemonError:
+    """An ``until`` prune filter that is neither a time nor a duration (the daemon answers 500)."""
+    return DaemonError(500, f'failed to parse value as time or duration: "{value}"')
+
+
+def constraint_without_operator() -> DaemonError:
+    """A placement constraint with neither ``==`` nor ``!=`` (the daemon answers 500)."""
+    return DaemonError(500, "rpc error: code = Unknown desc = constraint expected one operator from ==, !=")
+
+
+def no_suitable_node(unavailable: int, unsatisfied: int, missing_plugin: int = 0) -> str:
+    """A pending task's ``Err`` when no node can take it, counting the nodes that are not
+    available for new tasks (down, drained or paused), those whose attributes fail the
+    task's placement constraints and those lacking a plugin the task needs."""
+    def nodes(n: int) -> str:
+        return f"{n} node" if n == 1 else f"{n} nodes"
+
+    reasons = []
+    if unavailable:
+        reasons.append(f"{nodes(unavailable)} not available for new tasks")
+    if missing_plugin:
+        reasons.append(f"missing plugin on {nodes(missing_plugin)}")
+    if unsatisfied:
+        reasons.append(f"scheduling constraints not satisfied on {nodes(unsatisfied)}")
+    return f"no suitable node ({'; '.join(reasons)})"
