@@ -220,7 +220,9 @@ class Names:
             if not left or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        for net in listing(lambda: api.networks(names=[self.prefix])):
+        # every network, matched here: the daemon's name filter misses swarm-scoped networks
+        # no local container has joined yet
+        for net in listing(lambda: api.networks()):
             if self._mine(net["Name"]):
                 attempt(f"network {net['Name']}", lambda n=net: api.remove_network(n["Id"]))
         volumes = listing(lambda: api.volumes(filters={"name": self.prefix})) or {}
