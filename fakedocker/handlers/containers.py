@@ -553,3 +553,64 @@ def diff(engine: Any, req: Request) -> Any:
     with engine.lock:
         engine.containers.get(req.params["id"])
     return None
+
+
+# attach -------------------------------------------------------------------------------------
+
+
+@route("POST", "/containers/{id}/attach", "attach")
+def attach(engine: Any, req: Request) -> Response:
+    """The container's output on a hijacked connection, as ``docker run`` (attached) and
+    docker-py's ``attach`` read it: with ``logs``, what it printed so far; with ``stream``, what
+    it prints from now until it stops — also when it is attached before it starts (the CLI
+    attaches, then starts).  Its stdin is not modelled: an attached stdin gets no input."""
+    want_out, want_err = req.flag("stdout"), req.flag("stderr")
+    streams = {s for s, w in ((1, want_out), (2, want_err)) if w}
+    with_logs, stream = req.flag("logs"), req.flag("stream")
+    store = engine.containers
+    with engine.lock:
+        c = store.get(req.params["id"])
+        if not reads_logs(c.host_config.get("LogConfig")) and with_logs:
+            raise messages.logs_not_readable()
+        tty = bool(c.config.get("Tty"))
+        earlier = [e for e in c.logs if e[1] in streams] if with_logs else []
+        index = len(c.logs)
+        # the run this attach follows: the current one, else the next one to start
+        finished_before = c.finished_at
+        run_of = c.started_at if c.running else None
+
+    def encode(batch: list[tuple[float, int, bytes]]) -> bytes:
+        return b"".join(data if tty else frame(s, data) for _, s, data in batch)
+
+    def ended() -> bool:
+        nonlocal run_of
+        if c.removed:
+            return True
+        if c.running:
+            run_of = c.started_at
+            return False
+        # stopped: the run it followed (or one that started and ended since) is over
+        return run_of is not None or c.finished_at != finished_before
+
+    def gen() -> Iterator[bytes]:
+        nonlocal index
+        if earlier:
+            yield encode(earlier)
+        if not stream:
+            return
+        while True:
+            with engine.lock:
+                engine.transitions.wait(lambda n=index: ended() or len(c.logs) != n,
+                                        timeout=0.25, condition=store.changed)
+                batch = [e for e in c.logs[index:] if e[1] in streams]
+                index = len(c.logs)
+                finished = ended()
+            if batch:
+                yield encode(batch)
+            if finished:
+                return
+            if not batch:
+                yield b""
+
+    content_type = "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
+    return Response(200, gen(), kind="hijack", content_type=content_type)
