@@ -342,3 +342,17 @@ async def test_missing_account_through_the_hub(hub, engine):
     assert not any(rec.exc_info for rec in errors if "dockerspawner" in rec.pathname)
     assert containers_of(engine, "nosuchaccount") == []
     assert not user.spawners[""].active
+
+
+async def test_profiles_and_gpus_work_for_system_users_too(make_spawner, engine):
+    engine.declare_gpus(2)
+    spawner = make_spawner(profile_list=[
+        {"display_name": "CPU", "slug": "cpu", "default": True},
+        {"display_name": "GPU", "slug": "gpu", "spawner_override": {"gpus": 1, "mem_limit": "4G"}}])
+    spawner.user_options = {"profile": "gpu"}
+    await spawner.start()
+    info, _ = inspect(engine, spawner)
+    assert info["Config"]["User"] == "4242:4343"  # still the user's own ids
+    assert info["HostConfig"]["Memory"] == 4 * 1024**3
+    assert info["HostConfig"]["DeviceRequests"][0]["DeviceIDs"] == ["0"]
+    await spawner.stop()
