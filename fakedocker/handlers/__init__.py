@@ -3,4 +3,4 @@
 Importing this package registers every route on :data:`fakedocker.routing.ROUTER`.
 """
 
-from . import checkpoints, containers, exec, images, networks, swarm, system, volumes  # noqa: F401
+from . import checkpoints, containers, exec, images, networks, output, swarm, system, volumes  # noqa: F401

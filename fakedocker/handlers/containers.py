@@ -1,18 +1,17 @@
-"""Container routes: create, list, inspect, lifecycle, logs, archive, stats, top, update."""
+"""Container routes: create, list, inspect, lifecycle, archive, stats, top, update (logs and
+attach: :mod:`.output`)."""
 
 from __future__ import annotations
 
 import json
 import re
 import shlex
-import struct
 from collections.abc import Iterator
 from typing import Any
 
 from .. import messages
 from ..routing import DaemonError, Request, Response, route
 from ..state.containers import Container
-from ..state.containers.logconfig import reads_logs
 from ..state.filters import label_matches, parse_until, prune_label_ok, reject_unknown_filters
 from ..timestamps import ZERO_TIME, parse_rfc3339
 
@@ -422,82 +421,6 @@ def stats(engine: Any, req: Request) -> Response:
     return Response(200, gen(), kind="stream", content_type="application/json")
 
 
-# logs ---------------------------------------------------------------------------------------
-
-def frame(stream: int, data: bytes) -> bytes:
-    return struct.pack(">BxxxL", stream, len(data)) + data
-
-
-def log_time(value: str | None) -> float | None:
-    """A ``since``/``until`` argument of a logs request (seconds or RFC 3339), or None."""
-    if value in (None, "", "0"):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        try:
-            return parse_rfc3339(value)
-        except ValueError:
-            raise DaemonError(400, f"invalid value for since: {value!r}") from None
-
-
-@route("GET", "/containers/{id}/logs", "logs")
-def logs(engine: Any, req: Request) -> Response:
-    want_out = req.flag("stdout")
-    want_err = req.flag("stderr")
-    if not (want_out or want_err):
-        raise messages.no_log_stream_chosen(400)
-    timestamps = req.flag("timestamps")
-    follow = req.flag("follow")
-    tail_arg = req.arg("tail", "all")
-    tail = None if tail_arg in (None, "", "all") else int(tail_arg)
-    since = log_time(req.arg("since"))
-    until = log_time(req.arg("until"))
-    streams = {s for s, w in ((1, want_out), (2, want_err)) if w}
-    store = engine.containers
-    with engine.lock:
-        c = store.get(req.params["id"])
-        if not reads_logs(c.host_config.get("LogConfig")):
-            raise messages.logs_not_readable()
-        tty = bool(c.config.get("Tty"))
-        entries = [e for e in c.logs if e[1] in streams and (since is None or e[0] >= since)
-                   and (until is None or e[0] <= until)]
-        index = len(c.logs)
-        if tail is not None:
-            entries = entries[-tail:] if tail > 0 else []
-
-    def encode(batch: list[tuple[float, int, bytes]]) -> bytes:
-        parts = []
-        for t, s, data in batch:
-            if timestamps:
-                data = engine.now_iso(t).encode() + b" " + data
-            parts.append(data if tty else frame(s, data))
-        return b"".join(parts)
-
-    def gen() -> Iterator[bytes]:
-        nonlocal index
-        yield encode(entries)
-        if not follow:
-            return
-        while True:
-            with engine.lock:
-                engine.transitions.wait(lambda n=index: not c.running or c.removed or len(c.logs) != n,
-                                        timeout=0.25, condition=store.changed)
-                batch = [e for e in c.logs[index:] if e[1] in streams
-                         and (until is None or e[0] <= until)]
-                index = len(c.logs)
-                finished = not c.running or c.removed
-            if batch:
-                yield encode(batch)
-            if finished:
-                return
-            if not batch:
-                yield b""
-
-    content_type = "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
-    return Response(200, gen(), kind="stream", content_type=content_type)
-
-
 # archive ------------------------------------------------------------------------------------
 
 _PATH_STAT = "X-Docker-Container-Path-Stat"
@@ -553,64 +476,3 @@ def diff(engine: Any, req: Request) -> Any:
     with engine.lock:
         engine.containers.get(req.params["id"])
     return None
-
-
-# attach -------------------------------------------------------------------------------------
-
-
-@route("POST", "/containers/{id}/attach", "attach")
-def attach(engine: Any, req: Request) -> Response:
-    """The container's output on a hijacked connection, as ``docker run`` (attached) and
-    docker-py's ``attach`` read it: with ``logs``, what it printed so far; with ``stream``, what
-    it prints from now until it stops — also when it is attached before it starts (the CLI
-    attaches, then starts).  Its stdin is not modelled: an attached stdin gets no input."""
-    want_out, want_err = req.flag("stdout"), req.flag("stderr")
-    streams = {s for s, w in ((1, want_out), (2, want_err)) if w}
-    with_logs, stream = req.flag("logs"), req.flag("stream")
-    store = engine.containers
-    with engine.lock:
-        c = store.get(req.params["id"])
-        if not reads_logs(c.host_config.get("LogConfig")) and with_logs:
-            raise messages.logs_not_readable()
-        tty = bool(c.config.get("Tty"))
-        earlier = [e for e in c.logs if e[1] in streams] if with_logs else []
-        index = len(c.logs)
-        # the run this attach follows: the current one, else the next one to start
-        finished_before = c.finished_at
-        run_of = c.started_at if c.running else None
-
-    def encode(batch: list[tuple[float, int, bytes]]) -> bytes:
-        return b"".join(data if tty else frame(s, data) for _, s, data in batch)
-
-    def ended() -> bool:
-        nonlocal run_of
-        if c.removed:
-            return True
-        if c.running:
-            run_of = c.started_at
-            return False
-        # stopped: the run it followed (or one that started and ended since) is over
-        return run_of is not None or c.finished_at != finished_before
-
-    def gen() -> Iterator[bytes]:
-        nonlocal index
-        if earlier:
-            yield encode(earlier)
-        if not stream:
-            return
-        while True:
-            with engine.lock:
-                engine.transitions.wait(lambda n=index: ended() or len(c.logs) != n,
-                                        timeout=0.25, condition=store.changed)
-                batch = [e for e in c.logs[index:] if e[1] in streams]
-                index = len(c.logs)
-                finished = ended()
-            if batch:
-                yield encode(batch)
-            if finished:
-                return
-            if not batch:
-                yield b""
-
-    content_type = "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
-    return Response(200, gen(), kind="hijack", content_type=content_type)

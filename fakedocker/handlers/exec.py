@@ -16,7 +16,7 @@ from typing import Any
 from .. import messages
 from ..routing import DaemonError, Request, Response, route
 from ..state.containers import merge_env
-from .containers import frame
+from .output import frame
 
 _exec_pids = itertools.count(9000)
 

@@ -9,7 +9,7 @@ from .. import messages
 from ..routing import Request, Response, route
 from ..state import go_json
 from ..state.swarm import logs as service_log
-from .containers import log_time
+from .output import log_time
 
 
 def _version_arg(req: Request) -> int | None:
