@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 from inspect import isawaitable
-from typing import Any
+from typing import Any, ClassVar
 
 from jupyterhub.traitlets import ByteSpecification, Callable, Command
 from traitlets import Any as AnyTrait
@@ -28,7 +28,6 @@ from traitlets import (
     Unicode,
     Union,
     default,
-    observe,
     validate,
 )
 
@@ -93,6 +92,19 @@ class DockerSpawnerConfig(DeprecatedOptions):
         help="""How many Docker API calls this hub process has in flight at once, across all
         users.  Each server's own calls stay in order; other users' calls proceed in parallel,
         so a long pull or a slow stop for one user does not delay another's spawn.""",
+    )
+    poll_events = Bool(
+        True,
+        config=True,
+        help="""Follow the daemon's event stream to see servers stop, crash or vanish.
+
+        True (default): the hub lists its containers once, then one long-lived, labelled
+        ``/events`` request per daemon keeps that view current, so polls answer from memory
+        (no call per poll_interval; a background list every 10 intervals in case the daemon
+        dropped events).  If the stream cannot be opened or ends, polls list every
+        poll_interval until it is followed again.  False: always list every poll_interval (for
+        a proxy in front of the daemon that cuts long-lived requests).  SwarmSpawner always
+        lists: task state changes are not events.""",
     )
 
 
@@ -407,7 +419,9 @@ class DockerSpawnerConfig(DeprecatedOptions):
             return ByteSpecification().validate(self, value)
         return float(value)
 
-    @observe("user_options")
+    _change_hooks: ClassVar[dict[str, str]] = {**DeprecatedOptions._change_hooks,
+                                               "user_options": "_reevaluate_limits"}
+
     def _reevaluate_limits(self, change: Any) -> None:
         for name, function in list(self._limit_sources.items()):
             try:

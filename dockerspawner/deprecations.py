@@ -6,11 +6,11 @@ switching implementations sees the same log lines."""
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 from jupyterhub.traitlets import Callable
 from traitlets import Any as AnyTrait
-from traitlets import Bool, Dict, HasTraits, Int, List, Unicode, Union, observe
+from traitlets import Bool, Dict, HasTraits, Int, List, Unicode, Union
 
 from .images import DEFAULT_IMAGE
 
@@ -56,7 +56,22 @@ class DeprecatedOptions(HasTraits):
     container_ip = Unicode("127.0.0.1", config=True, help="Deprecated, use DockerSpawner.host_ip")
     container_port = Int(8888, min=1, max=65535, config=True, help="Deprecated, use DockerSpawner.port.")
 
-    @observe(*_RENAMED_OPTIONS)
+    #: trait name -> the method called with its change.  Class-level, in place of @observe:
+    #: traitlets registers each observer on every object, a dict and a list per trait name,
+    #: which made a third of a spawner object's memory (a hub holds one per server)
+    _change_hooks: ClassVar[dict[str, str]] = {
+        **dict.fromkeys(_RENAMED_OPTIONS, "_forward_renamed"),
+        **dict.fromkeys(_IGNORED_TLS_OPTIONS, "_ignore_tls_option"),
+        "use_docker_client_env": "_ignore_client_env_option",
+        "hub_ip_connect": "_ignore_hub_ip_connect",
+    }
+
+    def notify_change(self, change: Any) -> None:
+        super().notify_change(change)
+        hook = self._change_hooks.get(change.name)
+        if hook is not None and change.type == "change":
+            getattr(self, hook)(change)
+
     def _forward_renamed(self, change: Any) -> None:
         new, version = _RENAMED_OPTIONS[change.name]
         if getattr(self, new) != change.new:  # the same value under both names needs no warning
@@ -65,17 +80,14 @@ class DeprecatedOptions(HasTraits):
                              cls, change.name, version, cls, new)
             setattr(self, new, change.new)
 
-    @observe(*_IGNORED_TLS_OPTIONS)
     def _ignore_tls_option(self, change: Any) -> None:
         self.log.warning("%s config ignored, use %s.tls_config dict to set full TLS configuration.",
                          change.name, type(self).__name__)
 
-    @observe("use_docker_client_env")
     def _ignore_client_env_option(self, change: Any) -> None:
         self.log.warning("%s.use_docker_client_env is deprecated and ignored: Docker environment "
                          "variables are always used if defined.", type(self).__name__)
 
-    @observe("hub_ip_connect")
     def _ignore_hub_ip_connect(self, change: Any) -> None:
         self.log.warning("Ignoring %s.hub_ip_connect=%r, which has been deprecated since JupyterHub 0.8: "
                          "use c.JupyterHub.hub_connect_ip instead.", type(self).__name__, change.new)

@@ -78,18 +78,34 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         self._ended_status: Any = None
         super().__init__(*args, **kwargs)
 
+    #: (the registry's generation, the monitor) while no setting it depends on changed
+    _monitor_memo: tuple[int, Monitor] | None = None
+
     @property
     def monitor(self) -> Monitor:
         """The process-wide view of every managed object on this spawner's daemon, which
-        poll() answers from (one list call per poll_interval, however many servers)."""
+        poll() answers from (an event-fed view, or one list call per poll_interval, however
+        many servers).  Remembered per spawner: poll() asks for it every interval."""
+        memo = self._monitor_memo
+        if memo is not None and memo[0] == MonitorRegistry.generation:
+            return memo[1]
         monitor = MonitorRegistry.get(
             (self.client_key, self.object_type),
-            lambda: Monitor(self.monitor_view(self.client_getter(), self.executor), self.poll_interval),
+            lambda: Monitor(self.monitor_view(self.client_getter(), self.executor), self.poll_interval,
+                            follow_events=self.poll_events),
         )
         # answers are never older than the shortest poll_interval of the spawners asking
         if 0 < self.poll_interval < monitor.max_age:
             monitor.max_age = self.poll_interval
+        self._monitor_memo = (MonitorRegistry.generation, monitor)
         return monitor
+
+    _change_hooks = {**DockerSpawnerConfig._change_hooks,
+                     **dict.fromkeys(("client_kwargs", "tls_config", "poll_interval", "poll_events"),
+                                     "_monitor_settings_changed")}
+
+    def _monitor_settings_changed(self, change: Any) -> None:
+        self._monitor_memo = None
 
     # ==========================================================================================
     # state
@@ -434,7 +450,8 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
                 if status is not None:
                     await self._ended_on_its_own(status)
                 return status
-            state = await self.monitor.state_of(self.object_id)
+            monitor = self.monitor
+            state = monitor.state_now(self.object_id) or await monitor.state_of(self.object_id)
             if state.running:
                 return None
             if state.state == GONE:

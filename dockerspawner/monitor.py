@@ -19,30 +19,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from docker.errors import NotFound
+from traitlets.log import get_logger
 
 from .client import DockerCalls
+from .event_feed import EventFeed, event_state
+from .monitor_state import GONE, RUNNING, ObjectState
 from .spec import LABEL_MANAGED_BY, MANAGED_BY
 
-RUNNING = "running"
-GONE = "gone"
-
-
-@dataclass(frozen=True)
-class ObjectState:
-    """What the monitor knows of one object: ``state`` is ``running``, ``starting`` (swarm
-    tasks on their way), ``gone``, or the daemon's word for a stopped object (``exited``,
-    ``created``, ``dead``, ``failed``, ...); ``detail`` says why it stopped."""
-
-    state: str
-    detail: str = ""
-
-    @property
-    def running(self) -> bool:
-        return self.state in (RUNNING, "starting")
+__all__ = ["GONE", "RUNNING", "ObjectState", "Monitor", "MonitorRegistry"]
 
 
 class View(Protocol):
@@ -57,13 +44,25 @@ class View(Protocol):
 
 
 class Monitor:
-    """Answers ``state_of(object_id)`` from ``view``'s snapshots, listing at most once per
-    ``max_age`` seconds; an object the list does not show is inspected once per snapshot."""
+    """Answers ``state_of(object_id)`` from ``view``'s snapshots.
+
+    Listing mode: at most one list per ``max_age`` seconds; an object the list does not show is
+    inspected once per snapshot; the spawners' own changes (notes) win over an older snapshot.
+
+    Live mode, for a view that can follow the daemon's events (``view.follow``): after one list
+    the snapshot is kept current by the event stream, so polls answer at once with no call.  A
+    spawner's note that disagrees with the snapshot (its event still on the way, or a change
+    since) is settled by asking the daemon once.  Every ``resync_every`` × ``max_age`` seconds
+    the view is listed again in the background, in case the daemon dropped events for a slow
+    reader; if the stream ends (daemon restart, connection lost), the monitor goes back to
+    listing and follows again from its next list.
+    """
 
     #: where monitors made without a clock of their own read the time (tests drive it)
     default_clock: Callable[[], float] = staticmethod(time.monotonic)
 
-    def __init__(self, view: View, max_age: float, clock: Callable[[], float] | None = None):
+    def __init__(self, view: View, max_age: float, clock: Callable[[], float] | None = None,
+                 follow_events: bool = True, resync_every: int = 10):
         self._view = view
         self.max_age = max_age
         self._clock = clock or type(self).default_clock
@@ -71,6 +70,14 @@ class Monitor:
         self._taken_at: float | None = None
         self._refreshing: asyncio.Future | None = None
         self._noted: dict[str, tuple[float, ObjectState]] = {}
+        self.follow_events = follow_events and getattr(view, "follow", None) is not None
+        self.resync_every = resync_every
+        self._feed: Any = None
+        #: events that arrived while a list was in flight: applied on top of its answer
+        self._held: list[dict] | None = None
+        self.live = False
+        #: how many events were applied (tests and benchmarks read it)
+        self.events_seen = 0
 
     def note(self, object_id: str, state: ObjectState) -> None:
         """A spawner changed ``object_id`` itself: trust this over any older snapshot."""
@@ -80,15 +87,57 @@ class Monitor:
         self.note(object_id, ObjectState(GONE))
 
     def invalidate(self) -> None:
-        """Make the next lookup list again."""
+        """Make the next lookup list again (live too: the events then apply on top of it)."""
         self._taken_at = None
+        self.live = False
+
+    def close(self) -> None:
+        """Stop following events (the registry does this when it forgets the monitor)."""
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
+        self.live = False
+
+    def known(self, object_id: str) -> ObjectState | None:
+        """What the snapshot (list and events since) holds for ``object_id``, without asking."""
+        return self._snapshot.get(object_id)
+
+    def state_now(self, object_id: str) -> ObjectState | None:
+        """The answer, if it needs no call to the daemon (live, the object known, no disagreeing
+        note); else None (``await state_of()``).  Lets a poll finish without suspending."""
+        if not self.live:
+            return None
+        if self._feed.loop is not _running_loop():
+            # followed for another event loop (closed since, or a test's): list afresh here
+            self.close()
+            self._taken_at = None
+            return None
+        state = self._snapshot.get(object_id)
+        if state is None:
+            return None
+        noted = self._noted.get(object_id)
+        if noted is not None:
+            if not _agree(noted[1], state):
+                return None
+            del self._noted[object_id]
+        if self._clock() - self._taken_at > self.max_age * self.resync_every:
+            self._resync_in_background()
+        return state
 
     async def state_of(self, object_id: str) -> ObjectState:
-        """The object's state, from a snapshot at most ``max_age`` old (or a newer note)."""
+        """The object's state, from a snapshot at most ``max_age`` old (or a newer note), or
+        from the live snapshot."""
+        state = self.state_now(object_id)
+        if state is not None:
+            return state
+        if self.live:
+            return await self._settle(object_id)
         now = self._clock()
         noted = self._noted.get(object_id)
         if self._taken_at is None or now - self._taken_at > self.max_age:
             await self._refresh()
+            if self.live:
+                return await self.state_of(object_id)
         assert self._taken_at is not None
         if noted is not None and noted[0] >= self._taken_at:
             return noted[1]
@@ -99,19 +148,93 @@ class Monitor:
             self._noted[object_id] = (self._taken_at, state)
         return state
 
+    async def _settle(self, object_id: str) -> ObjectState:
+        """Live, but the snapshot does not know the object or disagrees with a note: ask the
+        daemon, and keep its answer unless an event for the object came in meanwhile."""
+        before = self._snapshot.get(object_id)
+        state = await self._view.inspect_state(object_id)
+        self._noted.pop(object_id, None)
+        if self._snapshot.get(object_id) is before:
+            self._snapshot[object_id] = state
+        return self._snapshot[object_id]
+
     async def _refresh(self) -> None:
         # single flight: every poll that finds the snapshot stale waits for the same list call
         if self._refreshing is None or self._refreshing.done():
             self._refreshing = asyncio.ensure_future(self._list())
         await asyncio.shield(self._refreshing)
 
+    def _resync_in_background(self) -> None:
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.ensure_future(self._list())
+            self._refreshing.add_done_callback(_retrieve)
+
     async def _list(self) -> None:
-        started = self._clock()
-        snapshot = await self._view.list_states()
+        self._held = []
+        try:
+            if self.follow_events and self._feed is None:
+                await self._follow()
+            started = self._clock()
+            snapshot = await self._view.list_states()
+            for event in self._held:
+                _apply(snapshot, event)
+        finally:
+            held, self._held = self._held, None
+        self.events_seen += len(held)
         self._snapshot = snapshot
         self._taken_at = started
+        self.live = self._feed is not None
         # notes older than the snapshot are answered by it now
         self._noted = {k: v for k, v in self._noted.items() if v[0] >= started}
+
+    async def _follow(self) -> None:
+        feed = self._view.follow(asyncio.get_running_loop(), self._on_event, self._on_end)
+        try:
+            await feed.start()
+        except Exception as err:
+            feed.close()
+            get_logger().warning("Not following the Docker daemon's events (polls list every %ss until the "
+                                 "next try): %s", self.max_age, err)
+            return
+        if feed.ended:  # answered, then ended at once (an error answer)
+            get_logger().warning("Not following the Docker daemon's events (polls list every %ss until the "
+                                 "next try): %s", self.max_age, feed.error or "the stream ended")
+            return
+        self._feed = feed
+
+    def _on_event(self, event: dict) -> None:
+        if self._held is not None:
+            self._held.append(event)
+        else:
+            self.events_seen += 1
+            _apply(self._snapshot, event)
+
+    def _on_end(self, feed: Any, error: BaseException | None) -> None:
+        if feed is not self._feed:  # one being opened (_follow sees it ended) or closed
+            return
+        self._feed = None
+        self.live = False
+        self._taken_at = None  # list at the next poll, and follow again
+        get_logger().warning("The Docker daemon's event stream ended (%s); polls list again until it is followed anew",
+                    error or "closed by the daemon")
+
+
+_running_loop = asyncio.get_running_loop
+
+
+def _agree(a: ObjectState, b: ObjectState) -> bool:
+    return a.running == b.running and (a.state == GONE) == (b.state == GONE)
+
+
+def _apply(snapshot: dict[str, ObjectState], event: dict) -> None:
+    change = event_state(event)
+    if change is not None:
+        snapshot[change[0]] = change[1]
+
+
+def _retrieve(future: asyncio.Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        get_logger().warning("Listing the Docker daemon's objects failed: %s", future.exception())
 
 
 MANAGED_FILTER = {"label": [f"{LABEL_MANAGED_BY}={MANAGED_BY}"]}
@@ -188,6 +311,11 @@ class ContainerView:
     async def list_states(self) -> dict[str, ObjectState]:
         return container_states(await self._call("containers", all=True, filters=MANAGED_FILTER))
 
+    def follow(self, loop: asyncio.AbstractEventLoop, on_event: Callable[[dict], None],
+               on_end: Callable[[EventFeed, BaseException | None], None]) -> EventFeed:
+        """A feed of the managed containers' events (not started)."""
+        return EventFeed(self._get_client, {"type": ["container"], **MANAGED_FILTER}, loop, on_event, on_end)
+
     async def inspect_state(self, object_id: str) -> ObjectState:
         try:
             info = await self._call("inspect_container", object_id)
@@ -202,7 +330,10 @@ class ContainerView:
 class ServiceView(ContainerView):
     """Swarm services: labelled ``services()`` and ``tasks()`` calls per snapshot, a service's
     state being that of its newest task.  A task label filter matches its service's labels, so
-    both lists hold only the spawners' objects, however big the swarm."""
+    both lists hold only the spawners' objects, however big the swarm.  No event feed: a task's
+    state changes are not events, and a manager sees only its own node's containers."""
+
+    follow = None
 
     async def list_states(self) -> dict[str, ObjectState]:
         services = await self._call("services", filters=MANAGED_FILTER)
@@ -222,6 +353,8 @@ class MonitorRegistry:
     """One monitor per daemon configuration (its client key) and object type, per process."""
 
     _monitors: dict[tuple[Any, str], Monitor] = {}
+    #: counts clear()s: spawners remember their monitor until it changes
+    generation = 0
 
     @classmethod
     def get(cls, key: tuple[Any, str], factory: Callable[[], Monitor]) -> Monitor:
@@ -232,4 +365,7 @@ class MonitorRegistry:
 
     @classmethod
     def clear(cls) -> None:
+        for monitor in cls._monitors.values():
+            monitor.close()
         cls._monitors.clear()
+        cls.generation += 1

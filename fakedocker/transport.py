@@ -160,6 +160,13 @@ def _headers(answer: Response, length: int | None) -> dict[str, str]:
     return headers
 
 
+class _Body(io.BytesIO):
+    """A whole answer's body, as urllib3 holds http.client's response: docker-py's stream
+    readers ask it whether it is chunked (an error answer to a streamed call is not)."""
+
+    chunked = False
+
+
 def _memory_response(request: requests.PreparedRequest, answer: Response) -> tuple[urllib3.HTTPResponse, bytes]:
     if answer.kind == "json" or answer.kind in ("stream", "hijack"):
         data = b"" if answer.body is None else (json.dumps(answer.body) + "\n").encode()
@@ -171,7 +178,7 @@ def _memory_response(request: requests.PreparedRequest, answer: Response) -> tup
     else:
         data = b"".join(answer.body or ())
     raw = urllib3.HTTPResponse(
-        body=io.BytesIO(data),
+        body=_Body(data),
         headers=_headers(answer, len(data)),
         status=answer.status,
         reason=_reason(answer.status),

@@ -469,7 +469,9 @@ async def test_poll_reports_exit_and_disappearance(make_spawner, engine):
 
 
 async def test_polls_share_one_list_call_per_interval(make_spawner, engine):
-    spawners = [make_spawner(f"user{i}") for i in range(50)]
+    """Without the event stream (poll_events=False): one list per interval (live, see
+    test_monitor_events.py)."""
+    spawners = [make_spawner(f"user{i}", poll_events=False) for i in range(50)]
     await asyncio.gather(*(s.start() for s in spawners))
     engine.calls.clear()
     results = await asyncio.gather(*(s.poll() for s in spawners))
@@ -609,7 +611,8 @@ async def test_unlabelled_containers_from_older_spawners_are_not_taken_for_gone(
     engine.calls.clear()
     assert await spawner.poll() is None
     assert await spawner.poll() is None
-    assert engine.calls == {"containers": 1, "inspect_container": 1}
+    # the events stream is opened with the first list
+    assert engine.calls == {"events": 1, "containers": 1, "inspect_container": 1}
     api.stop(legacy["Id"], timeout=0)
     spawner.monitor.invalidate()
     assert "exited" in await spawner.poll()

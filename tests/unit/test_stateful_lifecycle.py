@@ -23,7 +23,7 @@ from tornado import web
 import fakedocker
 from dockerspawner import DockerSpawner
 from dockerspawner.client import ClientCache
-from dockerspawner.monitor import Monitor, MonitorRegistry
+from dockerspawner.monitor import Monitor, MonitorRegistry, ObjectState
 from dockerspawner.spec import LABEL_SERVER_NAME, LABEL_USER
 
 IMAGE = "quay.io/jupyterhub/singleuser:test"
@@ -164,8 +164,19 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         if not self.running.get(key) or key in self.crashed:
             return
         TOTALS["crashes"] += 1
-        self.engine.crash(self.spawners[key].object_id, exit_code=code, oom=code == 137)
+        object_id = self.spawners[key].object_id
+        self.engine.crash(object_id, exit_code=code, oom=code == 137)
         self.crashed[key] = False
+        self.run(self.events_delivered(self.spawners[key].monitor, object_id))
+
+    @staticmethod
+    async def events_delivered(monitor, object_id: str) -> None:
+        """A live monitor learns of the crash from the event stream a moment later in real
+        time (well inside a real poll interval): wait until it has."""
+        deadline = asyncio.get_running_loop().time() + 10
+        while monitor.live and (monitor.known(object_id) or ObjectState("gone")).running:
+            assert asyncio.get_running_loop().time() < deadline, "the die event never arrived"
+            await asyncio.sleep(0.005)
 
     @rule()
     def hub_restart(self):
