@@ -34,7 +34,14 @@ from .config import DockerSpawnerConfig
 from .deprecations import add_renamed_methods
 from .gpu_choice import GpuAssignment
 from .images import ImageChoice
-from .monitor import GONE, RUNNING, ContainerView, Monitor, MonitorRegistry, ObjectState
+from .monitor import (
+    GONE,
+    RUNNING_STATE,
+    ContainerView,
+    Monitor,
+    MonitorRegistry,
+    ObjectState,
+)
 from .profile_choice import ProfileChoice
 from .progress import (
     PROGRESS_CREATE,
@@ -409,7 +416,7 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
             self._adopt_api_token(existing)
         self.report_progress(PROGRESS_START, f"Starting {self.object_type} {self.object_name}")
         await self.start_object()
-        self.monitor.note(self.object_id, ObjectState(RUNNING))
+        self.monitor.note(self.object_id, RUNNING_STATE)
         if self.post_start_cmd:
             self.report_progress(PROGRESS_POST_START, "Running the post-start command")
             await self.post_start_exec()
@@ -451,7 +458,11 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
                     await self._ended_on_its_own(status)
                 return status
             monitor = self.monitor
-            state = monitor.state_now(self.object_id) or await monitor.state_of(self.object_id)
+            state = monitor.state_now(self.object_id)
+            if state is RUNNING_STATE:
+                return None  # every interval for every running server: no call, no wait
+            if state is None:
+                state = await monitor.state_of(self.object_id)
             if state.running:
                 return None
             if state.state == GONE:

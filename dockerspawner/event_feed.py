@@ -16,17 +16,17 @@ from typing import Any
 
 from docker.errors import DockerException
 
-from .monitor_state import GONE, RUNNING, ObjectState
+from .monitor_state import GONE, RUNNING_STATE, ObjectState
 
 #: what a container event says of the container's state afterwards (other actions — exec,
 #: attach, health, rename, kill, oom, stop, ... — change nothing a poll reports; each stop or
 #: exit is followed by its ``die``)
 _CONTAINER_ACTIONS = {
-    "create": "created",
-    "start": RUNNING,
-    "unpause": RUNNING,
-    "pause": "paused",
-    "destroy": GONE,
+    "create": ObjectState("created"),
+    "start": RUNNING_STATE,
+    "unpause": RUNNING_STATE,
+    "pause": ObjectState("paused"),
+    "destroy": ObjectState(GONE),
 }
 
 
@@ -43,7 +43,7 @@ def event_state(event: dict[str, Any]) -> tuple[str, ObjectState] | None:
         code = (actor.get("Attributes") or {}).get("exitCode")
         return object_id, ObjectState("exited", f"exit code {code}" if code is not None else "")
     state = _CONTAINER_ACTIONS.get(action)
-    return None if state is None else (object_id, ObjectState(state))
+    return None if state is None else (object_id, state)
 
 
 class EventFeed:

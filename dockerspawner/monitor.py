@@ -26,10 +26,10 @@ from traitlets.log import get_logger
 
 from .client import DockerCalls
 from .event_feed import EventFeed, event_state
-from .monitor_state import GONE, RUNNING, ObjectState
+from .monitor_state import GONE, RUNNING, RUNNING_STATE, ObjectState
 from .spec import LABEL_MANAGED_BY, MANAGED_BY
 
-__all__ = ["GONE", "RUNNING", "ObjectState", "Monitor", "MonitorRegistry"]
+__all__ = ["GONE", "RUNNING", "RUNNING_STATE", "ObjectState", "Monitor", "MonitorRegistry"]
 
 
 class View(Protocol):
@@ -245,7 +245,8 @@ def container_states(listing: list[dict[str, Any]]) -> dict[str, ObjectState]:
     states = {}
     for entry in listing:
         state = entry.get("State") or "unknown"
-        states[entry["Id"]] = ObjectState(RUNNING if state == "running" else state, entry.get("Status", ""))
+        # a running one's Status ("Up 5 minutes") is not kept: nothing reads it
+        states[entry["Id"]] = RUNNING_STATE if state == "running" else ObjectState(state, entry.get("Status", ""))
     return states
 
 
@@ -287,7 +288,7 @@ def service_states(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) 
         if task_given_up(task):
             states[service["ID"]] = ObjectState("lost", "the swarm no longer wants its task")
         elif state == RUNNING:
-            states[service["ID"]] = ObjectState(RUNNING)
+            states[service["ID"]] = RUNNING_STATE
         elif state in PENDING_TASK_STATES:
             states[service["ID"]] = ObjectState("starting")
         else:
@@ -323,7 +324,7 @@ class ContainerView:
             return ObjectState(GONE)
         state = info["State"]
         if state.get("Running"):
-            return ObjectState(RUNNING)
+            return RUNNING_STATE
         return ObjectState(state.get("Status", "exited"), f"exit code {state.get('ExitCode')}")
 
 

@@ -8,7 +8,7 @@ RUNNING = "running"
 GONE = "gone"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectState:
     """``state`` is ``running``, ``starting`` (swarm tasks on their way), ``gone``, or the
     daemon's word for a stopped object (``exited``, ``created``, ``dead``, ``failed``, ...);
@@ -20,3 +20,8 @@ class ObjectState:
     @property
     def running(self) -> bool:
         return self.state in (RUNNING, "starting")
+
+
+#: the one state object for every running server (a hub holds one per server: no detail, and
+#: a poll may compare it by identity)
+RUNNING_STATE = ObjectState(RUNNING)
