@@ -82,7 +82,7 @@ def test_swarm_address_pools_and_unlock_key(api, backend):
 
 # 7: keys in any case -----------------------------------------------------------------------
 
-def test_request_keys_are_read_in_any_case(api, names):
+def test_request_keys_are_read_in_any_case(api, names, poll):
     name = names("case")
     sid = _post(api, "/services/create", {
         "name": name, "labels": {"Kk": "v", **names.label},
@@ -109,7 +109,9 @@ def test_request_keys_are_read_in_any_case(api, names):
     }
     net = _post(api, "/networks/create", {"name": names("net"), "driver": "overlay", "attachable": True,
                                           "labels": {"L": "1"}, "ipam": {"config": [{"subnet": "10.231.7.0/24"}]}})
-    info = api.inspect_network(net["Id"])
+    # the swarm's allocator fills in a new overlay network a moment after create answers (until
+    # then inspect shows no driver and no IPAM config): wait for it
+    info = poll(lambda: api.inspect_network(net["Id"]), lambda i: i["Driver"])
     assert (info["Driver"], info["Attachable"], info["Labels"], info["IPAM"]["Config"]) == (
         "overlay", True, {"L": "1"}, [{"Subnet": "10.231.7.0/24", "Gateway": "10.231.7.1"}])
     vol = _post(api, "/volumes/create", {"name": names("vol"), "driver": "local", "labels": {"L": "1"},
