@@ -56,7 +56,7 @@ class EventFeed:
                  on_end: Callable[[EventFeed, BaseException | None], None]):
         self._get_client = get_client
         self._filters = filters
-        self._loop = self.loop = loop
+        self.loop = loop
         self._on_event = on_event
         self._on_end = on_end
         self._stream: Any = None
@@ -85,7 +85,7 @@ class EventFeed:
         if self._closed:
             return
         try:
-            self._loop.call_soon_threadsafe(fn, *args)
+            self.loop.call_soon_threadsafe(fn, *args)
         except RuntimeError:  # the loop is closed: nobody is listening any more
             self._closed = True
 
@@ -113,10 +113,6 @@ class EventFeed:
             for event in self._stream:
                 if self._closed:
                     return
-                if "message" in event and "Type" not in event:
-                    # docker-py does not check a stream's status: an error answer's body is
-                    # read as if it were an event
-                    raise DockerException(event["message"])
                 self._call(self._on_event, event)
         except BaseException as err:  # noqa: BLE001 - any end of the stream is reported
             error = err

@@ -4,14 +4,17 @@
 per server per interval costs N calls for N servers.  Instead a :class:`Monitor` lists every
 object carrying the spawners' ``managed-by`` label in one call (swarm: services and tasks, two
 calls), at most once per ``max_age`` seconds however many spawners ask, and answers each
-``poll()`` from that snapshot.
+``poll()`` from that snapshot.  Where the daemon's event stream can tell (containers), the
+snapshot is listed once and then kept current by the stream (:mod:`.event_feed`), so polls
+answer with no call at all.
 
 It stays correct across:
 - a hub restart: a new process starts with an empty view and fills it with its first list;
 - changes the spawners make themselves (create, start, stop, remove): they are noted at once
   and win over an older snapshot;
-- changes made outside the hub (a container removed, crashed or OOM-killed): the next list
-  shows them, at most ``max_age`` seconds later.
+- changes made outside the hub (a container removed, crashed or OOM-killed): the stream
+  tells of them as they happen, or else the next list shows them, at most ``max_age`` seconds
+  later.
 """
 
 from __future__ import annotations
@@ -76,8 +79,8 @@ class Monitor:
         #: events that arrived while a list was in flight: applied on top of its answer
         self._held: list[dict] | None = None
         self.live = False
-        #: how many events were applied (tests and benchmarks read it)
-        self.events_seen = 0
+        #: (condition, future) of wait_until() callers, checked as events and stream ends arrive
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future]] = []
 
     def note(self, object_id: str, state: ObjectState) -> None:
         """A spawner changed ``object_id`` itself: trust this over any older snapshot."""
@@ -102,12 +105,31 @@ class Monitor:
         """What the snapshot (list and events since) holds for ``object_id``, without asking."""
         return self._snapshot.get(object_id)
 
+    async def wait_until(self, condition: Callable[[], bool], timeout: float) -> None:
+        """Return once ``condition()`` holds, checked now and whenever an event or the end of
+        the stream arrives (tests wait so for a change outside the hub to reach the view);
+        ``asyncio.TimeoutError`` after ``timeout`` seconds."""
+        if condition():
+            return
+        waiter = (condition, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter[1], timeout)
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def _wake_waiters(self) -> None:
+        for condition, future in list(self._waiters):
+            if not future.done() and condition():
+                future.set_result(None)
+
     def state_now(self, object_id: str) -> ObjectState | None:
         """The answer, if it needs no call to the daemon (live, the object known, no disagreeing
         note); else None (``await state_of()``).  Lets a poll finish without suspending."""
         if not self.live:
             return None
-        if self._feed.loop is not _running_loop():
+        if self._feed.loop is not asyncio.get_running_loop():
             # followed for another event loop (closed since, or a test's): list afresh here
             self.close()
             self._taken_at = None
@@ -179,8 +201,7 @@ class Monitor:
             for event in self._held:
                 _apply(snapshot, event)
         finally:
-            held, self._held = self._held, None
-        self.events_seen += len(held)
+            self._held = None
         self._snapshot = snapshot
         self._taken_at = started
         self.live = self._feed is not None
@@ -191,23 +212,24 @@ class Monitor:
         feed = self._view.follow(asyncio.get_running_loop(), self._on_event, self._on_end)
         try:
             await feed.start()
+            # answered, then ended at once (an error answer): as good as refused
+            failure = (feed.error or "the stream ended") if feed.ended else None
         except Exception as err:
             feed.close()
+            failure = err
+        if failure is not None:
             get_logger().warning("Not following the Docker daemon's events (polls list every %ss until the "
-                                 "next try): %s", self.max_age, err)
-            return
-        if feed.ended:  # answered, then ended at once (an error answer)
-            get_logger().warning("Not following the Docker daemon's events (polls list every %ss until the "
-                                 "next try): %s", self.max_age, feed.error or "the stream ended")
+                                 "next try): %s", self.max_age, failure)
             return
         self._feed = feed
 
     def _on_event(self, event: dict) -> None:
         if self._held is not None:
             self._held.append(event)
-        else:
-            self.events_seen += 1
-            _apply(self._snapshot, event)
+            return
+        _apply(self._snapshot, event)
+        if self._waiters:
+            self._wake_waiters()
 
     def _on_end(self, feed: Any, error: BaseException | None) -> None:
         if feed is not self._feed:  # one being opened (_follow sees it ended) or closed
@@ -216,10 +238,8 @@ class Monitor:
         self.live = False
         self._taken_at = None  # list at the next poll, and follow again
         get_logger().warning("The Docker daemon's event stream ended (%s); polls list again until it is followed anew",
-                    error or "closed by the daemon")
-
-
-_running_loop = asyncio.get_running_loop
+                             error or "closed by the daemon")
+        self._wake_waiters()
 
 
 def _agree(a: ObjectState, b: ObjectState) -> bool:

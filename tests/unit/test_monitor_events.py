@@ -56,11 +56,8 @@ async def _spawners(n: int, **traits) -> list:
 
 
 async def _delivered(monitor: Monitor, object_id: str, done) -> None:
-    """Wait (real time, bounded) until the stream has told the monitor of the change."""
-    deadline = asyncio.get_running_loop().time() + 10
-    while not done(monitor.known(object_id)):
-        assert asyncio.get_running_loop().time() < deadline, "the event never arrived"
-        await asyncio.sleep(0.005)
+    """Wait (bounded) until the stream has told the monitor of the change."""
+    await monitor.wait_until(lambda: done(monitor.known(object_id)), timeout=10)
 
 
 async def test_polls_answer_from_the_stream_with_no_call_per_interval(engine, clock):
@@ -126,10 +123,7 @@ async def test_when_the_stream_ends_polls_list_and_follow_again(engine, clock, c
     feed = monitor._feed
     with caplog.at_level(logging.WARNING):
         feed._stream.close()  # as when the daemon restarts or the connection drops
-        deadline = asyncio.get_running_loop().time() + 10
-        while monitor.live:
-            assert asyncio.get_running_loop().time() < deadline
-            await asyncio.sleep(0.005)
+        await monitor.wait_until(lambda: not monitor.live, timeout=10)
     assert "event stream ended" in caplog.text
     engine.crash(spawners[1].object_id, exit_code=2)
     engine.calls.clear()
@@ -181,3 +175,16 @@ async def test_poll_events_false_lists_every_interval(engine, clock):
         assert await asyncio.gather(*(s.poll() for s in spawners)) == [None, None]
         assert engine.calls == {"containers": 1}
     assert not spawners[0].monitor.live
+
+
+async def test_wait_until_wakes_on_an_event_and_gives_up_after_its_timeout(engine, clock):
+    (spawner,) = await _spawners(1)
+    assert await spawner.poll() is None
+    monitor = spawner.monitor
+    with pytest.raises(asyncio.TimeoutError):
+        await monitor.wait_until(lambda: False, timeout=0.05)
+    assert monitor._waiters == []
+    waiting = asyncio.ensure_future(
+        monitor.wait_until(lambda: not monitor.known(spawner.object_id).running, timeout=10))
+    engine.crash(spawner.object_id, exit_code=1)
+    await waiting
