@@ -15,6 +15,7 @@ SystemUserSpawner override a few of them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from textwrap import indent
@@ -481,6 +482,20 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
             self.log.warning("Docker daemon at %s unreachable polling %s: %s", self.daemon_address,
                              self._log_name, err)
             return None
+
+    def start_polling(self) -> None:
+        """JupyterHub asks to hear when the server stops.  The shared monitor tells it (an
+        event, the swarm's changes call or a list shows the object stopped: ``poll_and_notify``
+        runs then), so no coroutine runs per server every interval.  A subclass with a poll()
+        of its own is polled every interval as JupyterHub does (its poll may check more)."""
+        if self.poll_interval <= 0 or not self.object_id or type(self).poll is not DockerSpawner.poll:
+            return super().start_polling()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # not from a coroutine: JupyterHub's own timer
+            return super().start_polling()
+        self.stop_polling()
+        self._poll_callback = self.monitor.watch(self.object_id, self)
 
     async def _ended_on_its_own(self, status: Any) -> None:
         """poll() found the server stopped: keep the report for the next spawn, and with remove,

@@ -3,7 +3,8 @@ changes between lists.
 
 One labelled ``/events`` stream per daemon configuration tells the monitor of every managed
 container that is created, started, dies or is removed, as it happens; polls then answer from
-memory, with no list call per interval.  :func:`event_state` (pure) says what an event means
+memory, with no list call per interval.  A swarm manager's stream of service events tells of a
+service removed (outside the hub too) at once.  :func:`event_state` (pure) says what an event means
 for its container; :class:`EventFeed` reads the stream and hands each event to the event loop.
 """
 
@@ -31,14 +32,16 @@ _CONTAINER_ACTIONS = {
 
 
 def event_state(event: dict[str, Any]) -> tuple[str, ObjectState] | None:
-    """``(container id, state after the event)`` for a container event that changes it, else None."""
-    if event.get("Type") != "container":
-        return None
+    """``(object id, state after the event)`` for a container event that changes it, or a swarm
+    service's removal; else None (a service's other events say nothing of its task)."""
+    kind = event.get("Type")
     actor = event.get("Actor") or {}
     object_id = actor.get("ID")
     action = (event.get("Action") or "").split(":", 1)[0]
-    if not object_id:
+    if not object_id or kind not in ("container", "service"):
         return None
+    if kind == "service":
+        return (object_id, ObjectState(GONE)) if action == "remove" else None
     if action == "die":
         code = (actor.get("Attributes") or {}).get("exitCode")
         return object_id, ObjectState("exited", f"exit code {code}" if code is not None else "")

@@ -32,7 +32,7 @@ from .event_feed import EventFeed, event_state
 from .monitor_state import GONE, RUNNING, RUNNING_STATE, ObjectState
 from .spec import LABEL_MANAGED_BY, MANAGED_BY
 
-__all__ = ["GONE", "RUNNING", "RUNNING_STATE", "ObjectState", "Monitor", "MonitorRegistry"]
+__all__ = ["GONE", "RUNNING", "RUNNING_STATE", "ObjectState", "Monitor", "MonitorRegistry", "Watch"]
 
 
 class View(Protocol):
@@ -74,6 +74,11 @@ class Monitor:
         self._refreshing: asyncio.Future | None = None
         self._noted: dict[str, tuple[float, ObjectState]] = {}
         self.follow_events = follow_events and getattr(view, "follow", None) is not None
+        #: a view that tells what changed since its last list with one small call (swarm: the
+        #: tasks the swarm gave up) is kept current by that call, once per ``max_age``
+        self.checks_changes = follow_events and getattr(view, "changed_states", None) is not None
+        self._checked_at: float | None = None
+        self._checking: asyncio.Future | None = None
         self.resync_every = resync_every
         self._feed: Any = None
         #: events that arrived while a list was in flight: applied on top of its answer
@@ -81,6 +86,11 @@ class Monitor:
         self.live = False
         #: (condition, future) of wait_until() callers, checked as events and stream ends arrive
         self._waiters: list[tuple[Callable[[], bool], asyncio.Future]] = []
+        #: the servers JupyterHub asked to be told of (``start_polling``), by object id
+        self._watches: dict[str, Watch] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self._ticking: asyncio.Future | None = None
 
     def note(self, object_id: str, state: ObjectState) -> None:
         """A spawner changed ``object_id`` itself: trust this over any older snapshot."""
@@ -99,6 +109,9 @@ class Monitor:
         if self._feed is not None:
             self._feed.close()
             self._feed = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self.live = False
 
     def known(self, object_id: str) -> ObjectState | None:
@@ -119,6 +132,46 @@ class Monitor:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
 
+    def watch(self, object_id: str, spawner: Any) -> Watch:
+        """Call ``spawner.poll_and_notify()`` when ``object_id`` stops, is removed, or is not
+        listed (JupyterHub's ``start_polling``, without a poll of every server every interval):
+        an event or the changes call tells at once, a list every ``max_age`` otherwise."""
+        watch = Watch(self, object_id, spawner)
+        self._watches[object_id] = watch
+        loop = asyncio.get_running_loop()
+        if self._timer is None or self._timer_loop is not loop:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer_loop = loop
+            self._timer = loop.call_later(self.max_age, self._tick)
+        return watch
+
+    def unwatch(self, watch: Watch) -> None:
+        if self._watches.get(watch.object_id) is watch:
+            del self._watches[watch.object_id]
+
+    def _tick(self) -> None:
+        self._timer = None
+        if not self._watches:
+            return
+        self._timer = self._timer_loop.call_later(self.max_age, self._tick)
+        if self._ticking is None or self._ticking.done():
+            self._ticking = asyncio.ensure_future(self.keep_current())
+            self._ticking.add_done_callback(_retrieve)
+
+    async def keep_current(self) -> None:
+        """What one interval needs (the monitor's timer runs it every ``max_age`` while servers
+        are watched): list when the snapshot is stale or not kept current, else the background
+        resync when due, else the changes call; each tells the watches of what stopped."""
+        now = self._clock()
+        if not self.live or self._taken_at is None:
+            if self._taken_at is None or now - self._taken_at >= self.max_age:
+                await self._refresh()
+        elif now - self._taken_at > self.max_age * self.resync_every:
+            await self._refresh()
+        elif self.checks_changes and now - self._checked_at >= self.max_age:
+            await self._check_changes()
+
     def _wake_waiters(self) -> None:
         for condition, future in list(self._waiters):
             if not future.done() and condition():
@@ -129,11 +182,13 @@ class Monitor:
         note); else None (``await state_of()``).  Lets a poll finish without suspending."""
         if not self.live:
             return None
-        if self._feed.loop is not asyncio.get_running_loop():
+        if self._feed is not None and self._feed.loop is not asyncio.get_running_loop():
             # followed for another event loop (closed since, or a test's): list afresh here
             self.close()
             self._taken_at = None
             return None
+        if self.checks_changes and self._clock() - self._checked_at > self.max_age:
+            return None  # the changes call is due: state_of() makes it
         state = self._snapshot.get(object_id)
         if state is None:
             return None
@@ -152,6 +207,11 @@ class Monitor:
         state = self.state_now(object_id)
         if state is not None:
             return state
+        if self.live and self.checks_changes and self._clock() - self._checked_at > self.max_age:
+            await self._check_changes()
+            state = self.state_now(object_id)
+            if state is not None:
+                return state
         if self.live:
             return await self._settle(object_id)
         now = self._clock()
@@ -203,10 +263,33 @@ class Monitor:
         finally:
             self._held = None
         self._snapshot = snapshot
-        self._taken_at = started
-        self.live = self._feed is not None
+        self._taken_at = self._checked_at = started
+        self.live = self._feed is not None or self.checks_changes
         # notes older than the snapshot are answered by it now
         self._noted = {k: v for k, v in self._noted.items() if v[0] >= started}
+        for object_id, watch in list(self._watches.items()):
+            noted = self._noted.get(object_id)
+            state = noted[1] if noted is not None else snapshot.get(object_id)
+            if state is not RUNNING_STATE and (state is None or not state.running):
+                watch.fire()  # ended, or not listed (unlabelled, or gone): its poll will tell
+
+    async def _check_changes(self) -> None:
+        # single flight, as _refresh
+        if self._checking is None or self._checking.done():
+            self._checking = asyncio.ensure_future(self._changes())
+        await asyncio.shield(self._checking)
+
+    async def _changes(self) -> None:
+        started = self._clock()
+        changed = await self._view.changed_states(self._snapshot)
+        if not self.live:
+            return  # invalidated meanwhile: the next list answers
+        self._snapshot.update(changed)
+        self._checked_at = started
+        for object_id, state in changed.items():
+            watch = self._watches.get(object_id)
+            if watch is not None and not state.running:
+                watch.fire()
 
     async def _follow(self) -> None:
         feed = self._view.follow(asyncio.get_running_loop(), self._on_event, self._on_end)
@@ -218,8 +301,12 @@ class Monitor:
             feed.close()
             failure = err
         if failure is not None:
-            get_logger().warning("Not following the Docker daemon's events (polls list every %ss until the "
-                                 "next try): %s", self.max_age, failure)
+            if self.checks_changes:
+                get_logger().warning("Not following the Docker daemon's events (a removal is seen at the next "
+                                     "list): %s", failure)
+            else:
+                get_logger().warning("Not following the Docker daemon's events (polls list every %ss until the "
+                                     "next try): %s", self.max_age, failure)
             return
         self._feed = feed
 
@@ -227,7 +314,11 @@ class Monitor:
         if self._held is not None:
             self._held.append(event)
             return
-        _apply(self._snapshot, event)
+        change = _apply(self._snapshot, event)
+        if change is not None and not change[1].running:
+            watch = self._watches.get(change[0])
+            if watch is not None:
+                watch.fire()
         if self._waiters:
             self._wake_waiters()
 
@@ -235,21 +326,58 @@ class Monitor:
         if feed is not self._feed:  # one being opened (_follow sees it ended) or closed
             return
         self._feed = None
-        self.live = False
-        self._taken_at = None  # list at the next poll, and follow again
-        get_logger().warning("The Docker daemon's event stream ended (%s); polls list again until it is followed anew",
-                             error or "closed by the daemon")
+        if self.checks_changes:
+            # the changes call keeps the view current; the stream is followed again at the next list
+            get_logger().warning("The Docker daemon's event stream ended (%s); following it again at the "
+                                 "next list", error or "closed by the daemon")
+        else:
+            self.live = False
+            self._taken_at = None  # list at the next poll, and follow again
+            get_logger().warning("The Docker daemon's event stream ended (%s); polls list again until it is "
+                                 "followed anew", error or "closed by the daemon")
         self._wake_waiters()
+
+
+class Watch:
+    """What ``start_polling()`` hands JupyterHub as the spawner's ``_poll_callback``: the
+    monitor runs the spawner's ``poll_and_notify()`` when its server stops (one at a time);
+    JupyterHub's ``stop_polling()`` calls ``stop()``."""
+
+    __slots__ = ("_monitor", "object_id", "_spawner", "_notifying")
+
+    def __init__(self, monitor: Monitor, object_id: str, spawner: Any):
+        self._monitor = monitor
+        self.object_id = object_id
+        self._spawner = spawner
+        self._notifying: asyncio.Future | None = None
+
+    def fire(self) -> None:
+        if self._notifying is None or self._notifying.done():
+            self._notifying = asyncio.ensure_future(self._notify())
+
+    async def _notify(self) -> None:
+        try:
+            await self._spawner.poll_and_notify()
+        except Exception:
+            # as JupyterHub's own periodic poll would report it
+            get_logger().exception("Polling %s failed", getattr(self._spawner, "_log_name", self.object_id))
+
+    def stop(self) -> None:
+        self._monitor.unwatch(self)
+
+    def is_running(self) -> bool:
+        return self._monitor._watches.get(self.object_id) is self
 
 
 def _agree(a: ObjectState, b: ObjectState) -> bool:
     return a.running == b.running and (a.state == GONE) == (b.state == GONE)
 
 
-def _apply(snapshot: dict[str, ObjectState], event: dict) -> None:
+def _apply(snapshot: dict[str, ObjectState], event: dict) -> tuple[str, ObjectState] | None:
     change = event_state(event)
     if change is not None:
         snapshot[change[0]] = change[1]
+    return change
 
 
 def _retrieve(future: asyncio.Future) -> None:
@@ -348,18 +476,45 @@ class ContainerView:
         return ObjectState(state.get("Status", "exited"), f"exit code {state.get('ExitCode')}")
 
 
+#: the tasks the swarm no longer wants running: ended, given up (node down or drained), or of
+#: a removed service
+GIVEN_UP_FILTER = {**MANAGED_FILTER, "desired-state": ["shutdown", "remove"]}
+
+
 class ServiceView(ContainerView):
     """Swarm services: labelled ``services()`` and ``tasks()`` calls per snapshot, a service's
     state being that of its newest task.  A task label filter matches its service's labels, so
-    both lists hold only the spawners' objects, however big the swarm.  No event feed: a task's
-    state changes are not events, and a manager sees only its own node's containers."""
+    both lists hold only the spawners' objects, however big the swarm.
 
-    follow = None
+    A task's state changes are not events (and a manager sees only its own node's containers):
+    between lists, :meth:`changed_states` asks once per interval for the tasks the swarm gave
+    up, which a healthy hub has few of; the manager's service events tell of a removed service
+    at once (its tasks are soon gone from every list)."""
+
+    def follow(self, loop: asyncio.AbstractEventLoop, on_event: Callable[[dict], None],
+               on_end: Callable[[EventFeed, BaseException | None], None]) -> EventFeed:
+        """A feed of the swarm's service events (their attributes carry no labels to filter by)."""
+        return EventFeed(self._get_client, {"type": ["service"]}, loop, on_event, on_end)
 
     async def list_states(self) -> dict[str, ObjectState]:
         services = await self._call("services", filters=MANAGED_FILTER)
         tasks = await self._call("tasks", filters=MANAGED_FILTER)
         return service_states(services, tasks)
+
+    async def changed_states(self, known: dict[str, ObjectState]) -> dict[str, ObjectState]:
+        """The services ``known`` holds as running whose task the swarm has given up since
+        (one call; a second, for those services' tasks, only when there are such)."""
+        given_up = await self._call("tasks", filters=GIVEN_UP_FILTER)
+        changed = {t.get("ServiceID") for t in given_up}
+        changed = [sid for sid in changed if sid is not None and (known.get(sid) or RUNNING_STATE).running]
+        if not changed:
+            return {}
+        # a given-up task may have a newer one beside it (a restart policy, an update)
+        try:
+            tasks = await self._call("tasks", filters={"service": changed})
+        except NotFound:  # one of them is removed: the daemon refuses the filter; ask each
+            return {sid: await self.inspect_state(sid) for sid in changed}
+        return service_states([{"ID": sid} for sid in changed], tasks)
 
     async def inspect_state(self, object_id: str) -> ObjectState:
         try:

@@ -35,6 +35,11 @@ def _event(action: str, **attributes: str) -> dict:
     (_event("exec_start: sh -c true"), None),
     ({"Type": "network", "Action": "destroy", "Actor": {"ID": "n1"}}, None),
     ({"Type": "container", "Action": "start", "Actor": {}}, None),
+    # a swarm manager's service events: only the removal says something of the server
+    ({"Type": "service", "Action": "remove", "Actor": {"ID": "s1", "Attributes": {"name": "jupyter-a"}}},
+     ("s1", ObjectState(GONE))),
+    ({"Type": "service", "Action": "update", "Actor": {"ID": "s1", "Attributes": {"name": "jupyter-a"}}}, None),
+    ({"Type": "service", "Action": "create", "Actor": {"ID": "s1", "Attributes": {"name": "jupyter-a"}}}, None),
 ])
 def test_what_an_event_says_of_its_container(event, expected):
     assert event_state(event) == expected
