@@ -67,6 +67,7 @@ def hub(tmp_path: Path, swarm_client: docker.DockerClient, user_name: str) -> It
         f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n"
         "c.JupyterHub.spawner_class = 'docker-swarm'\n"
         "c.SwarmSpawner.publish_mode = 'host'\n"
+        "c.SwarmSpawner.poll_interval = 2\n"
     )
     with running(Hub(tmp_path, config=config)) as hub:
         yield hub
@@ -94,3 +95,35 @@ def test_swarm_spawn_answer_stop(hub: Hub, user_name: str, swarm_client: docker.
     wait_for("the service to be removed", service_gone, STOP_TIMEOUT, alive=hub.check_alive)
     user = api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()
     assert user["servers"] == {}
+
+
+def test_swarm_hub_hears_of_a_killed_task_and_a_removed_service(hub: Hub, user_name: str,
+                                                                swarm_client: docker.DockerClient):
+    """JupyterHub's start_polling() answered by the monitor on the real swarm: a task whose
+    container is killed (seen by the interval's call for the tasks the swarm gave up) and a
+    service removed outside the hub (seen through the manager's service events) both reach the
+    hub, which then shows no server."""
+    browser = requests.Session()
+    log_in(browser, hub, user_name)
+    api = user_token_session(browser, hub, user_name, "swarm watch test")
+
+    def no_server() -> bool:
+        return api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()["servers"] == {}
+
+    def services() -> list:
+        return swarm_client.services.list(filters={"name": f"jupyter-{user_name}"})
+
+    spawn_and_wait_until_answering(browser, hub, user_name)
+    [service] = services()
+    [task] = service.tasks(filters={"desired-state": "running"})
+    swarm_client.containers.get(task["Status"]["ContainerStatus"]["ContainerID"]).kill()
+    wait_for("the hub to hear the task ended", no_server, 60, alive=hub.check_alive)
+    wait_for("the ended server's service to be removed", lambda: not services(), STOP_TIMEOUT, alive=hub.check_alive)
+    assert "whose task ended" in hub.log_tail(200)
+
+    spawn_and_wait_until_answering(browser, hub, user_name)
+    [service] = services()
+    service.remove()
+    wait_for("the hub to hear the service is gone", no_server, 60, alive=hub.check_alive)
+    log = hub.log_tail(400)
+    assert "Not following" not in log and "event stream ended" not in log, log
