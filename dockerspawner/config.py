@@ -101,10 +101,13 @@ class DockerSpawnerConfig(DeprecatedOptions):
         True (default): the hub lists its containers once, then one long-lived, labelled
         ``/events`` request per daemon keeps that view current, so polls answer from memory
         (no call per poll_interval; a background list every 10 intervals in case the daemon
-        dropped events).  If the stream cannot be opened or ends, polls list every
-        poll_interval until it is followed again.  False: always list every poll_interval (for
-        a proxy in front of the daemon that cuts long-lived requests).  SwarmSpawner always
-        lists: task state changes are not events.""",
+        dropped events), and JupyterHub hears of a server that stopped as the event arrives
+        instead of polling every server every interval.  If the stream cannot be opened or
+        ends, the view is listed every poll_interval until it is followed again.  SwarmSpawner:
+        task state changes are not events, so once per poll_interval one call asks for the
+        tasks the swarm gave up, and the manager's service events tell of a removed service.
+        False: list every poll_interval (for a proxy in front of the daemon that cuts
+        long-lived requests).""",
     )
 
 
