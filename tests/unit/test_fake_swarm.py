@@ -31,6 +31,9 @@ class FakeClock:
         return self.t
 
 
+#: exits 0 on SIGTERM, so a stop ends it at once (``sleep`` as PID 1 ignores SIGTERM)
+TRAP = ["sh", "-c", 'trap "exit 0" TERM; while true; do sleep 0.1; done']
+
 IMAGES = {IMAGE: {"Cmd": ["sh"]}}
 _engine = functools.partial(new_engine, IMAGES)
 engine, api, client = fake_engine_fixtures(IMAGES)
@@ -411,7 +414,11 @@ def test_scale_up_and_down(engine, swarm):
     service.scale(1)
     running = [t for t in _tasks(swarm, "web") if t["DesiredState"] == "running"]
     assert [(t["Slot"], t["Status"]["State"]) for t in running] == [(1, "running")]
-    assert {t.get("Slot") for t in _tasks(swarm, "web")} == {1}
+    # sleep ignores SIGTERM as PID 1: the dropped slots' tasks stay running (desired remove,
+    # exit code -1) while their containers wait out the grace period, as on the daemon
+    dropped = [t for t in _tasks(swarm, "web") if t["DesiredState"] == "remove"]
+    assert [(t["Slot"], t["Status"]["State"], t["Status"]["ContainerStatus"]["ExitCode"]) for t in dropped] == [
+        (2, "running", -1), (3, "running", -1)]
     updates = [e["Actor"]["Attributes"] for e in engine.events
                if e["Type"] == "service" and e["Action"] == "update"]
     assert {"name": "web", "replicas.old": "1", "replicas.new": "3"} in updates
@@ -467,7 +474,7 @@ def test_rolling_update_in_manual_mode():
 
 def test_remove_service_removes_tasks(engine, swarm):
     client = engine.docker_client()
-    service = client.services.create(IMAGE, command=["sleep", "300"], name="web")
+    service = client.services.create(IMAGE, command=TRAP, name="web")
     assert len(service.tasks()) == 1
     assert service.remove() is True
     assert swarm.services() == []
@@ -483,16 +490,20 @@ def test_remove_service_in_manual_mode_shows_shutdown_then_nothing():
     with _engine(transitions="manual") as engine:
         api = engine.api_client()
         api.init_swarm(advertise_addr="127.0.0.1")
-        sid = api.create_service(_tt(), name="web")["ID"]
+        template = types.TaskTemplate(container_spec=types.ContainerSpec(IMAGE, command=TRAP))
+        sid = api.create_service(template, name="web")["ID"]
         engine.settle()
         api.remove_service(sid)
         [task] = api.tasks()
         assert (task["Status"]["State"], task["DesiredState"]) == ("running", "remove")
-        engine.step()
+        engine.step()  # the container is stopped, and ends on SIGTERM
         [task] = api.tasks()
-        assert (task["Status"]["State"], task["Status"]["Message"]) == ("shutdown", "shutdown")
+        assert (task["Status"]["State"], task["Status"]["Message"], task["DesiredState"]) == (
+            "shutdown", "shutdown", "remove")
+        assert (task["Status"]["ContainerStatus"]["PID"], task["Status"]["ContainerStatus"]["ExitCode"]) == (0, 0)
         engine.step()
         assert api.tasks() == []
+        assert api.containers(all=True) == []
 
 
 def test_create_emits_update_when_the_endpoint_is_allocated(engine, swarm):
@@ -794,7 +805,7 @@ def test_ingress_ports_vips_and_attachments(swarm):
 
 def test_user_networks_resolve_to_ids_and_get_addresses(engine, swarm):
     net_id = swarm.create_network("appnet", driver="overlay")["Id"]
-    sid = swarm.create_service(_tt(), name="web", networks=["appnet"],
+    sid = swarm.create_service(_tt(stop_grace_period=0), name="web", networks=["appnet"],
                                mode=types.ServiceMode("replicated", replicas=2))["ID"]
     service = swarm.inspect_service(sid)
     assert service["Spec"]["Networks"] == [{"Target": net_id}]  # names become ids
