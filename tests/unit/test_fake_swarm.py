@@ -565,6 +565,50 @@ def test_task_filters(engine, swarm):
     assert swarm.inspect_task(one["ID"][:8])["ID"] == one["ID"]
 
 
+def test_task_label_filter_reads_the_labels_the_task_was_made_with(engine, swarm):
+    # the daemon matches a task's copy of its service's labels (swarmkit's ServiceAnnotations):
+    # a label-only update leaves the task as it is, and a removed service's tasks still match
+    none = types.RestartPolicy(condition="none")
+    sid = swarm.create_service(_tt(restart_policy=none), name="web", labels={"team": "a"})["ID"]
+    [task] = _tasks(swarm, sid)
+    service = swarm.inspect_service(sid)
+    spec = {**service["Spec"], "Labels": {"team": "a", "extra": "1"}}  # the spec as it is, but the labels
+    swarm._raise_for_status(swarm._post_json(swarm._url("/services/{0}/update", sid),
+                                             params={"version": service["Version"]["Index"]}, data=spec))
+    assert swarm.inspect_service(sid)["Spec"]["Labels"] == {"team": "a", "extra": "1"}
+    assert [t["ID"] for t in _tasks(swarm, sid)] == [task["ID"]]  # not replaced
+    assert swarm.tasks(filters={"label": "extra=1"}) == []
+    assert [t["ID"] for t in swarm.tasks(filters={"label": "team=a"})] == [task["ID"]]
+    swarm.remove_service(sid)
+    # sleep ignores SIGTERM: the task waits out the grace period, still found by its label
+    [left] = swarm.tasks(filters={"label": "team=a"})
+    assert (left["ID"], left["Status"]["State"], left["DesiredState"]) == (task["ID"], "running", "remove")
+    assert swarm.tasks(filters={"label": "team=a", "desired-state": "running"}) == []
+    assert swarm.tasks(filters={"label": "team=a", "desired-state": "shutdown"}) == []
+
+
+def test_ended_tasks_by_desired_state_and_label(engine, swarm):
+    none = types.RestartPolicy(condition="none")
+    for name in ("fails", "completes", "runs"):
+        swarm.create_service(_tt(restart_policy=none), name=name, labels={"team": "a"})
+    failed = swarm.inspect_task(engine.swarm.fail_task("fails", exit_code=3))
+    complete = swarm.inspect_task(engine.swarm.fail_task("completes", exit_code=0))
+    [running] = swarm.tasks(filters={"service": "runs"})
+    assert [(t["Status"]["State"], t["Status"]["Message"], t["Status"].get("Err"), t["DesiredState"],
+             t["Status"]["ContainerStatus"]["ExitCode"]) for t in (failed, complete, running)] == [
+        ("failed", "started", "task: non-zero exit (3)", "shutdown", 3),
+        ("complete", "finished", None, "shutdown", 0),
+        ("running", "started", None, "running", 0)]
+    ended = swarm.tasks(filters={"desired-state": "shutdown", "label": ["team=a"]})
+    assert sorted(t["ID"] for t in ended) == sorted([failed["ID"], complete["ID"]])
+    assert [t["ID"] for t in swarm.tasks(filters={"desired-state": "running", "label": ["team=a"]})] == [
+        running["ID"]]
+    # removed, the ended tasks go a step later (at once here), the running one once it has stopped
+    for name in ("fails", "completes"):
+        swarm.remove_service(name)
+    assert [t["ID"] for t in swarm.tasks(filters={"label": ["team=a"]})] == [running["ID"]]
+
+
 def test_global_service_has_one_task_without_slot(engine, swarm):
     client = engine.docker_client()
     service = client.services.create(IMAGE, command=["sleep", "300"], name="agent", mode="global")

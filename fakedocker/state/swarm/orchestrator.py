@@ -77,6 +77,10 @@ class Task:
     blocked: bool = False  # stuck in pending (no node can take it)
     final: bool = False  # ended and the restart policy gave up on its slot
     container_id: str = ""  # the task's container in engine.containers, once created
+    #: the service's labels when the task was made (swarmkit's ServiceAnnotations): what the
+    #: ``label`` filter of the task list matches, after the service is gone too, and not the
+    #: labels a later update gives the service (that update leaves the task as it is)
+    service_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -162,11 +166,9 @@ class Orchestrator:
                 continue
             if filters.get("name") and not any(task.name.startswith(w) for w in filters["name"]):
                 continue
-            if filters.get("label"):
-                service = self.services.by_id.get(task.service_id)
-                labels = dict(service.spec.get("Labels") or {}) if service else {}
-                if not all(label_matches(labels, w) for w in filters["label"]):
-                    continue
+            if filters.get("label") and not all(
+                    label_matches(task.service_labels, w) for w in filters["label"]):
+                continue
             out.append(task)
         return out
 
@@ -197,6 +199,7 @@ class Orchestrator:
             spec=task_spec(service.spec), created_at=now, updated_at=now,
             version=self.cluster.next_version(), timestamp=now, desired_state=desired,
             attempt=attempt, generation=service.generation,
+            service_labels=dict(service.spec.get("Labels") or {}),
         )
         if slot is None and self.cluster.node is not None:
             task.node_id = self.cluster.node.id
