@@ -172,9 +172,11 @@ def _event_matches(event: dict[str, Any], filters: dict[str, list[str]]) -> bool
                 w in (attrs.get("image"), attrs.get("name"), actor["ID"]) for w in wanted
             )
         elif key in _NAMED_TYPES:
-            ok = etype == key and any(
-                actor["ID"].startswith(w) or attrs.get("name") == w for w in wanted
-            )
+            # the daemon's fuzzy match, whatever the event's type: the actor's ID or its name
+            # attribute starts with a value (so service=NAME also takes its task containers'
+            # events, and container=NAME a service named so)
+            name = attrs.get("name") or ""
+            ok = any(actor["ID"].startswith(w) or name.startswith(w) for w in wanted)
         elif key == "scope":
             ok = event.get("scope") in wanted
         else:

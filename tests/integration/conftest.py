@@ -7,7 +7,8 @@ normalised answers (see ``normalize.py``) against what the real daemon answers.
 The real backend needs ``scripts/provision.sh`` (daemon, swarm, local registry on
 127.0.0.1:5000, test images). It is skipped, not failed, when no daemon answers.
 
-Every object a test creates is named by the ``names`` fixture (``fdtest-<random>-...``)
+Every object a test creates is named by the ``names`` fixture (``fdtest-<random>-...``,
+or ``<NAME_STEM>-<random>-...`` for a module that sets ``NAME_STEM``)
 and everything carrying that prefix is removed at teardown, pass or fail.
 """
 
@@ -156,10 +157,10 @@ def api(backend) -> Iterator[docker.APIClient]:
 class Names:
     """Hands out unique names under one prefix and removes everything carrying it."""
 
-    def __init__(self, api: docker.APIClient, backend: str):
+    def __init__(self, api: docker.APIClient, backend: str, stem: str = "fdtest"):
         self.api = api
         self.backend = backend
-        self.prefix = f"fdtest-{secrets.token_hex(4)}"
+        self.prefix = f"{stem}-{secrets.token_hex(4)}"
         self.label = {"fdtest": self.prefix}
         self._count = 0
         self._given: set[str] = set()
@@ -239,8 +240,9 @@ class Names:
 
 
 @pytest.fixture
-def names(api, backend) -> Iterator[Names]:
-    handed = Names(api, backend)
+def names(request, api, backend) -> Iterator[Names]:
+    """A module may set ``NAME_STEM`` (default ``fdtest``) to name its objects ``<stem>-<random>-...``."""
+    handed = Names(api, backend, getattr(request.module, "NAME_STEM", "fdtest"))
     try:
         yield handed
     finally:

@@ -289,6 +289,25 @@ def test_events_filters_and_until(engine, api):
     assert len(by_name) == 2
 
 
+def test_events_name_filters_match_by_prefix_whatever_the_type(engine, api):
+    # as the daemon's fuzzy match: the actor's ID or name attribute starts with the value
+    engine.emit("service", "create", "s" * 25, {"name": "web"}, scope="swarm")
+    engine.emit("container", "create", "c" * 64, {"image": "busybox:1.36", "name": "web.1.abc"})
+    engine.emit("container", "create", "d" * 64, {"image": "busybox:1.36", "name": "db.1.abc"})
+    until = time.time() + 0.05
+
+    def seen(**filters):
+        return [(e["Type"], e["Actor"]["ID"][0]) for e in api.events(since=0, until=until, filters=filters, decode=True)
+                if e["Type"] != "image"]
+
+    assert seen(service="web") == [("service", "s"), ("container", "c")]
+    assert seen(service="sss") == [("service", "s")]
+    assert seen(container="web") == [("service", "s"), ("container", "c")]
+    assert seen(type="service", service="web") == [("service", "s")]
+    assert seen(container="db.1") == [("container", "d")]
+    assert seen(service="nope") == []
+
+
 def test_events_stream_delivers_new_events_and_can_be_closed(engine, api):
     stream = api.events(decode=True)
     engine.emit("network", "create", "n" * 64, {"name": "net", "type": "bridge"})

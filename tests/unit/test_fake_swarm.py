@@ -31,6 +31,9 @@ class FakeClock:
         return self.t
 
 
+#: exits 0 on SIGTERM, so a stop ends it at once (``sleep`` as PID 1 ignores SIGTERM)
+TRAP = ["sh", "-c", 'trap "exit 0" TERM; while true; do sleep 0.1; done']
+
 IMAGES = {IMAGE: {"Cmd": ["sh"]}}
 _engine = functools.partial(new_engine, IMAGES)
 engine, api, client = fake_engine_fixtures(IMAGES)
@@ -411,7 +414,11 @@ def test_scale_up_and_down(engine, swarm):
     service.scale(1)
     running = [t for t in _tasks(swarm, "web") if t["DesiredState"] == "running"]
     assert [(t["Slot"], t["Status"]["State"]) for t in running] == [(1, "running")]
-    assert {t.get("Slot") for t in _tasks(swarm, "web")} == {1}
+    # sleep ignores SIGTERM as PID 1: the dropped slots' tasks stay running (desired remove,
+    # exit code -1) while their containers wait out the grace period, as on the daemon
+    dropped = [t for t in _tasks(swarm, "web") if t["DesiredState"] == "remove"]
+    assert [(t["Slot"], t["Status"]["State"], t["Status"]["ContainerStatus"]["ExitCode"]) for t in dropped] == [
+        (2, "running", -1), (3, "running", -1)]
     updates = [e["Actor"]["Attributes"] for e in engine.events
                if e["Type"] == "service" and e["Action"] == "update"]
     assert {"name": "web", "replicas.old": "1", "replicas.new": "3"} in updates
@@ -467,7 +474,7 @@ def test_rolling_update_in_manual_mode():
 
 def test_remove_service_removes_tasks(engine, swarm):
     client = engine.docker_client()
-    service = client.services.create(IMAGE, command=["sleep", "300"], name="web")
+    service = client.services.create(IMAGE, command=TRAP, name="web")
     assert len(service.tasks()) == 1
     assert service.remove() is True
     assert swarm.services() == []
@@ -483,16 +490,20 @@ def test_remove_service_in_manual_mode_shows_shutdown_then_nothing():
     with _engine(transitions="manual") as engine:
         api = engine.api_client()
         api.init_swarm(advertise_addr="127.0.0.1")
-        sid = api.create_service(_tt(), name="web")["ID"]
+        template = types.TaskTemplate(container_spec=types.ContainerSpec(IMAGE, command=TRAP))
+        sid = api.create_service(template, name="web")["ID"]
         engine.settle()
         api.remove_service(sid)
         [task] = api.tasks()
         assert (task["Status"]["State"], task["DesiredState"]) == ("running", "remove")
-        engine.step()
+        engine.step()  # the container is stopped, and ends on SIGTERM
         [task] = api.tasks()
-        assert (task["Status"]["State"], task["Status"]["Message"]) == ("shutdown", "shutdown")
+        assert (task["Status"]["State"], task["Status"]["Message"], task["DesiredState"]) == (
+            "shutdown", "shutdown", "remove")
+        assert (task["Status"]["ContainerStatus"]["PID"], task["Status"]["ContainerStatus"]["ExitCode"]) == (0, 0)
         engine.step()
         assert api.tasks() == []
+        assert api.containers(all=True) == []
 
 
 def test_create_emits_update_when_the_endpoint_is_allocated(engine, swarm):
@@ -552,6 +563,50 @@ def test_task_filters(engine, swarm):
     assert _error(swarm.tasks, filters={"node": "self"}) == (404, "node self not found")
     assert _error(swarm.tasks, filters={"bogus": "x"}) == (400, "Invalid filter 'bogus'")
     assert swarm.inspect_task(one["ID"][:8])["ID"] == one["ID"]
+
+
+def test_task_label_filter_reads_the_labels_the_task_was_made_with(engine, swarm):
+    # the daemon matches a task's copy of its service's labels (swarmkit's ServiceAnnotations):
+    # a label-only update leaves the task as it is, and a removed service's tasks still match
+    none = types.RestartPolicy(condition="none")
+    sid = swarm.create_service(_tt(restart_policy=none), name="web", labels={"team": "a"})["ID"]
+    [task] = _tasks(swarm, sid)
+    service = swarm.inspect_service(sid)
+    spec = {**service["Spec"], "Labels": {"team": "a", "extra": "1"}}  # the spec as it is, but the labels
+    swarm._raise_for_status(swarm._post_json(swarm._url("/services/{0}/update", sid),
+                                             params={"version": service["Version"]["Index"]}, data=spec))
+    assert swarm.inspect_service(sid)["Spec"]["Labels"] == {"team": "a", "extra": "1"}
+    assert [t["ID"] for t in _tasks(swarm, sid)] == [task["ID"]]  # not replaced
+    assert swarm.tasks(filters={"label": "extra=1"}) == []
+    assert [t["ID"] for t in swarm.tasks(filters={"label": "team=a"})] == [task["ID"]]
+    swarm.remove_service(sid)
+    # sleep ignores SIGTERM: the task waits out the grace period, still found by its label
+    [left] = swarm.tasks(filters={"label": "team=a"})
+    assert (left["ID"], left["Status"]["State"], left["DesiredState"]) == (task["ID"], "running", "remove")
+    assert swarm.tasks(filters={"label": "team=a", "desired-state": "running"}) == []
+    assert swarm.tasks(filters={"label": "team=a", "desired-state": "shutdown"}) == []
+
+
+def test_ended_tasks_by_desired_state_and_label(engine, swarm):
+    none = types.RestartPolicy(condition="none")
+    for name in ("fails", "completes", "runs"):
+        swarm.create_service(_tt(restart_policy=none), name=name, labels={"team": "a"})
+    failed = swarm.inspect_task(engine.swarm.fail_task("fails", exit_code=3))
+    complete = swarm.inspect_task(engine.swarm.fail_task("completes", exit_code=0))
+    [running] = swarm.tasks(filters={"service": "runs"})
+    assert [(t["Status"]["State"], t["Status"]["Message"], t["Status"].get("Err"), t["DesiredState"],
+             t["Status"]["ContainerStatus"]["ExitCode"]) for t in (failed, complete, running)] == [
+        ("failed", "started", "task: non-zero exit (3)", "shutdown", 3),
+        ("complete", "finished", None, "shutdown", 0),
+        ("running", "started", None, "running", 0)]
+    ended = swarm.tasks(filters={"desired-state": "shutdown", "label": ["team=a"]})
+    assert sorted(t["ID"] for t in ended) == sorted([failed["ID"], complete["ID"]])
+    assert [t["ID"] for t in swarm.tasks(filters={"desired-state": "running", "label": ["team=a"]})] == [
+        running["ID"]]
+    # removed, the ended tasks go a step later (at once here), the running one once it has stopped
+    for name in ("fails", "completes"):
+        swarm.remove_service(name)
+    assert [t["ID"] for t in swarm.tasks(filters={"label": ["team=a"]})] == [running["ID"]]
 
 
 def test_global_service_has_one_task_without_slot(engine, swarm):
@@ -794,7 +849,7 @@ def test_ingress_ports_vips_and_attachments(swarm):
 
 def test_user_networks_resolve_to_ids_and_get_addresses(engine, swarm):
     net_id = swarm.create_network("appnet", driver="overlay")["Id"]
-    sid = swarm.create_service(_tt(), name="web", networks=["appnet"],
+    sid = swarm.create_service(_tt(stop_grace_period=0), name="web", networks=["appnet"],
                                mode=types.ServiceMode("replicated", replicas=2))["ID"]
     service = swarm.inspect_service(sid)
     assert service["Spec"]["Networks"] == [{"Target": net_id}]  # names become ids

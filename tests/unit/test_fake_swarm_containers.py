@@ -299,8 +299,12 @@ def test_remove_service_waits_the_stop_grace_period_then_kills(engine, api):
     sid = _service(api, stop_grace_period=200_000_000)
     cid = _running(api, sid)["Status"]["ContainerStatus"]["ContainerID"]
     api.remove_service(sid)
-    assert api.tasks() == []
+    # the task stays while its container stops: running, desired remove, exit code -1
+    [task] = api.tasks()
+    assert (task["Status"]["State"], task["DesiredState"], task["Status"]["ContainerStatus"]["ExitCode"]) == (
+        "running", "remove", -1)
     _wait(engine, lambda: cid not in engine.containers.by_id)
+    assert api.tasks() == []
     assert _events(engine, cid)[2:] == [
         ("kill", {"signal": "15"}), ("kill", {"signal": "9"}), ("die", {"exitCode": "137"}),
         ("stop", {}), ("destroy", {})]

@@ -10,7 +10,8 @@ their state steps, restarts and rolling updates.
   (``task: non-zero exit (N)``) or ``complete``, and the restart policy makes a new task for
   the slot (bounded, see :data:`UNBOUNDED_ATTEMPTS`);
 - tasks that shut down stop their container (``StopGracePeriod``), and tasks that go away
-  (service removed, history pruned) remove it.
+  (service removed, history pruned) remove it; a task retired with its service or slot
+  reads ``running`` (desired ``remove``) until its container has stopped, then ``shutdown``.
 
 Receives the cluster (ids, the raft index, the node), the service store, the endpoints
 (task addresses) and the task containers.
@@ -76,6 +77,10 @@ class Task:
     blocked: bool = False  # stuck in pending (no node can take it)
     final: bool = False  # ended and the restart policy gave up on its slot
     container_id: str = ""  # the task's container in engine.containers, once created
+    #: the service's labels when the task was made (swarmkit's ServiceAnnotations): what the
+    #: ``label`` filter of the task list matches, after the service is gone too, and not the
+    #: labels a later update gives the service (that update leaves the task as it is)
+    service_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -161,11 +166,9 @@ class Orchestrator:
                 continue
             if filters.get("name") and not any(task.name.startswith(w) for w in filters["name"]):
                 continue
-            if filters.get("label"):
-                service = self.services.by_id.get(task.service_id)
-                labels = dict(service.spec.get("Labels") or {}) if service else {}
-                if not all(label_matches(labels, w) for w in filters["label"]):
-                    continue
+            if filters.get("label") and not all(
+                    label_matches(task.service_labels, w) for w in filters["label"]):
+                continue
             out.append(task)
         return out
 
@@ -196,6 +199,7 @@ class Orchestrator:
             spec=task_spec(service.spec), created_at=now, updated_at=now,
             version=self.cluster.next_version(), timestamp=now, desired_state=desired,
             attempt=attempt, generation=service.generation,
+            service_labels=dict(service.spec.get("Labels") or {}),
         )
         if slot is None and self.cluster.node is not None:
             task.node_id = self.cluster.node.id
@@ -227,11 +231,37 @@ class Orchestrator:
             task.host_ports = []
             self.containers.stop(task)
 
-    def _schedule_stop(self, task: Task, delete: bool) -> None:
-        steps = [Step(lambda: self._shut_down(task), self.engine.step_delay)]
-        if delete:
-            steps.append(Step(lambda: self._delete_task(task), self.engine.step_delay))
-        self.engine.transitions.schedule(f"swarm:stop:{task.id}", steps)
+    def _schedule_stop(self, task: Task) -> None:
+        """The task is told to shut down (its slot is replaced or its node drained)."""
+        self.engine.transitions.schedule(
+            f"swarm:stop:{task.id}", [Step(lambda: self._shut_down(task), self.engine.step_delay)])
+
+    def _retire(self, task: Task) -> None:
+        """The task is told to go away (``DesiredState`` ``remove``: its service removed, its
+        slot scaled away).  As on the daemon, a task whose container runs stays ``running``
+        while the container stops (``ContainerStatus.ExitCode`` -1, for up to
+        ``StopGracePeriod``); once the container has exited the task reads ``shutdown`` with
+        its exit code, and a step later task and container are gone.  A task without a
+        running container shuts down (unless it had ended) and goes a step later."""
+
+        def stop() -> None:
+            if task.id not in self.tasks:
+                return
+            container = self.containers.container_of(task)
+            if task.state not in TERMINAL_STATES and container is not None and container.running:
+                task.container_status = {**(task.container_status or {}), "ExitCode": -1}
+                self._record_change(task)
+                # container_exited shuts the task down and schedules its removal
+                self.containers.stop(task)
+                return
+            self._shut_down(task)
+            self._schedule_delete(task)
+
+        self.engine.transitions.schedule(f"swarm:stop:{task.id}", [Step(stop, self.engine.step_delay)])
+
+    def _schedule_delete(self, task: Task) -> None:
+        self.engine.transitions.schedule(
+            f"swarm:delete:{task.id}", [Step(lambda: self._delete_task(task), self.engine.step_delay)])
 
     # services' tasks -------------------------------------------------------------------
     def _current_tasks(self, service: Service) -> dict[int | None, Task]:
@@ -258,7 +288,7 @@ class Orchestrator:
         for slot, task in current.items():
             if slot is not None and slot > wanted:
                 self._record_change(task, desired="remove")
-                self._schedule_stop(task, delete=True)
+                self._retire(task)
 
     def _slot_exhausted(self, service: Service, slot: int | None) -> bool:
         """Whether a slot's tasks gave up (restart policy exhausted) for this spec generation."""
@@ -279,7 +309,7 @@ class Orchestrator:
         old_tasks = sorted(self._current_tasks(service).items(), key=lambda kv: kv[0] or 0)
         for _slot, task in old_tasks:
             self._record_change(task, desired="shutdown")
-            self._schedule_stop(task, delete=False)
+            self._schedule_stop(task)
         self._updating.add(service.id)
         try:
             for slot, _task in old_tasks:
@@ -309,28 +339,16 @@ class Orchestrator:
                           "updatestate.new": "completed"}, scope="swarm")
 
     def remove_tasks(self, service: Service, immediate: bool) -> None:
-        """The service is gone: its tasks shut down, then go away (``immediate``: at once,
-        as when the node leaves the swarm)."""
+        """The service is gone: its tasks are retired (:meth:`_retire`; ``immediate``: gone
+        at once, as when the node leaves the swarm)."""
         tasks = [t for t in self.tasks.values() if t.service_id == service.id]
         for task in tasks:
             self._record_change(task, desired="remove")
-        if immediate:
-            for task in tasks:
+        for task in tasks:
+            if immediate:
                 self._delete_task(task)
-            return
-
-        def stop() -> None:
-            for task in tasks:
-                self._shut_down(task)
-
-        def delete() -> None:
-            for task in tasks:
-                self._delete_task(task)
-
-        self.engine.transitions.schedule(
-            f"swarm:remove:{service.id}",
-            [Step(stop, self.engine.step_delay), Step(delete, self.engine.step_delay)],
-        )
+            else:
+                self._retire(task)
 
     # the task state machine --------------------------------------------------------------
     def _may_advance(self, task: Task, expected: str) -> bool:
@@ -469,7 +487,7 @@ class Orchestrator:
         """Drained: the node's tasks are told to shut down and do."""
         for task in self._standing_on(node_id):
             self._record_change(task, desired="shutdown")
-            self._schedule_stop(task, delete=False)
+            self._schedule_stop(task)
 
     def _reject(self, task: Task, err: str, message: str = "preparing") -> None:
         """The task's container could not be made (or the executor refused the task):
@@ -512,6 +530,13 @@ class Orchestrator:
         status = dict(task.container_status or {"ContainerID": container.id})
         status.update({"PID": 0, "ExitCode": exit_code})
         task.container_status = status
+        if task.desired_state == "remove" and task.state not in TERMINAL_STATES:
+            # a retired task's container has stopped (see _retire)
+            task.port_status = {}
+            task.host_ports = []
+            self._set_state(task, "shutdown", "shutdown")
+            self._schedule_delete(task)
+            return
         self._record_change(task)
 
     def _end_task(self, task: Task, exit_code: int, err: str | None,
