@@ -384,7 +384,17 @@ def concurrent_spawns(kind: str, n: int, tmp: Path) -> SpawnRow:
     return row
 
 
-def table(rows: list[Row], spawns: list[SpawnRow], args: argparse.Namespace) -> str:
+def cpu_counters() -> tuple[int, int]:
+    """(all, steal) jiffies of the machine so far (/proc/stat): a virtual machine's host may
+    take its CPU away (steal), which makes every figure here larger."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def table(rows: list[Row], spawns: list[SpawnRow], args: argparse.Namespace, steal: float | None) -> str:
     out = [
         "# Scale: the hub's cost per poll round, restart and server",
         "",
@@ -392,7 +402,8 @@ def table(rows: list[Row], spawns: list[SpawnRow], args: argparse.Namespace) -> 
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
         f"python {platform.python_version()}, JupyterHub {jupyterhub.__version__}, docker-py {docker.__version__}; "
         "the daemon is fakedocker in its own process, so CPU here is the hub's (spawners, docker-py, "
-        "decoding answers). Spawner objects as JupyterHub holds them, without the rest of JupyterHub.",
+        "decoding answers). Spawner objects as JupyterHub holds them, without the rest of JupyterHub."
+        + ("" if steal is None else f" CPU stolen by the virtual machine's host during the run: {steal:.0%}."),
         "",
         "## Poll interval, poll round, restart, memory",
         "",
@@ -447,6 +458,7 @@ def main() -> None:
     parser.add_argument("--output", default=str(HERE / "results" / "scale_bench.md"))
     args = parser.parse_args()
     rows, spawns = [], []
+    counters = cpu_counters()
     for kind in args.kinds.split(","):
         for n in (int(x) for x in args.sizes.split(",")):
             for shape in args.shapes.split(","):
@@ -455,7 +467,8 @@ def main() -> None:
         if args.spawns:
             with tempfile.TemporaryDirectory(prefix="scalebench-") as tmp:
                 spawns.append(concurrent_spawns(kind, args.spawns, Path(tmp)))
-    text = table(rows, spawns, args)
+    total, stolen = (after - before for after, before in zip(cpu_counters(), counters, strict=True))
+    text = table(rows, spawns, args, stolen / total if total else None)
     print(text)
     Path(args.output).write_text(text)
 

@@ -228,3 +228,31 @@ async def test_the_changes_call_asks_each_service_when_one_of_them_is_gone():
     # s3 was known ended already: not asked again
     assert changed == {"s1": ObjectState("failed", "task: non-zero exit (1)"), "s2": ObjectState(GONE)}
     assert sorted(asked[1][1]["service"]) == ["s1", "s2"]
+
+
+async def test_swarm_view_stays_current_when_its_service_events_end(make_spawner, clock, caplog):  # noqa: F811
+    import logging
+
+    engine = swarm_engine()
+    spawners = [make_spawner(engine, f"user{i}", poll_interval=INTERVAL) for i in range(3)]
+    await asyncio.gather(*(s.start() for s in spawners))
+    heard = _heard(spawners)
+    monitor = spawners[0].monitor
+    await spawners[0].poll()
+    feed = monitor._feed
+    assert monitor.live and feed is not None
+    with caplog.at_level(logging.WARNING):
+        feed._stream.close()  # as when the daemon restarts or the connection drops
+        await until(lambda: monitor._feed is None, "the stream's end")
+    assert "following it again at the next list" in caplog.text
+    assert monitor.live  # the changes call still keeps the view
+    engine.swarm.fail_task(spawners[2].object_id, exit_code=5)
+    clock[0] += INTERVAL
+    await monitor.keep_current()
+    await until(lambda: heard == [2], "the failed server's poll_and_notify")
+    # the resync lists and follows the stream again
+    clock[0] += INTERVAL * monitor.resync_every
+    await monitor.keep_current()
+    assert monitor._feed is not None and monitor._feed is not feed
+    for spawner in spawners:
+        spawner.stop_polling()
