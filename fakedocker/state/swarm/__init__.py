@@ -13,10 +13,11 @@ follows Docker Engine 20.10 (API 1.41), see ``tests/integration/REAL_DAEMON_NOTE
 
 from .cluster import Cluster, Node, base36
 from .endpoints import Endpoints, NetView
-from .orchestrator import TASK_STATES, UNBOUNDED_ATTEMPTS, Orchestrator, Task
+from .orchestrator import UNBOUNDED_ATTEMPTS, Orchestrator
 from .services import Service, ServiceStore
 from .state import SwarmState
 from .task_containers import TaskContainers
+from .tasks import TASK_STATES, Task
 
 __all__ = [
     "TASK_STATES", "UNBOUNDED_ATTEMPTS", "Cluster", "Endpoints", "NetView", "Node",

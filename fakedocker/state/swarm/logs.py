@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote_plus
 
 if TYPE_CHECKING:
-    from .orchestrator import Task
+    from .tasks import Task
 
 Entry = tuple[float, int, bytes]
 

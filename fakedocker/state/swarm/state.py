@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from .endpoints import Endpoints
 from .logs import task_order
-from .orchestrator import Orchestrator, Task
+from .orchestrator import Orchestrator
 from .services import Service, ServiceStore
 from .task_containers import TaskContainers
+from .tasks import Task
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine

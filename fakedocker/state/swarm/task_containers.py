@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..images import ImageStore, Registry
     from ..networks import NetworkStore
     from ..ports import HostPorts
-    from .orchestrator import Task
+    from .tasks import Task
 
 #: ContainerSpec field -> HostConfig field, copied as they are
 _HOST_CONFIG_FIELDS = (("ReadOnly", "ReadonlyRootfs"), ("Init", "Init"), ("Groups", "GroupAdd"),
