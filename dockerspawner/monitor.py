@@ -187,8 +187,8 @@ class Monitor:
             self.close()
             self._taken_at = None
             return None
-        if self.checks_changes and self._clock() - self._checked_at > self.max_age:
-            return None  # the changes call is due: state_of() makes it
+        if self._changes_due():
+            return None  # state_of() makes the changes call first
         state = self._snapshot.get(object_id)
         if state is None:
             return None
@@ -207,7 +207,7 @@ class Monitor:
         state = self.state_now(object_id)
         if state is not None:
             return state
-        if self.live and self.checks_changes and self._clock() - self._checked_at > self.max_age:
+        if self.live and self._changes_due():
             await self._check_changes()
             state = self.state_now(object_id)
             if state is not None:
@@ -229,6 +229,10 @@ class Monitor:
             state = await self._view.inspect_state(object_id)
             self._noted[object_id] = (self._taken_at, state)
         return state
+
+    def _changes_due(self) -> bool:
+        """Live by the changes call, and its last answer older than ``max_age``."""
+        return self.checks_changes and self._clock() - self._checked_at > self.max_age
 
     async def _settle(self, object_id: str) -> ObjectState:
         """Live, but the snapshot does not know the object or disagrees with a note: ask the
@@ -267,11 +271,16 @@ class Monitor:
         self.live = self._feed is not None or self.checks_changes
         # notes older than the snapshot are answered by it now
         self._noted = {k: v for k, v in self._noted.items() if v[0] >= started}
-        for object_id, watch in list(self._watches.items()):
+        for object_id in list(self._watches):
             noted = self._noted.get(object_id)
-            state = noted[1] if noted is not None else snapshot.get(object_id)
-            if state is not RUNNING_STATE and (state is None or not state.running):
-                watch.fire()  # ended, or not listed (unlabelled, or gone): its poll will tell
+            # not listed (unlabelled, or gone): its poll will tell
+            self._tell(object_id, noted[1] if noted is not None else snapshot.get(object_id))
+
+    def _tell(self, object_id: str, state: ObjectState | None) -> None:
+        """Run the watching spawner's ``poll_and_notify()`` if ``state`` is not running."""
+        watch = self._watches.get(object_id)
+        if watch is not None and (state is None or not state.running):
+            watch.fire()
 
     async def _check_changes(self) -> None:
         # single flight, as _refresh
@@ -287,9 +296,7 @@ class Monitor:
         self._snapshot.update(changed)
         self._checked_at = started
         for object_id, state in changed.items():
-            watch = self._watches.get(object_id)
-            if watch is not None and not state.running:
-                watch.fire()
+            self._tell(object_id, state)
 
     async def _follow(self) -> None:
         feed = self._view.follow(asyncio.get_running_loop(), self._on_event, self._on_end)
@@ -315,10 +322,8 @@ class Monitor:
             self._held.append(event)
             return
         change = _apply(self._snapshot, event)
-        if change is not None and not change[1].running:
-            watch = self._watches.get(change[0])
-            if watch is not None:
-                watch.fire()
+        if change is not None:
+            self._tell(*change)
         if self._waiters:
             self._wake_waiters()
 
@@ -364,9 +369,6 @@ class Watch:
 
     def stop(self) -> None:
         self._monitor.unwatch(self)
-
-    def is_running(self) -> bool:
-        return self._monitor._watches.get(self.object_id) is self
 
 
 def _agree(a: ObjectState, b: ObjectState) -> bool:
