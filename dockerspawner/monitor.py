@@ -144,6 +144,10 @@ class Monitor:
                 self._timer.cancel()
             self._timer_loop = loop
             self._timer = loop.call_later(self.max_age, self._tick)
+        if not self.live and (self.follow_events or self.checks_changes):
+            # no view yet (the first server since the hub started): list now, so the stream or
+            # the changes call keeps it from here, rather than at the first tick
+            self._resync_in_background()
         return watch
 
     def unwatch(self, watch: Watch) -> None:

@@ -16,6 +16,7 @@ from traitlets.config import Config
 
 import fakedocker
 from dockerspawner.client import ClientCache
+from dockerspawner.monitor import Monitor
 from fakedocker.runtime import HostProcessRuntime
 
 # examples are not timed: a loaded machine (parallel workers, CI) must not fail a property
@@ -89,6 +90,14 @@ def engine(monkeypatch):
         yield engine
     ClientCache.clear()
     engine.close()
+
+
+@pytest.fixture
+def clock(monkeypatch) -> list[float]:
+    """The monitors' clock, moved on by the test (``clock[0] += seconds``)."""
+    now = [1000.0]
+    monkeypatch.setattr(Monitor, "default_clock", staticmethod(lambda: now[0]))
+    return now
 
 
 @pytest.fixture

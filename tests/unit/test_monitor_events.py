@@ -45,14 +45,8 @@ def test_what_an_event_says_of_its_container(event, expected):
     assert event_state(event) == expected
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    now = [1000.0]
-    monkeypatch.setattr(Monitor, "default_clock", staticmethod(lambda: now[0]))
-    return now
-
-
-async def _spawners(n: int, **traits) -> list:
+async def started_spawners(n: int, **traits) -> list:
+    """``n`` DockerSpawners as JupyterHub hands them over (polled every INTERVAL), started."""
     spawners = [handed_over_spawner(DockerSpawner, f"user{i}", "", TOKEN, image=SINGLEUSER_IMAGE,
                                     poll_interval=INTERVAL, wait_for_server_interval=0, **traits)
                 for i in range(n)]
@@ -66,7 +60,7 @@ async def _delivered(monitor: Monitor, object_id: str, done) -> None:
 
 
 async def test_polls_answer_from_the_stream_with_no_call_per_interval(engine, clock):
-    spawners = await _spawners(20)
+    spawners = await started_spawners(20)
     engine.calls.clear()
     assert await asyncio.gather(*(s.poll() for s in spawners)) == [None] * 20
     assert engine.calls == {"events": 1, "containers": 1}  # one list, then the stream
@@ -98,7 +92,7 @@ async def test_polls_answer_from_the_stream_with_no_call_per_interval(engine, cl
 async def test_a_note_the_stream_contradicts_is_settled_by_asking_the_daemon(engine, clock):
     """The crash-just-after-start race: the stream applied the die before the spawner noted
     its start.  The disagreement makes the poll ask the daemon once, and the crash is seen."""
-    (spawner,) = await _spawners(1)
+    (spawner,) = await started_spawners(1)
     assert await spawner.poll() is None
     monitor = spawner.monitor
     engine.crash(spawner.object_id, exit_code=1)
@@ -112,7 +106,7 @@ async def test_a_note_the_stream_contradicts_is_settled_by_asking_the_daemon(eng
 async def test_a_note_the_stream_has_not_caught_up_with_wins_after_asking(engine, clock):
     """stop() then poll() before the stream's die arrives: the note (stopped) disagrees with
     the view (running); asking settles it as stopped, never as running."""
-    (spawner,) = await _spawners(1)
+    (spawner,) = await started_spawners(1)
     assert await spawner.poll() is None
     monitor = spawner.monitor
     monitor._snapshot[spawner.object_id] = ObjectState(RUNNING)  # the die not delivered yet
@@ -122,7 +116,7 @@ async def test_a_note_the_stream_has_not_caught_up_with_wins_after_asking(engine
 
 
 async def test_when_the_stream_ends_polls_list_and_follow_again(engine, clock, caplog):
-    spawners = await _spawners(3)
+    spawners = await started_spawners(3)
     assert await asyncio.gather(*(s.poll() for s in spawners)) == [None] * 3
     monitor = spawners[0].monitor
     feed = monitor._feed
@@ -142,7 +136,7 @@ async def test_a_stream_the_daemon_refuses_leaves_polls_listing(engine, clock, c
     """An error answer to /events (docker-py would end such a stream without a word): the
     daemon's reason is logged, and polls list every interval until the next list follows again."""
     engine.faults.fail("events", status=500, message="injected events failure", times=1)
-    spawners = await _spawners(2)
+    spawners = await started_spawners(2)
     monitor = spawners[0].monitor
     with caplog.at_level(logging.WARNING):
         assert await asyncio.gather(*(s.poll() for s in spawners)) == [None, None]
@@ -161,7 +155,7 @@ async def test_a_stream_the_daemon_refuses_leaves_polls_listing(engine, clock, c
 async def test_live_views_are_listed_again_in_the_background(engine, clock):
     """Every resync_every intervals the view is listed again (the daemon may drop events for a
     slow reader); polls do not wait for it."""
-    spawners = await _spawners(2)
+    spawners = await started_spawners(2)
     assert await asyncio.gather(*(s.poll() for s in spawners)) == [None, None]
     monitor = spawners[0].monitor
     clock[0] += INTERVAL * monitor.resync_every + 1
@@ -173,7 +167,7 @@ async def test_live_views_are_listed_again_in_the_background(engine, clock):
 
 
 async def test_poll_events_false_lists_every_interval(engine, clock):
-    spawners = await _spawners(2, poll_events=False)
+    spawners = await started_spawners(2, poll_events=False)
     for _ in range(2):
         clock[0] += INTERVAL + 1
         engine.calls.clear()
@@ -183,7 +177,7 @@ async def test_poll_events_false_lists_every_interval(engine, clock):
 
 
 async def test_wait_until_wakes_on_an_event_and_gives_up_after_its_timeout(engine, clock):
-    (spawner,) = await _spawners(1)
+    (spawner,) = await started_spawners(1)
     assert await spawner.poll() is None
     monitor = spawner.monitor
     with pytest.raises(asyncio.TimeoutError):

@@ -10,34 +10,20 @@ import pytest
 from conftest import SINGLEUSER_IMAGE
 from hub_helpers import handed_over_spawner, new_user, spawn_ready, stop, until
 from jupyterhub.tests.utils import api_request
+from test_monitor_events import INTERVAL, TOKEN, started_spawners
 from test_swarmspawner import make_spawner, swarm_engine  # noqa: F401  (a fixture)
 from tornado.ioloop import PeriodicCallback
 
 from dockerspawner import DockerSpawner
-from dockerspawner.monitor import Monitor, Watch
-
-TOKEN = "tok-9f1c2d7e"
-INTERVAL = 30
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    now = [1000.0]
-    monkeypatch.setattr(Monitor, "default_clock", staticmethod(lambda: now[0]))
-    return now
-
-
-async def _server_listed(hub, user) -> bool:
-    r = await api_request(hub, "users", user.name)
-    return bool(r.json().get("servers"))
+from dockerspawner.monitor import Watch
 
 
 async def _until_stopped(hub, user) -> None:
-    for _ in range(400):
-        if not await _server_listed(hub, user):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the hub did not hear that the server stopped")
+    """Wait (bounded) until JupyterHub took the server for stopped; its REST API says so too."""
+    spawner = user.spawners[""]
+    await until(lambda: not spawner.active, "the hub to hear that the server stopped")
+    r = await api_request(hub, "users", user.name)
+    assert r.json().get("servers") == {}
 
 
 async def test_jupyterhub_hears_of_a_crash_through_the_monitor(hub, engine):
@@ -78,14 +64,6 @@ async def test_jupyterhub_hears_of_a_failed_task_through_the_changes_call(hub, e
     assert engine.api_client().services(filters={"id": service_id}) == []
 
 
-async def _started(n: int, **traits) -> list:
-    spawners = [handed_over_spawner(DockerSpawner, f"user{i}", "", TOKEN, image=SINGLEUSER_IMAGE,
-                                    poll_interval=INTERVAL, wait_for_server_interval=0, **traits)
-                for i in range(n)]
-    await asyncio.gather(*(s.start() for s in spawners))
-    return spawners
-
-
 def _heard(spawners: list) -> list[int]:
     """start_polling() on each, as JupyterHub does; which of them JupyterHub is told stopped."""
     heard: list[int] = []
@@ -96,7 +74,7 @@ def _heard(spawners: list) -> list[int]:
 
 
 async def test_a_listing_monitor_tells_the_stopped_ones_with_one_call_an_interval(engine, clock):
-    spawners = await _started(10, poll_events=False)
+    spawners = await started_spawners(10, poll_events=False)
     heard = _heard(spawners)
     monitor = spawners[0].monitor
     assert len(monitor._watches) == 10
@@ -117,7 +95,7 @@ async def test_a_listing_monitor_tells_the_stopped_ones_with_one_call_an_interva
 
 
 async def test_an_event_fed_monitor_needs_no_call_in_an_interval(engine, clock):
-    spawners = await _started(5)
+    spawners = await started_spawners(5)
     heard = _heard(spawners)
     monitor = spawners[0].monitor
     await spawners[0].poll()  # the first list, and the stream followed
