@@ -57,12 +57,7 @@ if image_exists "$BUSYBOX_IMAGE"; then
     log "$BUSYBOX_IMAGE present"
 else
     t=$(date +%s.%N)
-    if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
-        log "installing busybox-static"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq && apt-get install -y -qq --no-install-recommends busybox-static >/dev/null ||
-            die "apt-get install busybox-static failed"
-    fi
+    scripts/apt-install.sh busybox-static || die "installing busybox-static failed"
     root=$(mktemp -d "$CACHE/busybox-root.XXXXXX")
     trap 'rm -rf "$root"' EXIT
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root}
@@ -87,12 +82,7 @@ log "building $IMAGE: Debian $SUITE + jupyterhub==$JH_VERSION $PACKAGES"
 mkdir -p "$WORK"
 
 # host tools: debootstrap, and a pip to download wheels with
-if ! command -v debootstrap >/dev/null; then
-    log "installing debootstrap"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null ||
-        die "apt-get install debootstrap failed"
-fi
+scripts/apt-install.sh debootstrap || die "installing debootstrap failed"
 if [[ -x .venv/bin/python ]] && .venv/bin/python -m pip --version >/dev/null 2>&1; then
     PIP=(.venv/bin/python -m pip)
 else

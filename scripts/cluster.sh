@@ -54,7 +54,7 @@ build_node_image() {
         return
     fi
     [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap)"
-    command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null
+    scripts/apt-install.sh debootstrap || die "installing debootstrap failed"
     mkdir -p "$CACHE"
     local tarball=$CACHE/debootstrap-$SUITE-docker.tgz mirror t root
     mirror=$(scripts/debian-mirror.sh "$SUITE")

@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Provision a Debian 12 machine (as root) for the real-daemon integration tests:
+# Provision a Debian 12 machine (as root) for the project's two commands, idempotently (a second
+# run only checks and skips).  Every Debian package any script of the project needs is installed
+# here, in one apt-get, before anything runs in parallel.
+#
+#   scripts/provision.sh            # for scripts/test: everything below
+#   scripts/provision.sh demo       # for scripts/demo: the packages it needs, dockerd, the proxy
+#   scripts/provision.sh --packages [demo]   # print the Debian packages (for apt-get purge)
+#
+# tests:
+#   - Debian packages: the Docker engine, the local registry, debootstrap and busybox-static (the
+#     offline images), chromium and chromium-driver (the browser tests), podman, curl
 #   - Docker engine (dockerd) answering on /var/run/docker.sock
 #   - a single-node swarm advertised on 127.0.0.1
-#   - Debian's docker-registry serving on 127.0.0.1:5000
+#   - Debian's docker-registry serving on 127.0.0.1:5000, two tags pushed for the pull tests
 #   - tiny test images built from busybox-static (nothing is pulled from the internet)
-#   - two tags pushed to the local registry for pull tests
-# Idempotent: a second run only checks and skips.
+#   - configurable-http-proxy (npm)
+# demo: the packages the demo needs, dockerd and configurable-http-proxy.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 CACHE=${DOCKERSPAWNER_CI_CACHE:-/var/cache/dockerspawner-ci}
 REGISTRY_ADDR=127.0.0.1:5000
@@ -15,8 +26,28 @@ WEB_IMAGE=fakedocker-test/web:1
 PULL_REPO=fakedocker-test/pullme
 PULL_TAGS=(1 2)
 
+# The Debian packages, in one place.  The demo: the engine (docker.io, iptables), what the
+# offline image build needs (debootstrap, busybox-static), curl, python3-venv, iproute2 (the
+# demo reads the bridge's address).  The tests add the local registry, the browser and podman.
+DEMO_PACKAGES=(docker.io iptables debootstrap busybox-static curl python3-venv iproute2)
+TEST_PACKAGES=("${DEMO_PACKAGES[@]}" docker-registry chromium chromium-driver podman)
+# Node.js and npm (for configurable-http-proxy) only where no npm is on the machine: a Node.js
+# from elsewhere (NodeSource) ships its own npm, and Debian's npm would fight it
+NODE_PACKAGES=()
+command -v npm >/dev/null 2>&1 || NODE_PACKAGES=(nodejs npm)
+
 log() { printf '[provision] %s\n' "$*"; }
 die() { printf '[provision] ERROR: %s\n' "$*" >&2; exit 1; }
+
+case ${1:-tests} in
+    tests) PROFILE=tests; PACKAGES=("${TEST_PACKAGES[@]}" "${NODE_PACKAGES[@]}") ;;
+    demo) PROFILE=demo; PACKAGES=("${DEMO_PACKAGES[@]}" "${NODE_PACKAGES[@]}") ;;
+    --packages)
+        if [[ ${2:-tests} == demo ]]; then echo "${DEMO_PACKAGES[@]}" "${NODE_PACKAGES[@]}"
+        else echo "${TEST_PACKAGES[@]}" "${NODE_PACKAGES[@]}"; fi
+        exit 0 ;;
+    *) die "usage: scripts/provision.sh [tests | demo | --packages [tests | demo]]" ;;
+esac
 
 # wait_for SECONDS DESCRIPTION COMMAND... : poll COMMAND every 0.5 s until it succeeds.
 wait_for() {
@@ -36,19 +67,7 @@ wait_for() {
 mkdir -p "$CACHE"
 
 # --- packages ---------------------------------------------------------------
-missing=()
-for pkg in docker.io iptables docker-registry busybox-static curl python3-venv chromium chromium-driver podman; do
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-        missing+=("$pkg")
-    fi
-done
-if ((${#missing[@]})); then
-    log "installing: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-        die "apt-get install ${missing[*]} failed"
-fi
+scripts/apt-install.sh "${PACKAGES[@]}" || die "installing the Debian packages failed"
 
 # --- docker daemon -----------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then
@@ -56,6 +75,28 @@ if ! docker info >/dev/null 2>&1; then
     setsid nohup dockerd >>"$CACHE/dockerd.log" 2>&1 </dev/null &
     wait_for 60 "dockerd" docker info ||
         die "dockerd did not answer within 60 s; see $CACHE/dockerd.log: $(tail -n 5 "$CACHE/dockerd.log")"
+fi
+
+# --- configurable-http-proxy (JupyterHub's proxy) --------------------------------
+install_proxy() {
+    command -v configurable-http-proxy >/dev/null 2>&1 && return 0
+    command -v npm >/dev/null 2>&1 || die "npm is missing (the packages step installs nodejs and npm)"
+    # version 5 needs Node >= 20; Debian 12's own nodejs is 18
+    local chp=configurable-http-proxy node_major
+    node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    ((node_major >= 20)) || chp=configurable-http-proxy@4
+    log "installing $chp (npm install -g)"
+    npm install -g --silent --no-fund --no-audit --cache "$CACHE/npm" "$chp" >/dev/null ||
+        die "npm install -g $chp failed"
+    command -v configurable-http-proxy >/dev/null 2>&1 || die "configurable-http-proxy is not on PATH after npm install -g"
+}
+install_proxy
+
+if [[ $PROFILE == demo ]]; then
+    log "docker $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')," \
+        "configurable-http-proxy $(configurable-http-proxy --version)"
+    log "ready (demo)"
+    exit 0
 fi
 
 # --- swarm -------------------------------------------------------------------
@@ -163,22 +204,6 @@ for tag in "${PULL_TAGS[@]}"; do
         docker rmi "$REGISTRY_ADDR/$PULL_REPO:$tag" >/dev/null || true
     fi
 done
-
-# --- configurable-http-proxy (JupyterHub's proxy, for the spawner tests) --------
-if ! command -v configurable-http-proxy >/dev/null 2>&1; then
-    if ! command -v npm >/dev/null 2>&1; then
-        log "installing nodejs and npm"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null ||
-            die "apt-get install nodejs npm failed"
-    fi
-    log "installing configurable-http-proxy"
-    # version 5 needs Node >= 20; Debian 12's own nodejs is 18
-    chp=configurable-http-proxy
-    node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-    ((node_major >= 20)) || chp=configurable-http-proxy@4
-    npm install -g --silent "$chp" >/dev/null || die "npm install -g $chp failed"
-fi
 
 # --- summary -----------------------------------------------------------------
 log "docker $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')," \

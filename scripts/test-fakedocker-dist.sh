@@ -70,4 +70,5 @@ PY
 log "the downstream example's tests (examples/fakedocker-downstream)"
 # from a copy outside the checkout: nothing of the repository is importable there
 cp -r examples/fakedocker-downstream "$work/downstream"
-(cd "$work/downstream" && "$work/venv/bin/pytest" -q -p no:cacheprovider)
+# JUNIT_XML: where scripts/test wants the results, for its summary
+(cd "$work/downstream" && "$work/venv/bin/pytest" -q -p no:cacheprovider ${JUNIT_XML:+"--junitxml=$JUNIT_XML"})

@@ -26,6 +26,7 @@ from typing import Any
 import docker
 import docker.errors
 import pytest
+from needs import unavailable
 from normalize import normalize
 
 DOCKER_SOCKET = "unix:///var/run/docker.sock"
@@ -98,13 +99,13 @@ def real_client_or_skip() -> docker.APIClient:
         client = docker.APIClient(base_url=DOCKER_SOCKET, version="auto", timeout=60)
         client.ping()
     except Exception as exc:  # no socket, daemon down, permission denied ...
-        pytest.skip(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
+        unavailable(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
     for image in (BUSYBOX, WEB):
         try:
             client.inspect_image(image)
         except docker.errors.ImageNotFound:
             client.close()
-            pytest.skip(f"{image} is missing: run scripts/provision.sh")
+            unavailable(f"{image} is missing: run scripts/provision.sh")
     return client
 
 

@@ -24,6 +24,7 @@ import docker.errors
 import jupyterhub
 import pytest
 import requests
+from needs import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "examples" / "demo" / "jupyterhub_config.py"
@@ -68,15 +69,15 @@ def real_hub_client(timeout: float = 30) -> docker.DockerClient:
         client = docker.DockerClient(base_url=DOCKER_SOCKET, timeout=timeout)
         client.ping()
     except Exception as exc:  # no socket, permission, daemon down
-        pytest.skip(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
+        unavailable(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
     try:
         client.images.get(IMAGE)
     except docker.errors.ImageNotFound:
         client.close()
-        pytest.skip(f"{IMAGE} is missing: run scripts/build-singleuser-image.sh")
+        unavailable(f"{IMAGE} is missing: run scripts/build-singleuser-image.sh")
     if shutil.which("configurable-http-proxy") is None:
         client.close()
-        pytest.skip("configurable-http-proxy is not installed: npm install -g configurable-http-proxy")
+        unavailable("configurable-http-proxy is not installed: npm install -g configurable-http-proxy")
     return client
 
 

@@ -8,8 +8,8 @@ import os
 import subprocess
 
 import docker
-import pytest
 from demo_hub import IMAGE, REPO, STOP_TIMEOUT, wait_for
+from needs import unavailable
 
 CLUSTER_SH = REPO / "scripts" / "cluster.sh"
 LABEL_USER = "org.jupyter.hub.user"
@@ -28,18 +28,18 @@ def connect() -> tuple[docker.DockerClient, dict[str, str]]:
     env = cluster_env()
     socket = env["DOCKER_HOST"].removeprefix("unix://")
     if not os.path.exists(socket):
-        pytest.skip(f"the three-node cluster is not up (scripts/cluster.sh up): no manager socket at {socket}")
+        unavailable(f"the three-node cluster is not up (scripts/cluster.sh up): no manager socket at {socket}")
     try:
         manager = docker.DockerClient(base_url=env["DOCKER_HOST"], timeout=30)
         nodes = manager.nodes.list()
     except Exception as exc:
-        pytest.skip(f"the three-node cluster is not up (scripts/cluster.sh up): {exc}")
+        unavailable(f"the three-node cluster is not up (scripts/cluster.sh up): {exc}")
     ready = {n.attrs["Description"]["Hostname"] for n in nodes if n.attrs["Status"]["State"] == "ready"}
     if not {MANAGER, *WORKERS} <= ready:
-        pytest.skip(f"the cluster's nodes are not all ready (scripts/cluster.sh up): {sorted(ready)}")
+        unavailable(f"the cluster's nodes are not all ready (scripts/cluster.sh up): {sorted(ready)}")
     for worker in WORKERS:
         if not on_node(worker, "image", "inspect", IMAGE):
-            pytest.skip(f"{IMAGE} is not on {worker} (scripts/cluster.sh up loads it)")
+            unavailable(f"{IMAGE} is not on {worker} (scripts/cluster.sh up loads it)")
     return manager, env
 
 

@@ -41,6 +41,7 @@ import docker.errors
 import pytest
 import requests
 from demo_hub import CONFIG, IMAGE, Hub, container_gone, real_hub_client, wait_for
+from needs import unavailable
 from test_systemuserspawner_real import docker0_address
 
 pytestmark = pytest.mark.real
@@ -483,7 +484,7 @@ def registry_repo(docker_client: docker.DockerClient) -> Iterator[str]:
     try:
         requests.get(f"http://{REGISTRY}/v2/", timeout=5).raise_for_status()
     except requests.RequestException as exc:
-        pytest.skip(f"no registry on {REGISTRY} (scripts/provision.sh starts one): {exc}")
+        unavailable(f"no registry on {REGISTRY} (scripts/provision.sh starts one): {exc}")
     yield f"{REGISTRY}/itest/singleuser"
 
 
@@ -711,7 +712,7 @@ def ssl_hub(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[ITes
     try:
         docker_client.images.get(HELPER_IMAGE)
     except docker.errors.ImageNotFound:
-        pytest.skip(f"{HELPER_IMAGE} (move_certs_image) is missing: scripts/provision.sh builds it")
+        unavailable(f"{HELPER_IMAGE} (move_certs_image) is missing: scripts/provision.sh builds it")
     gateway = docker0_address(docker_client)
     extra = "\n".join([
         "c.JupyterHub.internal_ssl = True",

@@ -52,6 +52,7 @@ from demo_hub import (
     stop_and_wait,
     wait_for,
 )
+from needs import unavailable
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 from selenium.common.exceptions import WebDriverException  # noqa: E402
@@ -111,13 +112,13 @@ return {
 def docker_client() -> Iterator[docker.DockerClient]:
     for path, what in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not os.access(path, os.X_OK):
-            pytest.skip(f"{path} is missing: apt-get install -y chromium chromium-driver ({what})")
+            unavailable(f"{path} is missing: apt-get install -y chromium chromium-driver ({what})")
     client = real_hub_client(timeout=120)
     try:
         requests.get(f"http://{REGISTRY}/v2/", timeout=5).raise_for_status()
     except requests.RequestException as exc:
         client.close()
-        pytest.skip(f"no registry at {REGISTRY} (scripts/provision.sh starts one): {exc}")
+        unavailable(f"no registry at {REGISTRY} (scripts/provision.sh starts one): {exc}")
     yield client
     client.close()
 

@@ -30,6 +30,7 @@ from demo_hub import (
     user_token_session,
     wait_for,
 )
+from needs import unavailable
 from swarm_cluster import MANAGER, WORKERS, clean_up_users, connect, services_of, task_node
 
 pytestmark = [pytest.mark.real, pytest.mark.multinode]
@@ -76,7 +77,7 @@ def cluster():
     try:
         manager.images.get(env["CLUSTER_HUB_IMAGE"])
     except docker.errors.ImageNotFound:
-        pytest.skip(f"{env['CLUSTER_HUB_IMAGE']} is not on the manager (scripts/cluster.sh up builds it)")
+        unavailable(f"{env['CLUSTER_HUB_IMAGE']} is not on the manager (scripts/cluster.sh up builds it)")
     yield manager, env
     manager.close()
 

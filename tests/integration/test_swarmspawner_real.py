@@ -28,6 +28,7 @@ from demo_hub import (
     user_token_session,
     wait_for,
 )
+from needs import unavailable
 
 pytestmark = pytest.mark.real
 
@@ -38,13 +39,13 @@ def swarm_client() -> Iterator[docker.DockerClient]:
         client = docker.DockerClient(base_url="unix:///var/run/docker.sock", timeout=30)
         info = client.info()
     except Exception as exc:
-        pytest.skip(f"no Docker daemon: {exc}")
+        unavailable(f"no Docker daemon: {exc}")
     if info["Swarm"]["LocalNodeState"] != "active":
-        pytest.skip("the daemon is not in an active swarm (scripts/provision.sh initialises one)")
+        unavailable("the daemon is not in an active swarm (scripts/provision.sh initialises one)")
     try:
         client.images.get(IMAGE)
     except docker.errors.ImageNotFound:
-        pytest.skip(f"{IMAGE} is missing (scripts/build-singleuser-image.sh builds it)")
+        unavailable(f"{IMAGE} is missing (scripts/build-singleuser-image.sh builds it)")
     yield client
     client.close()
 

@@ -39,6 +39,7 @@ from demo_hub import (
     wait_for,
 )
 from demo_hub import Hub as DemoHub
+from needs import unavailable
 
 HTTP_TIMEOUT = 10
 SPAWN_TIMEOUT = 90
@@ -52,7 +53,7 @@ def docker_client() -> Iterator[docker.DockerClient]:
     client = real_hub_client()
     if os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("userdel") is None:
         client.close()
-        pytest.skip("creating a host user needs root and useradd/userdel")
+        unavailable("creating a host user needs root and useradd/userdel")
     yield client
     client.close()
 

@@ -52,6 +52,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from jupyterhub.objects import Hub, Server
+from needs import unavailable
 from tornado import web
 
 from dockerspawner import DockerSpawner
@@ -269,18 +270,18 @@ def _wait_ready(proc: subprocess.Popen, unix_url: str, deadline: float) -> bool:
 @pytest.fixture(scope="module")
 def tls_daemon() -> Iterator[TLSDaemon]:
     if os.geteuid() != 0:
-        pytest.skip("a second dockerd needs root")
+        unavailable("a second dockerd needs root")
     if shutil.which("dockerd") is None:
-        pytest.skip("no dockerd binary on PATH")
+        unavailable("no dockerd binary on PATH")
     try:
         main = docker.APIClient(base_url=MAIN_SOCKET, version="auto", timeout=60)
     except docker.errors.DockerException as exc:
-        pytest.skip(f"no Docker daemon at {MAIN_SOCKET} to copy {WEB} from: {exc}")
+        unavailable(f"no Docker daemon at {MAIN_SOCKET} to copy {WEB} from: {exc}")
     try:
         try:
             main.inspect_image(WEB)
         except docker.errors.ImageNotFound:
-            pytest.skip(f"{WEB} is missing on the main daemon: run scripts/provision.sh")
+            unavailable(f"{WEB} is missing on the main daemon: run scripts/provision.sh")
 
         # short paths: the unix sockets under it must stay below 108 bytes
         root = Path(tempfile.mkdtemp(prefix="dstls-"))
@@ -315,7 +316,7 @@ def tls_daemon() -> Iterator[TLSDaemon]:
                 if time.monotonic() >= deadline:
                     break
             if proc is None:
-                pytest.skip(f"the second dockerd did not start (exited, or no answer within {START_TIMEOUT} s):\n"
+                unavailable(f"the second dockerd did not start (exited, or no answer within {START_TIMEOUT} s):\n"
                             + "\n".join(failures))
             assert run is not None
             startup = time.monotonic() - started

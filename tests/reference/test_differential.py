@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from compare import Allowed, classify, compare, readme_rows
+from needs import unavailable
 from scenarios import SCENARIOS
 
 HERE = Path(__file__).resolve().parent
@@ -70,7 +71,7 @@ def record(python: str) -> dict:
 @pytest.fixture(scope="module")
 def recordings() -> tuple[dict, dict]:
     if not Path(ORACLE).exists():
-        pytest.skip(f"no oracle virtualenv at {ORACLE}: run `tox -e reference`")
+        unavailable(f"no oracle virtualenv at {ORACLE}: run `tox -e reference`")
     with ThreadPoolExecutor(2) as pool:
         ours, reference = pool.map(record, [sys.executable, ORACLE])
     assert ours["implementation"] == "ours", ours["implementation"]

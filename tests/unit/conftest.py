@@ -8,7 +8,7 @@ import sys
 from urllib.parse import urlparse, urlunparse
 
 import pytest
-from hub_helpers import Lines
+from hub_helpers import Lines, shut_down_hub, start_mock_hub
 from hypothesis import settings
 from jupyterhub.utils import random_port
 from strict_client import StrictClient
@@ -131,26 +131,15 @@ def hub_config(request) -> Config:
 
 @pytest.fixture
 async def hub(engine, hub_config, tmp_path, monkeypatch):
-    """A running JupyterHub (MockHub: real proxy, in-memory database) using DockerSpawner."""
-    from jupyterhub.tests.mocking import MockHub
-
+    """A running JupyterHub (MockHub: real proxy, in-memory database) using DockerSpawner.
+    A start that fails cleans up after itself (``start_mock_hub``): the next test gets a hub of
+    its own, not this one's half-started instance."""
     monkeypatch.chdir(tmp_path)
-    app = MockHub.instance(config=hub_config)
-    await app.initialize([])
-    await app.start()
+    app = await start_mock_hub(hub_config)
     try:
         yield app
     finally:
-        for user in list(app.users.values()):
-            for name, spawner in list(user.spawners.items()):
-                if spawner.active:
-                    await user.stop(name)
-        app.log.handlers = []
-        MockHub.clear_instance()
-        try:
-            await app.stop()
-        except Exception as err:  # pragma: no cover - teardown noise
-            print(f"error stopping hub: {err}", file=sys.stderr)
+        await shut_down_hub(app)
 
 
 @pytest.fixture

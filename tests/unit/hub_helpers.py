@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
+import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -119,3 +121,50 @@ async def until(condition, what: str, limit: float = 20) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+async def start_mock_hub(config):
+    """A MockHub started with ``config``; if its start fails, whatever it managed to start
+    (its proxy, its servers, the MockHub instance slot) is cleaned up before the error goes on,
+    so one slow start on a loaded machine costs that test alone."""
+    from jupyterhub.tests.mocking import MockHub
+
+    MockHub.clear_instance()  # never the instance of a test whose clean-up did not run
+    app = MockHub.instance(config=config)
+    try:
+        await app.initialize([])
+        await app.start()
+    except BaseException as err:
+        await shut_down_hub(app)
+        if isinstance(err, SystemExit):
+            # JupyterHub exits when its start fails; a SystemExit leaving this coroutine would
+            # go through the test's event loop and break it for the tests after this one
+            raise RuntimeError(f"the hub's start failed (it exited with {err.code}); its log says why") from err
+        raise
+    return app
+
+
+async def shut_down_hub(app) -> None:
+    """Stop a MockHub however far its start got: its users' servers, the hub (which stops its
+    proxy), and the proxy process itself if the hub could not; the instance slot is freed."""
+    from jupyterhub.tests.mocking import MockHub
+
+    try:
+        for user in list((getattr(app, "users", None) or {}).values()):
+            for name, spawner in list(user.spawners.items()):
+                if spawner.active:
+                    await user.stop(name)
+    except Exception as err:  # pragma: no cover - teardown noise
+        print(f"error stopping the hub's servers: {err!r}", file=sys.stderr)
+    app.log.handlers = []
+    MockHub.clear_instance()
+    try:
+        stopped = app.stop()  # a coroutine from JupyterHub 5, a plain call before
+        if inspect.isawaitable(stopped):
+            await stopped
+    except Exception as err:  # pragma: no cover - a hub whose start failed part-way
+        print(f"error stopping the hub: {err!r}", file=sys.stderr)
+    process = getattr(getattr(app, "proxy", None), "proxy_process", None)
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
