@@ -28,9 +28,10 @@ PULL_TAGS=(1 2)
 
 # The Debian packages, in one place.  The demo: the engine (docker.io, iptables), what the
 # offline image build needs (debootstrap, busybox-static), curl, python3-venv, iproute2 (the
-# demo reads the bridge's address).  The tests add the local registry, the browser and podman.
+# demo reads the bridge's address).  The tests add the local registry, the browser, podman and
+# stress-ng (scripts/unit-under-load.sh).
 DEMO_PACKAGES=(docker.io iptables debootstrap busybox-static curl python3-venv iproute2)
-TEST_PACKAGES=("${DEMO_PACKAGES[@]}" docker-registry chromium chromium-driver podman)
+TEST_PACKAGES=("${DEMO_PACKAGES[@]}" docker-registry chromium chromium-driver podman stress-ng)
 # Node.js and npm (for configurable-http-proxy) only where no npm is on the machine: a Node.js
 # from elsewhere (NodeSource) ships its own npm, and Debian's npm would fight it
 NODE_PACKAGES=()

@@ -8,18 +8,20 @@ unrelated second CA with its own client certificate for the failure cases.
 
 The second daemon is kept apart from the main one: its own ``--data-root``, ``--exec-root``,
 ``--pidfile``, an empty ``--config-file``, its own managed containerd (started by dockerd under
-its exec-root), and ``--bridge=none --iptables=false --ip-masq=false`` so it creates no bridge
-and no iptables rules.  Without a bridge, containers get only loopback, so the served container
-runs with host networking on a port the test picks (the documented ``get_ip_and_port`` override
-for ``network_name = "host"``).  The image ``fakedocker-test/web:1`` (busybox httpd) is copied
+its exec-root), a bridge interface of its own that the fixture creates (``--bridge=dstls…``: with
+``--bridge=none`` dockerd deletes the host's ``docker0`` at start-up, which broke the main
+daemon's default network for every later test) and ``--iptables=false --ip-masq=false``, so it
+adds no iptables rules.  The served container runs with host networking on a port the test picks
+(the documented ``get_ip_and_port`` override for ``network_name = "host"``).  The image ``fakedocker-test/web:1`` (busybox httpd) is copied
 from the main daemon (``save`` there, ``load`` here).
 
 The tests clear REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (and proxy variables);
 ``test_requests_ca_bundle_does_not_override_tls_config`` sets one and shows the spawner still
 verifies the daemon with tls_config's CA (requests would otherwise let the variable win).
 
-Skipped, not failed, when not root, when ``dockerd`` is missing, when the main daemon or the
-image is unavailable, or when the second daemon does not answer within 30 s (its log is shown).
+Skipped (under CI: failed, see tests/needs.py) when not root, when ``dockerd`` is missing, when
+the main daemon or the image is unavailable, or when the second daemon does not answer within
+90 s (its log is shown).
 The second daemon is always stopped (SIGTERM, then SIGKILL) and its directories unmounted and
 removed afterwards.
 """
@@ -62,7 +64,7 @@ pytestmark = pytest.mark.real
 
 MAIN_SOCKET = "unix:///var/run/docker.sock"
 WEB = "fakedocker-test/web:1"
-START_TIMEOUT = 30  # seconds for the second daemon to answer
+START_TIMEOUT = 90  # seconds for the second daemon to answer (the machine may be loaded)
 STOP_TIMEOUT = 15  # seconds between SIGTERM and SIGKILL
 HTTP_TIMEOUT = 15  # seconds for the served container to answer
 DOCKER_ENV = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")
@@ -219,7 +221,28 @@ def _log_tail(log: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-def _start_dockerd(root: Path, port: int, storage_driver: str) -> tuple[subprocess.Popen, Path]:
+#: the second daemon's own bridge: its address range, apart from docker0's and the cluster's
+BRIDGE_ADDRESS = "10.229.77.1/24"
+
+
+def _add_bridge() -> str:
+    """A bridge interface for the second daemon (``--bridge`` takes an existing one)."""
+    name = f"dstls{secrets.token_hex(3)}"
+    for command in (["ip", "link", "add", "name", name, "type", "bridge"],
+                    ["ip", "addr", "add", BRIDGE_ADDRESS, "dev", name],
+                    ["ip", "link", "set", name, "up"]):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        if done.returncode:
+            _remove_bridge(name)
+            raise AssertionError(f"{' '.join(command)} failed: {done.stderr.strip()}")
+    return name
+
+
+def _remove_bridge(name: str) -> None:
+    subprocess.run(["ip", "link", "del", name], capture_output=True, timeout=30)
+
+
+def _start_dockerd(root: Path, port: int, storage_driver: str, bridge: str) -> tuple[subprocess.Popen, Path]:
     run = root / storage_driver
     for d in ("data", "exec"):
         (run / d).mkdir(parents=True)
@@ -238,7 +261,7 @@ def _start_dockerd(root: Path, port: int, storage_driver: str) -> tuple[subproce
         "--tlscacert", str(server / "ca.pem"),
         "--tlscert", str(server / "cert.pem"),
         "--tlskey", str(server / "key.pem"),
-        "--bridge=none", "--iptables=false", "--ip-masq=false", "--ip-forward=false",
+        f"--bridge={bridge}", "--iptables=false", "--ip-masq=false", "--ip-forward=false",
         "--storage-driver", storage_driver,
     ]
     with open(log, "wb") as out:
@@ -287,7 +310,9 @@ def tls_daemon() -> Iterator[TLSDaemon]:
         root = Path(tempfile.mkdtemp(prefix="dstls-"))
         proc: subprocess.Popen | None = None
         run: Path | None = None
+        bridge: str | None = None
         try:
+            bridge = _add_bridge()
             ca, other_ca = make_ca("dockerspawner test CA"), make_ca("unrelated test CA")
             server = root / "server"
             server.mkdir()
@@ -305,7 +330,7 @@ def tls_daemon() -> Iterator[TLSDaemon]:
             failures = []
             # overlay2 like the main daemon; vfs if overlay2 cannot work on the tmp filesystem
             for driver in ("overlay2", "vfs"):
-                proc, run = _start_dockerd(root, port, driver)
+                proc, run = _start_dockerd(root, port, driver, bridge)
                 if _wait_ready(proc, f"unix://{run}/docker.sock", deadline):
                     break
                 failures.append(f"--- dockerd --storage-driver {driver} (exit {proc.poll()}):\n"
@@ -340,6 +365,8 @@ def tls_daemon() -> Iterator[TLSDaemon]:
                     second.close()
                 _stop(proc)
                 _kill_managed_containerd(run / "exec")
+            if bridge is not None:
+                _remove_bridge(bridge)
             _cleanup_root(root)
     finally:
         main.close()
@@ -493,11 +520,3 @@ async def test_requests_ca_bundle_does_not_override_tls_config(tls_daemon, clean
     spawner = make_spawner(free_port(), client_kwargs={"base_url": tls_daemon.url},
                            tls_config=tls_daemon.tls_config(tls_daemon.certs))
     await spawn_and_stop(tls_daemon, spawner)
-
-
-# The second daemon's shutdown removes the host's docker0 bridge, which breaks the main daemon's
-# default network for every later test on the machine: opt in until that is fixed.
-pytestmark = [pytest.mark.real, pytest.mark.skipif(
-    os.environ.get("DOCKERSPAWNER_TLS_DAEMON_TEST") != "1",
-    reason="removes the host's docker0 bridge on teardown; set DOCKERSPAWNER_TLS_DAEMON_TEST=1 to run",
-)]
