@@ -64,7 +64,8 @@ def free_port(host: str) -> int:
 
 def real_hub_client(timeout: float = 30) -> docker.DockerClient:
     """A client of the real daemon, for tests that run a real hub with the single-user image;
-    skips (not fails) when the daemon, the image or configurable-http-proxy is missing."""
+    skips (under CI: fails, see tests/needs.py) when the daemon, the image or configurable-http-proxy
+    is missing."""
     try:
         client = docker.DockerClient(base_url=DOCKER_SOCKET, timeout=timeout)
         client.ping()
@@ -131,12 +132,14 @@ class Hub:
                 wait_for("the hub to answer /hub/api", self.is_up, HUB_START_TIMEOUT, alive=self.check_alive)
                 self._answered = True
                 return
-            except pytest.fail.Exception:
+            except BaseException as failure:
+                # a start that fails stops what it started (the hub's session: its proxy too)
+                self.stop()
                 # a free port is free only until someone binds it: the suites beside this one
                 # start hubs and proxies too; a first start may pick its ports again
-                if not (first and attempt < self.START_TRIES and "Address already in use" in self.log_tail()):
+                if not (isinstance(failure, pytest.fail.Exception) and first and attempt < self.START_TRIES
+                        and "Address already in use" in self.log_tail()):
                     raise
-                self.stop()
                 self._pick_ports()
 
     def check_alive(self) -> None:

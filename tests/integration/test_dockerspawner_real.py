@@ -20,7 +20,7 @@ Waiting is done by bounded polls of the REST API (``ready``, ``pending``) or of 
 by sleeping. Every container (``label=org.jupyter.hub.user=<name>``), volume (any whose name holds
 the user name), network and image tag a test makes is removed afterwards, pass or fail.
 
-Skipped, not failed, when no Docker daemon answers, the single-user image is missing, or
+Skipped (under CI: failed, see tests/needs.py) when no Docker daemon answers, the single-user image is missing, or
 configurable-http-proxy is not installed; the pull tests also need the registry on 127.0.0.1:5000.
 """
 

@@ -14,7 +14,7 @@ import re
 import secrets
 import tarfile
 
-from conftest import BUSYBOX, make_fake_engine, real_client_or_skip
+from conftest import BUSYBOX, make_fake_engine, real_client_or_unavailable
 from normalize import error_of, normalize
 
 
@@ -213,7 +213,7 @@ def test_load_errors_are_in_the_stream(api):
 def test_a_tarball_the_real_daemon_saved_loads_into_the_fake():
     """Not parametrised: the real daemon saves, the fake loads (the id and what inspect shows
     are the daemon's), and the fake's save of it loads back into the real daemon."""
-    real = real_client_or_skip()
+    real = real_client_or_unavailable()
     engine = make_fake_engine()
     fake = engine.api_client()
     back = f"fdtest-{secrets.token_hex(4)}-back:1"

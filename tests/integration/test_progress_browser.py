@@ -13,9 +13,9 @@ already be on the daemon), pushed to the loopback registry under a unique tag, r
 and pulled through ``benchmarks/throttle_proxy.py`` (a bandwidth-capped relay in front of the
 registry) so the pull takes about 25 s.
 
-Skipped, not failed, when selenium, Chromium/ChromeDriver, the Docker daemon, the single-user
+Skipped (under CI: failed, see tests/needs.py) when Chromium/ChromeDriver, the Docker daemon, the single-user
 image, the registry on 127.0.0.1:5000 or configurable-http-proxy is missing.
-Provisioning: ``apt-get install -y chromium chromium-driver`` and ``pip install selenium``.
+Provisioning: scripts/provision.sh installs chromium and chromium-driver; selenium is in the test extra.
 """
 
 from __future__ import annotations
@@ -53,11 +53,10 @@ from demo_hub import (
     wait_for,
 )
 from needs import unavailable
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
-from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 
 pytestmark = pytest.mark.real
 
@@ -112,7 +111,7 @@ return {
 def docker_client() -> Iterator[docker.DockerClient]:
     for path, what in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not os.access(path, os.X_OK):
-            unavailable(f"{path} is missing: apt-get install -y chromium chromium-driver ({what})")
+            unavailable(f"{path} is missing: scripts/provision.sh installs chromium and chromium-driver ({what})")
     client = real_hub_client(timeout=120)
     try:
         requests.get(f"http://{REGISTRY}/v2/", timeout=5).raise_for_status()

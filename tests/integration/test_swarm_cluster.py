@@ -10,7 +10,8 @@ manager, configurable-http-proxy, the real single-user image on the workers.
   and the user's next server lands on the other worker;
 - nothing left behind: no service, and no task container on any node.
 
-Marked ``multinode``; skipped, with the reason, when the cluster is not up.
+Marked ``multinode``; skipped, with the reason, when the cluster is not up
+(under CI: failed, see tests/needs.py).
 """
 
 from __future__ import annotations

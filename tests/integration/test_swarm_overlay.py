@@ -6,7 +6,8 @@ configurable-http-proxy (``scripts/cluster.sh up`` builds it on the manager); th
 installed into the hub's container when it is made.  The test reaches the proxy at the port
 the hub's container publishes on the manager.
 
-Marked ``multinode``; skipped, with the reason, when the cluster is not up.
+Marked ``multinode``; skipped, with the reason, when the cluster is not up
+(under CI: failed, see tests/needs.py).
 """
 
 from __future__ import annotations

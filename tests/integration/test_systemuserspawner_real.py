@@ -8,7 +8,7 @@ through the proxy with the Jupyter contents API, and checks the file is in the u
 the host, owned by the user's uid.  Then stops the server and checks the container is gone.
 The container, the hub (and its proxy) and the user (with its home) are removed, pass or fail.
 
-Skipped, not failed, when no Docker daemon answers, the single-user image or
+Skipped (under CI: failed, see tests/needs.py) when no Docker daemon answers, the single-user image or
 configurable-http-proxy is missing, or the test cannot create users (not root, no useradd).
 """
 

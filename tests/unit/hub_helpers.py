@@ -158,6 +158,13 @@ async def shut_down_hub(app) -> None:
         print(f"error stopping the hub's servers: {err!r}", file=sys.stderr)
     app.log.handlers = []
     MockHub.clear_instance()
+
+    async def leave_the_loops_tasks_alone(sig=None) -> None:
+        """JupyterHub's stop() schedules a shutdown that cancels every task of the event loop
+        (a hub process exits after it); in a test that is the test's own task, or the next hub's
+        start in the same test.  MockHub.stop() has already cleaned up."""
+
+    app.shutdown_cancel_tasks = leave_the_loops_tasks_alone
     try:
         stopped = app.stop()  # a coroutine from JupyterHub 5, a plain call before
         if inspect.isawaitable(stopped):
