@@ -356,10 +356,10 @@ class DockerSpawnerConfig(DeprecatedOptions):
     mem_limit = Union(
         [Callable(), ByteSpecification()],
         allow_none=True,
-        default_value=None,
+        default_value=0,
         config=True,
-        help="""Maximum bytes a server may use (K, M, G, T suffixes), or a callable
-        (spawner) -> value, e.g. a per-user limit:
+        help="""Maximum bytes a server may use (K, M, G, T suffixes; 0, the default, is no
+        limit), or a callable (spawner) -> value, e.g. a per-user limit:
 
             def per_user_mem_limit(spawner):
                 return {"alice": "4G", "bob": "2G"}.get(spawner.user.name, "1G")
@@ -368,10 +368,11 @@ class DockerSpawnerConfig(DeprecatedOptions):
     cpu_limit = Union(
         [Callable(), Float()],
         allow_none=True,
-        default_value=None,
+        default_value=0.0,
         config=True,
         help="""CPU limit for containers: cpu_quota = cpu_limit * cpu_period (100 ms unless
-        extra_host_config sets cpu_period), or a callable (spawner) -> float.""",
+        extra_host_config sets cpu_period), or a callable (spawner) -> float.  0 (the default)
+        sets no quota; None also sends no cpu_period, as the reference does.""",
     )
     mem_guarantee = Union(
         [Callable(), ByteSpecification()],

@@ -38,7 +38,8 @@ def aspect_values(req: Any) -> dict[str, Any]:
     return {
         "image": req.image,
         "command": list(req.command) if req.command is not None else None,
-        "limits": [req.mem_limit, req.mem_guarantee, req.cpu_limit, req.cpu_guarantee],
+        # 0 and None both mean no limit (containers made before the defaults were 0 say None)
+        "limits": [req.mem_limit or None, req.mem_guarantee, req.cpu_limit or None, req.cpu_guarantee],
         # the settings, not the names they render to: names change with escape or prefix,
         # and the container keeps the volumes it was created with
         "volumes": (req.volume_settings if req.volume_settings is not None else

@@ -49,7 +49,7 @@ class ContainerRequest:
     links: Mapping[str, str] = field(default_factory=dict)
     mem_limit: int | None = None
     mem_guarantee: int | None = None
-    cpu_limit: float | None = None
+    cpu_limit: float | None = 0.0  # None: no cpu_period either (the reference's explicit None)
     cpu_guarantee: float | None = None
     extra_create_kwargs: Mapping[str, Any] = field(default_factory=dict)
     extra_host_config: Mapping[str, Any] = field(default_factory=dict)
@@ -94,15 +94,16 @@ def build_host_config_kwargs(req: ContainerRequest) -> dict[str, Any]:
     """The keyword arguments of ``create_host_config`` for ``req``.
 
     As the reference builds it: binds, links and mounts always (empty when unused), the CPU
-    period always (100 ms unless extra_host_config sets one) with a quota when cpu_limit is
-    set, then extra_host_config deep-merged over all of it."""
+    period unless cpu_limit is None (100 ms unless extra_host_config sets one) with a quota when
+    cpu_limit is set, then extra_host_config deep-merged over all of it."""
     period = req.extra_host_config.get("cpu_period") or DEFAULT_CPU_PERIOD
     kwargs: dict[str, Any] = {
         "binds": {host: dict(spec) for host, spec in req.volume_binds.items()},
         "links": dict(req.links),
         "mounts": list(req.mounts),
-        "cpu_period": period,
     }
+    if req.cpu_limit is not None:
+        kwargs["cpu_period"] = period
     if req.mem_limit:
         kwargs["mem_limit"] = req.mem_limit
     if req.mem_guarantee:

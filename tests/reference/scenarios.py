@@ -255,6 +255,12 @@ SCENARIOS: list[Scenario] = [
     Scenario("limits-mem-string", {"mem_limit": "512M"}),
     Scenario("limits-cpu-float", {"cpu_limit": 1.5}),
     Scenario("limits-cpu-period", {"cpu_limit": 0.5, "extra_host_config": {"cpu_period": 50_000}}),
+    # the reference's own test_cpu_limit: None set explicitly sends no cpu_period (0, the
+    # default, sends the period without a quota); a period in extra_host_config is sent anyway
+    Scenario("limits-cpu-none", {"cpu_limit": None}),
+    Scenario("limits-cpu-zero", {"cpu_limit": 0.0}),
+    Scenario("limits-cpu-none-period", {"cpu_limit": None, "extra_host_config": {"cpu_period": 50_000}}),
+    Scenario("limits-cpu-none-hook-reads", {"cpu_limit": None, "Spawner.pre_spawn_hook": hook_reads_limits}),
     Scenario("limits-guarantees", {"mem_guarantee": "1G", "cpu_guarantee": 0.5}),
     Scenario("limits-hook-reads-callables", {"mem_limit": per_user_mem_limit, "cpu_limit": per_user_cpu_limit,
                                              "Spawner.pre_spawn_hook": hook_reads_limits}),

@@ -37,6 +37,12 @@ def test_what_jupyterhub_generates_does_not_count():
     assert replacement_reasons(inspect_of(REQUEST), upgraded) == []
 
 
+def test_no_limit_written_as_none_or_zero_does_not_count():
+    # containers made before the limits' defaults became 0 (the reference's) carry None
+    before = dataclasses.replace(REQUEST, mem_limit=None, cpu_limit=None)
+    assert replacement_reasons(inspect_of(before), dataclasses.replace(before, mem_limit=0, cpu_limit=0.0)) == []
+
+
 def test_a_renamed_volume_with_the_same_setting_does_not_count():
     # an escape or prefix change renders other names from the same templates: the container
     # keeps the volumes it was made with

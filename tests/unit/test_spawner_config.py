@@ -230,6 +230,17 @@ async def test_no_limits_by_default(make_spawner):
     assert host["CpuPeriod"] == 100_000  # without a quota it limits nothing; the reference sets it too
 
 
+async def test_cpu_limit_none_sends_no_period(make_spawner):
+    """The reference's test_cpu_limit: cpu_limit = None (set explicitly) sends no CpuPeriod;
+    0, the default, sends the period without a quota; a period in extra_host_config is sent."""
+    spawner = make_spawner(cpu_limit=None)
+    assert (spawner.cpu_limit, make_spawner().cpu_limit, make_spawner().mem_limit) == (None, 0.0, 0)
+    host = (await create_kwargs(spawner))["host_config"]
+    assert "CpuPeriod" not in host and "CpuQuota" not in host
+    host = (await create_kwargs(make_spawner(cpu_limit=None, extra_host_config={"cpu_period": 50_000})))["host_config"]
+    assert host["CpuPeriod"] == 50_000 and "CpuQuota" not in host
+
+
 # extra kwargs ------------------------------------------------------------------------------------
 
 
