@@ -483,12 +483,34 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
                              self._log_name, err)
             return None
 
+    #: whether the shared monitor answers JupyterHub's start_polling() for this class: None
+    #: (the default) when poll() is DockerSpawner's own; a subclass whose poll() only wraps ours
+    #: (logging, metrics) may set True to keep the monitor, or False to be polled every interval
+    monitor_answers_poll: bool | None = None
+
+    def _monitor_answers_poll(self) -> bool:
+        if self.monitor_answers_poll is not None:
+            return self.monitor_answers_poll
+        # a poll() of a subclass, or one set on the object, may check more than the object's
+        # state: only ours is answered from the monitor
+        if getattr(self.poll, "__func__", None) is DockerSpawner.poll:
+            return True
+        cls = type(self)
+        if not cls.__dict__.get("_told_polls_itself"):  # once per class, on the class itself
+            cls._told_polls_itself = True
+            self.log.info("%s has a poll() of its own: JupyterHub polls each of its servers every "
+                          "poll_interval (set monitor_answers_poll = True on the class if its poll() "
+                          "only wraps DockerSpawner's, to have the shared monitor answer instead)",
+                          cls.__name__)
+        return False
+
     def start_polling(self) -> None:
         """JupyterHub asks to hear when the server stops.  The shared monitor tells it (an
         event, the swarm's changes call or a list shows the object stopped: ``poll_and_notify``
-        runs then), so no coroutine runs per server every interval.  A subclass with a poll()
-        of its own is polled every interval as JupyterHub does (its poll may check more)."""
-        if self.poll_interval <= 0 or not self.object_id or type(self).poll is not DockerSpawner.poll:
+        runs then), so no coroutine runs per server every interval.  A spawner with a poll() of
+        its own is polled every interval as JupyterHub does, its poll may check more (see
+        :attr:`monitor_answers_poll`)."""
+        if self.poll_interval <= 0 or not self.object_id or not self._monitor_answers_poll():
             return super().start_polling()
         try:
             asyncio.get_running_loop()

@@ -44,10 +44,7 @@ class GpuAssignment(HasTraits):
         """Choose this server's GPUs (``existing``: its kept container, whose own ids it keeps
         when they are free).  HTTP 503 when too few are free; nothing is created then."""
         self.assigned_gpus = None
-        try:
-            request = gpus.parse_setting(await self.evaluate_setting(self.gpus))
-        except gpus.GpuSettingError as problem:
-            raise errors.ConfigProblem("gpus", str(problem)) from None
+        request = await self.gpu_setting()
         if request is None:
             return
         if request.all:
@@ -79,6 +76,14 @@ class GpuAssignment(HasTraits):
             reservations.promised[id(self)] = ids
         self.assigned_gpus = ids
         self.log.info("%s: GPUs %s", self._log_name, ",".join(ids))
+
+    async def gpu_setting(self) -> gpus.GpuRequest | None:
+        """The ``gpus`` setting, evaluated and parsed (None: no GPUs); a value that is not a
+        number of GPUs or "all" is a configuration error naming it."""
+        try:
+            return gpus.parse_setting(await self.evaluate_setting(self.gpus))
+        except gpus.GpuSettingError as problem:
+            raise errors.ConfigProblem("gpus", str(problem)) from None
 
     def release_gpu_reservation(self) -> None:
         """The start is over: a running container's label now holds its GPUs (or it failed)."""

@@ -14,7 +14,7 @@ from docker.errors import ImageNotFound, NotFound
 from tornado import web
 from traitlets import Bool, CaselessStrEnum, Dict, Unicode, default
 
-from . import errors, gpus, placement, spec
+from . import errors, placement, spec
 from .dockerspawner import DockerSpawner
 from .monitor import (
     FINAL_TASK_STATES,
@@ -51,7 +51,7 @@ class SwarmSpawner(DockerSpawner):
     async def assign_gpus(self, existing: dict | None) -> None:
         """Refused: a swarm task cannot be given device ids of its own."""
         self.assigned_gpus = None
-        if gpus.parse_setting(await self.evaluate_setting(self.gpus)) is not None:
+        if await self.gpu_setting() is not None:
             raise errors.ConfigProblem(
                 "gpus", "SwarmSpawner cannot give a server GPUs of its own: a swarm service takes no "
                 "device requests. Declare the GPUs as generic resources of the nodes "

@@ -319,6 +319,9 @@ SCENARIOS: list[Scenario] = [
     # -- SwarmSpawner -------------------------------------------------------------------------
     Scenario("swarm-default", {}, spawner="swarm", setup=with_swarm()),
     Scenario("swarm-overlay-network", {"network_name": "jupyterhub"}, spawner="swarm", setup=with_swarm("jupyterhub")),
+    # the config differential's case: a network, yet the hub reaches the server at a published port
+    Scenario("swarm-network-published", {"network_name": "jupyterhub", "use_internal_ip": False,
+                                         "host_ip": "127.0.0.1"}, spawner="swarm", setup=with_swarm("jupyterhub")),
     Scenario("swarm-limits", {"network_name": "jupyterhub", "mem_limit": "2G", "cpu_limit": 1.5,
                               "mem_guarantee": "1G", "cpu_guarantee": 0.5},
              spawner="swarm", setup=with_swarm("jupyterhub")),

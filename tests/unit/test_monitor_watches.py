@@ -5,6 +5,7 @@ every interval."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from conftest import SINGLEUSER_IMAGE
@@ -130,6 +131,38 @@ async def test_a_subclass_with_its_own_poll_is_polled_by_jupyterhub(engine):
     finally:
         spawner.stop_polling()
         await spawner.stop()
+
+
+async def test_a_poll_set_on_the_object_or_a_wrapper_is_seen_and_said(engine, caplog):
+    """Found by review: only a class's poll() was recognised, by identity, and silently."""
+    class Wrapping(DockerSpawner):
+        async def poll(self):
+            return await super().poll()
+
+    class WrappingOnly(Wrapping):
+        monitor_answers_poll = True  # its poll() only wraps ours: keep the shared monitor
+
+    async def own_poll():
+        return None
+
+    made = [handed_over_spawner(cls, f"wrap{i}", "", TOKEN, image=SINGLEUSER_IMAGE, wait_for_server_interval=0)
+            for i, cls in enumerate((Wrapping, WrappingOnly, DockerSpawner))]
+    made[2].poll = own_poll  # e.g. set by a pre_spawn_hook
+    await asyncio.gather(*(s.start() for s in made))
+    try:
+        with caplog.at_level(logging.INFO):
+            for spawner in made:
+                spawner.start_polling()
+        timer, watched, per_object = (s._poll_callback for s in made)
+        assert isinstance(timer, PeriodicCallback) and isinstance(per_object, PeriodicCallback)
+        assert isinstance(watched, Watch)
+        told = [r.getMessage() for r in caplog.records if "has a poll() of its own" in r.getMessage()]
+        assert told[0].startswith("Wrapping has a poll() of its own")  # said once per class
+        assert not any(m.startswith("WrappingOnly") for m in told)
+    finally:
+        for spawner in made:
+            spawner.stop_polling()
+            await spawner.stop()
 
 
 async def test_swarm_interval_is_one_small_call_and_a_second_only_for_changes(make_spawner, clock):  # noqa: F811

@@ -149,6 +149,20 @@ async def test_swarm_refuses_gpus_with_a_message(hub, engine):
     assert engine.api_client().services() == []
 
 
+@pytest.mark.parametrize("cls", [DockerSpawner, SwarmSpawner])
+async def test_a_gpus_value_that_is_not_a_count_is_a_configuration_error(make_spawner, engine, cls, caplog):
+    """Found by review: SwarmSpawner let the parse error escape as a traceback."""
+    if cls is SwarmSpawner:
+        engine.api_client().init_swarm(advertise_addr="127.0.0.1")
+    spawner = make_spawner("gpuwords", cls=cls, gpus="lots")
+    with pytest.raises(web.HTTPError) as err:
+        await spawner.start()
+    assert err.value.status_code == 500
+    assert "configuration error in gpus: gpus must be a number of GPUs or 'all', not 'lots'" in err.value.log_message
+    assert not any(record.exc_info for record in caplog.records)
+    assert engine.api_client().containers(all=True) == [] and (cls is DockerSpawner or engine.api_client().services() == [])
+
+
 GPU_PROFILES = [{"display_name": "CPU", "slug": "cpu", "default": True},
                 {"display_name": "GPU", "slug": "gpu", "spawner_override": {"gpus": 2}}]
 
