@@ -123,25 +123,45 @@ async def until(condition, what: str, limit: float = 20) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+#: starts tried when the proxy was too slow to answer: JupyterHub waits 10 s for it, which a
+#: loaded machine (parallel workers, the integration suite beside them) can miss
+PROXY_START_TRIES = 2
+
+
 async def start_mock_hub(config):
     """A MockHub started with ``config``; if its start fails, whatever it managed to start
     (its proxy, its servers, the MockHub instance slot) is cleaned up before the error goes on,
-    so one slow start on a loaded machine costs that test alone."""
+    so one slow start on a loaded machine costs that test alone.  A start that failed only
+    because the proxy answered too late is tried once more."""
     from jupyterhub.tests.mocking import MockHub
 
-    MockHub.clear_instance()  # never the instance of a test whose clean-up did not run
-    app = MockHub.instance(config=config)
-    try:
-        await app.initialize([])
-        await app.start()
-    except BaseException as err:
-        await shut_down_hub(app)
-        if isinstance(err, SystemExit):
+    for attempt in range(1, PROXY_START_TRIES + 1):
+        MockHub.clear_instance()  # never the instance of a test whose clean-up did not run
+        app = MockHub.instance(config=config)
+        try:
+            await app.initialize([])
+            await app.start()
+            return app
+        except BaseException as err:
+            await shut_down_hub(app)
+            if not isinstance(err, SystemExit):
+                raise
+            if attempt < PROXY_START_TRIES and _timed_out(err):
+                print(f"the hub's proxy did not answer in time (start {attempt}): starting again", file=sys.stderr)
+                continue
             # JupyterHub exits when its start fails; a SystemExit leaving this coroutine would
             # go through the test's event loop and break it for the tests after this one
             raise RuntimeError(f"the hub's start failed (it exited with {err.code}); its log says why") from err
-        raise
-    return app
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _timed_out(err: BaseException | None) -> bool:
+    """Whether a TimeoutError (JupyterHub's wait for its proxy) led to ``err``."""
+    while err is not None:
+        if isinstance(err, TimeoutError):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
 
 
 async def shut_down_hub(app) -> None:

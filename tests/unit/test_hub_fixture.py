@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hub_helpers import shut_down_hub, start_mock_hub
+from hub_helpers import PROXY_START_TRIES, shut_down_hub, start_mock_hub
 from jupyterhub.tests.mocking import MockHub
 from jupyterhub.tests.utils import api_request
 
@@ -43,18 +43,20 @@ async def test_a_proxy_that_cannot_start_costs_one_hub(engine, hub_config, tmp_p
 
 
 async def test_a_proxy_that_never_answers_is_stopped_with_its_hub(engine, hub_config, tmp_path, monkeypatch):
-    """The proxy process started but never listened (JupyterHub gives up after its own wait):
-    the process is stopped, not left holding its ports for the tests after this one."""
+    """The proxy process started but never listened (JupyterHub gives up after its own wait,
+    and the fixture tries once more): each process is stopped, not left holding its ports for
+    the tests after this one."""
     monkeypatch.chdir(tmp_path)
-    pid_file = tmp_path / "proxy.pid"
+    pid_file = tmp_path / "proxy.pids"
     silent = copy.deepcopy(hub_config)
     silent.ConfigurableHTTPProxy.command = [
         sys.executable, "-c",
-        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(600)",
+        f"import os, time; open({str(pid_file)!r}, 'a').write(f'{{os.getpid()}}\\n'); time.sleep(600)",
     ]
     with pytest.raises(RuntimeError, match="the hub's start failed"):
         await start_mock_hub(silent)
-    pid = int(pid_file.read_text())
-    assert not running(pid)
+    pids = [int(line) for line in pid_file.read_text().split()]
+    assert len(pids) == PROXY_START_TRIES
+    assert not any(running(pid) for pid in pids)
     assert not MockHub.initialized()
     await assert_a_new_hub_works(hub_config)
