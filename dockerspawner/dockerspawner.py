@@ -146,6 +146,7 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         if self.remove:
             self._forget_object()
         self._ended_status = None
+        self._options_applied = False
         self.progress_log.reset()
 
     def _forget_object(self) -> None:
@@ -291,13 +292,15 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         if self.use_internal_ip:
             info = await self.get_object()
             if info is None:
-                raise web.HTTPError(500, f"Container {self.object_name} disappeared while starting")
+                raise errors.spawn_failure(500, f"Container {self.object_name} disappeared while starting",
+                                           reason=errors.REASON_EXITED)
             networks = info["NetworkSettings"].get("Networks") or {}
             endpoint = networks.get(self.network_name) or {}
             ip = endpoint.get("IPAddress") or info["NetworkSettings"].get("IPAddress")
             if not ip:
-                raise web.HTTPError(500, f"Container {self.object_name} has no address on network "
-                                         f"{self.network_name!r}; is the network there (docker network ls)?")
+                raise errors.spawn_failure(500, f"Container {self.object_name} has no address on network "
+                                                f"{self.network_name!r}; is the network there (docker network ls)?",
+                                           reason=errors.REASON_CONFIG)
             return ip, self.port
         bindings = await self.docker("port", self.object_id, self.port)
         if isinstance(bindings, dict):
@@ -305,8 +308,9 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         if not bindings:
             info = await self.get_object()
             if info is not None and not info["State"].get("Running"):
-                raise web.HTTPError(500, await self.exit_report(info))
-            raise web.HTTPError(500, f"Port {self.port} of container {self.object_name} is not published")
+                raise errors.exited_failure(await self.exit_report(info))
+            raise errors.spawn_failure(500, f"Port {self.port} of container {self.object_name} is not published",
+                                       reason=errors.REASON_CONFIG)
         chosen = next((b for b in bindings if ":" not in b["HostIp"]), bindings[0])
         daemon_host = remote_daemon_host(self.client_kwargs, os.environ)
         return published_host(chosen["HostIp"], daemon_host, self.host_ip), int(chosen["HostPort"])
@@ -346,7 +350,39 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         during = "during startup " if (self._starting or self._spawn_pending) else ""
         message = f"Your server's container exited {during}with code {code}{why}"
         self.log.error("%s for %s; last log lines:\n%s", message, self._log_name, tail or "(none)")
-        return message + (f". Last lines of its log:\n{tail}" if tail else ".")
+        return message + (f"{errors.LOG_LINES_INTRO}{tail}" if tail else ".")
+
+    # ==========================================================================================
+    # user options
+
+    #: whether this spawn's user options were applied (in JupyterHub's apply_user_options step)
+    _options_applied = False
+
+    async def apply_options(self) -> set[str]:
+        """Apply the user's choices: their profile and its options (with profile_list), else the
+        image option.  HTTP 400 for a choice not offered.  The user_options keys it used."""
+        selection = await self.apply_profile()
+        if selection is not None:
+            return set(selection.user_options)  # with profiles, an image comes only through them
+        await self._apply_image_option()
+        return {"image"} if isinstance(self.user_options, dict) and "image" in self.user_options else set()
+
+    async def _run_apply_user_options(self, user_options: dict) -> None:
+        """JupyterHub >= 5.3 applies user options in a step of its own, before pre_spawn_hook:
+        ours (profile, image, the GPUs a profile gives) are applied there, then the admin's own
+        ``apply_user_options`` hook, which a callable gets all of them, a dict the keys it names
+        and the ones we did not use.  Options nobody used are still reported by JupyterHub."""
+        try:
+            handled = await self.apply_options()
+        except errors.ConfigProblem as problem:
+            raise errors.config_error(problem, log=self.log, log_name=self._log_name) from None
+        self._options_applied = True
+        options = dict(user_options or {})
+        hook = self.apply_user_options
+        if not callable(hook):
+            named = set(hook) if isinstance(hook, dict) else set()
+            options = {key: value for key, value in options.items() if key not in handled or key in named}
+        await super()._run_apply_user_options(options)
 
     # ==========================================================================================
     # the JupyterHub spawner API
@@ -369,6 +405,7 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
                                     log_name=self._log_name) from None
         finally:
             self._starting = False
+            self._options_applied = False
             self.__dict__.pop("_inspected_image", None)  # this spawn's only: not kept per server
             self.release_gpu_reservation()
             self.progress_log.finish()  # so progress() can finish
@@ -380,8 +417,8 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
             self._previous_exit = None
         if image:
             self.image = image
-        if await self.apply_profile() is None:
-            await self._apply_image_option()  # with profiles, an image comes only through them
+        if not self._options_applied:  # JupyterHub < 5.3, or start() called on its own
+            await self.apply_options()
         await self.resolve_limits()
         if extra_create_kwargs:
             self.extra_create_kwargs = spec.deep_merge(
@@ -533,12 +570,18 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
             self._forget_object()
 
     async def stop(self, now: bool = False) -> None:
-        """Stop the container; remove it too when remove is True."""
+        """Stop the container; remove it too when remove is True.
+
+        With the daemon unreachable, one log line says so and stop() returns: JupyterHub gives
+        the server up whatever stop() raises (and logs a traceback when it raises), and the
+        next start finds the container by its name, running or not."""
         try:
             await self._stop(now)
         except (RequestsConnectionError, DockerException) as err:
-            raise errors.user_error(err, action="stop", daemon=self.daemon_address, log=self.log,
-                                    log_name=self._log_name) from None
+            failure = errors.user_error(err, action="stop", daemon=self.daemon_address, log=self.log,
+                                        log_name=self._log_name)
+            if not errors.daemon_unreachable(err):
+                raise failure from None
         finally:
             self.progress_log.reset()
 

@@ -4,10 +4,18 @@ Every expected failure — the daemon unreachable, a TLS handshake refused, Dock
 call, a configuration the spawner cannot render — becomes a ``tornado.web.HTTPError`` with a
 short message for the spawn page (JupyterHub shows ``log_message``), and one log line for the
 admin, without a traceback.  start, stop, poll and delete_forever all go through here.
+
+A failure of a spawn that a user or an admin can cause is made by :func:`spawn_failure`: on
+JupyterHub >= 6 a ``SpawnException`` with a short ``reason`` (one of the ``REASON_*`` below),
+which JupyterHub logs without a traceback, counts by reason in its spawn metrics
+(``jupyterhub_server_spawn_duration_seconds``) and does not count toward
+``consecutive_failure_limit`` (a hub restart fixes none of them); an ``HTTPError`` with the same
+status and message before.
 """
 
 from __future__ import annotations
 
+import html
 import ssl
 from typing import Any
 
@@ -15,6 +23,49 @@ from docker.errors import DockerException
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import SSLError as RequestsSSLError
 from tornado import web
+
+try:  # JupyterHub >= 6
+    from jupyterhub.spawner import SpawnException as _SpawnException
+except ImportError:  # pragma: no cover - JupyterHub 4.1 and 5.x
+    _SpawnException = None
+
+#: the reasons a spawn fails for, as JupyterHub's spawn metrics count them
+REASON_IMAGE = "image-not-allowed"  # an image (or reference) the user may not run
+REASON_PROFILE = "profile"  # a profile or profile option not offered
+REASON_GPU = "gpu-capacity"  # too few free GPUs
+REASON_CONFIG = "configuration"  # a setting the spawner cannot use: the admin's to fix
+REASON_UNREACHABLE = "docker-unreachable"  # no answer from the daemon, or its TLS refused
+REASON_PULL = "pull-failed"  # the image could not be pulled, or is absent and may not be
+REASON_DOCKER = "docker-refused"  # the daemon refused a call (a mount, a port, a name ...)
+REASON_EXITED = "server-exited"  # the server's container (task) ended while starting
+REASON_NO_NODE = "no-suitable-node"  # no node of the swarm can run the server now
+REASON_ACCOUNT = "system-account"  # SystemUserSpawner: no usable account for the user
+REASONS = (REASON_IMAGE, REASON_PROFILE, REASON_GPU, REASON_CONFIG, REASON_UNREACHABLE, REASON_PULL,
+           REASON_DOCKER, REASON_EXITED, REASON_NO_NODE, REASON_ACCOUNT)
+
+
+def spawn_failure(status: int, message: str, *, reason: str, message_html: str = "") -> web.HTTPError:
+    """A failed spawn a user or an admin caused (see the module's docstring): a
+    ``SpawnException`` on JupyterHub >= 6, else ``HTTPError(status, message)``."""
+    if _SpawnException is not None:
+        return _SpawnException(message, reason=reason, status_code=status, message_html=message_html)
+    return web.HTTPError(status, message)
+
+
+#: what joins an exit report to the last lines of the server's log
+LOG_LINES_INTRO = ". Last lines of its log:\n"
+
+
+def exited_failure(report: Any) -> web.HTTPError:
+    """The server ended while starting: ``report`` (poll's answer, e.g. "Your server's container
+    exited during startup with code 1. Last lines of its log:\n...") with the log lines
+    formatted for the spawn page."""
+    if not isinstance(report, str):
+        return spawn_failure(500, "Your server stopped while starting", reason=REASON_EXITED)
+    intro, joined, lines = report.partition(LOG_LINES_INTRO)
+    message_html = f"{html.escape(intro)}. Last lines of its log:<pre>{html.escape(lines)}</pre>" if joined else ""
+    return spawn_failure(500, report, reason=REASON_EXITED, message_html=message_html)
+
 
 #: what the user was trying to do, as the messages say it
 ACTIONS = {
@@ -65,17 +116,23 @@ def user_error(err: BaseException, *, action: str, daemon: str, log: Any, log_na
     if isinstance(err, web.HTTPError):
         return err
     doing, do = ACTIONS[action]
+
+    def failure(status: int, message: str, reason: str) -> web.HTTPError:
+        if action == "start":  # a spawn JupyterHub counts
+            return spawn_failure(status, message, reason=reason)
+        return web.HTTPError(status, message)
+
     tls = tls_failure(err)
     if tls is not None:
         log.error("TLS handshake with the Docker daemon at %s failed while %s %s: %s", daemon, doing, log_name, tls)
-        return web.HTTPError(503, f"TLS handshake with the Docker daemon at {daemon} failed: {tls}")
+        return failure(503, f"TLS handshake with the Docker daemon at {daemon} failed: {tls}", REASON_UNREACHABLE)
     if daemon_unreachable(err):
         log.error("Docker daemon at %s unreachable while %s %s: %s", daemon, doing, log_name, err)
-        return web.HTTPError(503, f"The Docker daemon ({daemon}) is not reachable, so your server could "
-                                  f"not be {_participle(do)}; try again later.")
+        return failure(503, f"The Docker daemon ({daemon}) is not reachable, so your server could "
+                            f"not be {_participle(do)}; try again later.", REASON_UNREACHABLE)
     text = explanation(err)
     log.error("Docker failed %s %s: %s", doing, log_name, text)
-    return web.HTTPError(500, f"Docker could not {do} your server: {text}")
+    return failure(500, f"Docker could not {do} your server: {text}", REASON_DOCKER)
 
 
 def _participle(verb: str) -> str:
@@ -96,8 +153,9 @@ def config_error(problem: ConfigProblem, *, log: Any, log_name: str) -> web.HTTP
     """One log line naming the setting, and a message that tells the user it is the
     administrator's to fix."""
     log.error("Cannot start %s: %s: %s", log_name, problem.setting, problem.detail)
-    return web.HTTPError(500, f"Your server cannot start because of a configuration error in "
-                              f"{problem.setting}: {problem.detail}. Please tell your JupyterHub administrator.")
+    return spawn_failure(500, f"Your server cannot start because of a configuration error in "
+                              f"{problem.setting}: {problem.detail}. Please tell your JupyterHub administrator.",
+                         reason=REASON_CONFIG)
 
 
 class TemplateFieldError(ValueError):

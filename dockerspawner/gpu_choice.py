@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
-from tornado import web
 from traitlets import HasTraits
 
 from . import errors, gpus
@@ -71,8 +70,9 @@ class GpuAssignment(HasTraits):
                 raise errors.ConfigProblem("gpus", str(problem)) from None
             except gpus.GpusUnavailable as busy:
                 self.log.warning("Cannot start %s: %s", self._log_name, busy)
-                raise web.HTTPError(503, f"Your server needs {request.count} GPU"
-                                         f"{'s' if request.count > 1 else ''}: {busy}.") from None
+                raise errors.spawn_failure(503, f"Your server needs {request.count} GPU"
+                                                f"{'s' if request.count > 1 else ''}: {busy}.",
+                                           reason=errors.REASON_GPU) from None
             reservations.promised[id(self)] = ids
         self.assigned_gpus = ids
         self.log.info("%s: GPUs %s", self._log_name, ",".join(ids))

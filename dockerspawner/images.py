@@ -15,7 +15,6 @@ import jupyterhub
 from docker.errors import DockerException, ImageNotFound
 from docker.utils import parse_repository_tag
 from requests.exceptions import ConnectionError as RequestsConnectionError
-from tornado import web
 from traitlets import HasTraits, default
 
 from . import errors, profiles
@@ -90,17 +89,19 @@ class ImageChoice(HasTraits):
         allowed = await self._allowed_images()
         if allowed == "*":
             if not IMAGE_REFERENCE.match(image):
-                raise web.HTTPError(400, f"{image!r} is not a valid image reference.")
+                raise errors.spawn_failure(400, f"{image!r} is not a valid image reference.", reason=errors.REASON_IMAGE)
             return image
         if not allowed:
-            raise web.HTTPError(
+            raise errors.spawn_failure(
                 400,
                 f"Specifying an image is not allowed here (requested {image!r}); "
                 "the server runs the configured image.",
+                reason=errors.REASON_IMAGE,
             )
         if image not in allowed:
-            raise web.HTTPError(
-                400, f"Image {image!r} is not in the allowed list: {', '.join(sorted(allowed))}"
+            raise errors.spawn_failure(
+                400, f"Image {image!r} is not in the allowed list: {', '.join(sorted(allowed))}",
+                reason=errors.REASON_IMAGE,
             )
         return allowed[image]
 
@@ -109,7 +110,8 @@ class ImageChoice(HasTraits):
         if requested is None:
             return
         if not isinstance(requested, str) or not requested.strip():
-            raise web.HTTPError(400, "The image option must be a non-empty string.")
+            raise errors.spawn_failure(400, "The image option must be a non-empty string.",
+                                       reason=errors.REASON_IMAGE)
         self.image = await self.check_allowed(requested)
 
     async def pull_image(self, image: str) -> None:
@@ -125,8 +127,9 @@ class ImageChoice(HasTraits):
             except ImageNotFound:
                 if policy == "never":
                     self.log.error("Image %s is not present and pull_policy is 'never'", image)
-                    raise web.HTTPError(
-                        500, f"Image {image} is not present on the Docker host and pulling is disabled."
+                    raise errors.spawn_failure(
+                        500, f"Image {image} is not present on the Docker host and pulling is disabled.",
+                        reason=errors.REASON_PULL,
                     ) from None
         repository, tag = parse_repository_tag(image)
         self.log.info("Pulling image %s", image)
@@ -152,5 +155,6 @@ class ImageChoice(HasTraits):
                 raise
             reason = errors.explanation(err)
             self.log.error("Pulling image %s failed: %s", image, reason)
-            raise web.HTTPError(500, f"Could not pull image {image}: {reason}") from None
+            raise errors.spawn_failure(500, f"Could not pull image {image}: {reason}",
+                                       reason=errors.REASON_PULL) from None
         self.report_progress(PROGRESS_PULL_END, f"Pulled image {image}")

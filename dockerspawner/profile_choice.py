@@ -3,7 +3,6 @@ spawner options before anything else about the server is resolved."""
 
 from __future__ import annotations
 
-from tornado import web
 from traitlets import HasTraits
 
 from . import errors, profiles, spec
@@ -33,7 +32,7 @@ class ProfileChoice(HasTraits):
         try:
             selection = profiles.select(offered, self.user_options if isinstance(self.user_options, dict) else {})
         except profiles.ProfileChoiceError as refusal:
-            raise web.HTTPError(400, str(refusal)) from None
+            raise errors.spawn_failure(400, str(refusal), reason=errors.REASON_PROFILE) from None
         overrides = profiles.overrides(selection)
         for key in overrides:
             if not self.has_trait(key) or not self.trait_metadata(key, "config"):

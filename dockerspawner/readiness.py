@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from tornado import web
+from . import errors
 
 #: the first gap (seconds) before the container's own state is checked while waiting, and the
 #: longest gap; each gap doubles the one before
@@ -86,7 +86,7 @@ async def wait_until_answering(ip: str, port: int, path: str, *, timeout: float,
                 next_status = loop.time() + next(gaps)
                 ended = await status()
                 if ended is not None:
-                    raise web.HTTPError(500, ended if isinstance(ended, str) else "Your server stopped while starting")
+                    raise errors.exited_failure(ended)
             await asyncio.sleep(probe_interval(interval, WaitingServers.count))
     finally:
         WaitingServers.count -= 1

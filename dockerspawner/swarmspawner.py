@@ -222,7 +222,7 @@ class SwarmSpawner(DockerSpawner):
             message += (f" Your server is pinned to node {self._pinned_node['hostname']}, where its"
                         " volumes are; it starts again once that node is back.")
         self.log.error("Swarm cannot place %s (service %s): %s", self._log_name, self.service_name, reason)
-        return web.HTTPError(503, message)
+        return errors.spawn_failure(503, message, reason=errors.REASON_NO_NODE)
 
     async def stop_object(self, now: bool = False) -> None:
         await self.remove_object()
@@ -243,8 +243,9 @@ class SwarmSpawner(DockerSpawner):
         try:
             return await super().get_command()
         except ImageNotFound:
-            raise web.HTTPError(
-                500, f"Image {self.image} is not on the hub's node: set cmd to pass args to its command"
+            raise errors.spawn_failure(
+                500, f"Image {self.image} is not on the hub's node: set cmd to pass args to its command",
+                reason=errors.REASON_CONFIG,
             ) from None
 
     async def tasks(self) -> list[dict]:
@@ -276,7 +277,9 @@ class SwarmSpawner(DockerSpawner):
                 if state in FINAL_TASK_STATES:
                     reason = status.get("Err") or status.get("Message") or state
                     self.log.error("Swarm task of %s %s: %s", self.service_name, state, reason)
-                    raise web.HTTPError(500, f"The swarm could not run your server (task {state}): {reason}")
+                    raise errors.spawn_failure(
+                        500, f"The swarm could not run your server (task {state}): {reason}",
+                        reason=errors.REASON_DOCKER if state == "rejected" else errors.REASON_EXITED)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
 
@@ -296,7 +299,8 @@ class SwarmSpawner(DockerSpawner):
                 network = attachment["Network"]
                 if network["Spec"]["Name"] == self.network_name or network["ID"] == self.network_name:
                     return attachment["Addresses"][0].split("/")[0], self.port
-            raise web.HTTPError(500, f"The server's task is not on network {self.network_name}")
+            raise errors.spawn_failure(500, f"The server's task is not on network {self.network_name}",
+                                       reason=errors.REASON_CONFIG)
         ports = (task["Status"].get("PortStatus") or {}).get("Ports") or []
         if not ports:
             service = await self.get_object() or {}
@@ -304,7 +308,8 @@ class SwarmSpawner(DockerSpawner):
         for port in ports:
             if port.get("TargetPort") == self.port and port.get("PublishedPort"):
                 return await self._published_host(task, port), int(port["PublishedPort"])
-        raise web.HTTPError(500, f"Port {self.port} of service {self.service_name} is not published")
+        raise errors.spawn_failure(500, f"Port {self.port} of service {self.service_name} is not published",
+                                   reason=errors.REASON_CONFIG)
 
     async def _published_host(self, task: dict, port: dict) -> str:
         """Host mode: the address of the node the task runs on (the port exists only there);

@@ -17,10 +17,9 @@ import posixpath
 import pwd
 from typing import Any
 
-from tornado import web
 from traitlets import Bool, Int, TraitError, Unicode, validate
 
-from . import spec
+from . import errors, spec
 from .dockerspawner import DockerSpawner
 
 #: characters that cannot appear in a user name used for a home directory path
@@ -119,21 +118,23 @@ class SystemUserSpawner(DockerSpawner):
         try:
             return pwd.getpwnam(self.user.name)
         except KeyError:
-            raise web.HTTPError(
+            raise errors.spawn_failure(
                 403,
                 f"Cannot start a server for {self.user.name!r}: there is no system account "
                 f"named {self.user.name!r} on the JupyterHub host (no pwd entry), and the "
                 "spawner state holds no user_id/group_id for it.",
+                reason=errors.REASON_ACCOUNT,
             ) from None
 
     def _check_name(self) -> str:
         """The raw user name, if it is safe as one path component; HTTP 400 otherwise."""
         name = self.user.name
         if name in ("", ".", "..") or any(c in _UNSAFE_NAME_CHARACTERS for c in name):
-            raise web.HTTPError(
+            raise errors.spawn_failure(
                 400,
                 f"The user name {name!r} cannot be used for a home directory path "
                 "(it must not be empty, '.' or '..', nor contain '/', ':' or NUL).",
+                reason=errors.REASON_ACCOUNT,
             )
         return name
 
@@ -143,10 +144,11 @@ class SystemUserSpawner(DockerSpawner):
         path = template.format(**namespace)
         parts = path.split("/")
         if not posixpath.isabs(path) or ".." in parts:
-            raise web.HTTPError(
+            raise errors.spawn_failure(
                 500,
                 f"The {where} home directory {path!r} of {self.user.name!r} is not an absolute "
                 "path without '..'; check the homedir format strings.",
+                reason=errors.REASON_CONFIG,
             )
         return path
 
@@ -160,7 +162,8 @@ class SystemUserSpawner(DockerSpawner):
         self._check_name()
         homedir = self._pwd_entry().pw_dir
         if not posixpath.isabs(homedir):
-            raise web.HTTPError(500, f"The pwd home directory of {self.user.name!r} ({homedir!r}) is not absolute.")
+            raise errors.spawn_failure(500, f"The pwd home directory of {self.user.name!r} ({homedir!r}) is not absolute.",
+                                       reason=errors.REASON_ACCOUNT)
         return homedir
 
     @property

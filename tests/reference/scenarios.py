@@ -153,6 +153,11 @@ def hook_reads_limits(spawner):
     spawner.environment["SEEN_CPU_LIMIT"] = str(spawner.cpu_limit)
 
 
+def hook_records_image(spawner):
+    """A pre_spawn_hook that records the image the spawner has when it runs."""
+    spawner.environment["IMAGE_AT_PRE_SPAWN"] = spawner.image
+
+
 def environment_value(spawner):
     return f"home-of-{spawner.user.name}"
 
@@ -214,6 +219,10 @@ SCENARIOS: list[Scenario] = [
              user_options={"image": SCIPY_IMAGE}, refuse=(r"(?i)not in (the )?allowed list",)),
     Scenario("allowed-images-callable-refuses", {"allowed_images": allowed_images_for}, user="bob",
              user_options={"image": "SciPy"}, refuse=(r"(?i)not in (the )?allowed list",)),
+    # JupyterHub >= 5.3 applies user options in a step of its own, before pre_spawn_hook
+    Scenario("allowed-images-hook-sees-choice", {"allowed_images": {"Python": DEFAULT_IMAGE, "SciPy": SCIPY_IMAGE},
+                                                 "Spawner.pre_spawn_hook": hook_records_image},
+             user_options={"image": "SciPy"}),
 
     # -- names --------------------------------------------------------------------------------
     Scenario("names-email-user", user="Bob.Smith@example.org"),

@@ -40,6 +40,8 @@ ALLOWED: list[Allowed] = [
             ours="127.0.0.1"),
     Allowed("`JUPYTER_IMAGE_SPEC` set in `Spawner.environment`", ("env-overrides-image-spec",),
             ("engine.containers.0.Env.JUPYTER_IMAGE_SPEC",), ours="custom"),
+    Allowed("user options on JupyterHub ≥ 5.3", ("allowed-images-hook-sees-choice",),
+            ("engine.containers.0.Env.IMAGE_AT_PRE_SPAWN",)),
     Allowed("errors a user can cause", ("systemuser-missing-account",), ("error.status",), ours=403),
     Allowed("SwarmSpawner: the server's address on `network_name`", (SWARM, "docs-swarm-network"), ("address.0",)),
     Allowed("SwarmSpawner without `network_name`, or with it and `use_internal_ip = False`", ("swarm-default",),
