@@ -14,7 +14,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
@@ -363,6 +363,10 @@ class DockerAccess(HasTraits):
         """The bounded pool every Docker call of this hub process runs in."""
         return DockerCalls.executor(self.docker_concurrency)
 
+    #: while a set (during a spawn), every call made is in it until it has finished in its
+    #: thread: a spawn that is cancelled waits for them, since a cancel does not stop a thread
+    calls_in_flight: set[Future] | None = None
+
     def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future:
         """Call a docker client method in a background thread; returns a Future.
 
@@ -372,5 +376,10 @@ class DockerAccess(HasTraits):
         executor = DockerCalls.waiting_executor() if method in WAITING_CALLS else self.executor
         get = self.client_getter()
         # the client is looked up (and on first use built) in the worker thread, not here
-        return DockerCalls.submit(executor, lambda: getattr(get(), method)(*args, **kwargs))
+        call = executor.submit(lambda: getattr(get(), method)(*args, **kwargs))
+        tracked = self.calls_in_flight
+        if tracked is not None:
+            tracked.add(call)
+            call.add_done_callback(tracked.discard)
+        return asyncio.wrap_future(call)
 

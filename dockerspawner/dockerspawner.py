@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from concurrent.futures import Future
 from textwrap import indent
 from typing import Any
 
@@ -392,8 +393,17 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         """Start the server's container, creating (or, with remove, recreating) it as needed."""
         self.progress_log.claim(self._spawn_owner())
         self._starting = True
+        self._creating = False
+        self.calls_in_flight = set()
         try:
             return await self._start(image, extra_create_kwargs, extra_host_config)
+        except asyncio.CancelledError:
+            # JupyterHub cancels a pending spawn the user stopped, then calls poll() and stop():
+            # both wait until what this spawn left running in threads has finished and what it
+            # made is gone (see _discard_cancelled_spawn)
+            self._discarding = asyncio.ensure_future(
+                self._discard_cancelled_spawn(self.calls_in_flight, created=self._creating))
+            raise
         except web.HTTPError:
             raise
         except errors.ConfigProblem as problem:
@@ -405,6 +415,8 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
                                     log_name=self._log_name) from None
         finally:
             self._starting = False
+            self._creating = False
+            self.calls_in_flight = None
             self._options_applied = False
             self.__dict__.pop("_inspected_image", None)  # this spawn's only: not kept per server
             self.release_gpu_reservation()
@@ -441,6 +453,7 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
             existing = None
         if existing is None:
             self.report_progress(PROGRESS_CREATE, f"Creating {self.object_type} {self.object_name}")
+            self._creating = True  # from here on, what has this server's name was made by this spawn
             created = await self.create_object()
             self._pinned_object_name = self.object_name
             self.object_id = created[self.object_id_key]
@@ -480,6 +493,8 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         does not call stop() for a server poll() found dead."""
         if self._starting:
             return None  # the Spawner contract: a spawn in progress counts as running
+        if self._discarding is not None:
+            await self._after_discard()
         if not self.object_id and self._ended_status is not None:
             return self._ended_status  # JupyterHub polls again after the first answer
         try:
@@ -556,6 +571,42 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         self.stop_polling()
         self._poll_callback = self.monitor.watch(self.object_id, self)
 
+    #: whether the running spawn has begun to create the server's object (a cancel removes it)
+    _creating = False
+    #: the clean-up of a cancelled spawn, while it runs (poll() and stop() wait for it)
+    _discarding: asyncio.Future | None = None
+
+    async def _discard_cancelled_spawn(self, calls: set[Future] | None, *, created: bool) -> None:
+        """A spawn was cancelled (the user stopped it while pending).  Wait for the Docker calls
+        it left running in their threads (a create or start the cancel could not stop), then
+        remove the container or service it created; a kept one it was resuming stays, for
+        JupyterHub's stop()."""
+        try:
+            running = [asyncio.wrap_future(call) for call in list(calls or ()) if not call.done()]
+            if running:
+                await asyncio.wait(running)
+            if not created:
+                return
+            info = await self.get_object()
+            if info is None:
+                return
+            self.object_id = info[self.object_id_key]
+            await self.remove_object()
+            self.monitor.forget(self.object_id)
+            self.log.info("Removed %s %s: the spawn of %s that made it was cancelled", self.object_type,
+                          self.object_name, self._log_name)
+            self._forget_object()
+        except (RequestsConnectionError, DockerException, errors.ConfigProblem) as err:
+            self.log.warning("Could not remove what the cancelled spawn of %s made: %s", self._log_name, err)
+        finally:
+            self._discarding = None
+
+    async def _after_discard(self) -> None:
+        """Wait for a cancelled spawn's clean-up, if one is running."""
+        discarding = self._discarding
+        if discarding is not None:
+            await asyncio.shield(discarding)
+
     async def _ended_on_its_own(self, status: Any) -> None:
         """poll() found the server stopped: keep the report for the next spawn, and with remove,
         remove what is left."""
@@ -594,6 +645,7 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
             return None
 
     async def _stop(self, now: bool) -> None:
+        await self._after_discard()
         if not self.object_id:
             info = await self._lookup_by_name()
             if info is None:

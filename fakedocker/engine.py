@@ -215,7 +215,8 @@ class FakeEngine:
         self.containers.crash(container, 137, oom=True)
 
     def close(self) -> None:
-        """Stop every runtime still running (host processes, threads)."""
+        """Stop every runtime still running (host processes, threads); let held calls go."""
+        self.faults.release()
         self.containers.shutdown()
 
     # clients ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Injected failures: errors on the next calls of an operation, latency, a daemon that is down.
+"""Injected failures: errors on the next calls of an operation, latency, a daemon that is down,
+and calls held in flight until the test releases them.
 
 Operations are named after the docker-py ``APIClient`` method that makes the request
 (``"create_container"``, ``"pull"``, ``"inspect_container"``, ...); ``"*"`` matches every call.
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import requests
 import urllib3
 
+from . import messages
 from .routing import DaemonError
 
 
@@ -28,6 +30,7 @@ class Faults:
         self._lock = threading.Lock()
         self._failures: dict[str, list[_Failure]] = {}
         self._latency: dict[str, float] = {}
+        self._held: dict[str, threading.Event] = {}
         self.down = False
         self.socket_path = "/var/run/docker.sock"
 
@@ -55,6 +58,25 @@ class Faults:
             else:
                 self._latency.pop(operation, None)
 
+    #: how long a held call waits for :meth:`release` before it fails (a test that forgot)
+    HOLD_LIMIT = 120.0
+
+    def hold(self, operation: str) -> None:
+        """Hold every call of ``operation`` in flight (counted in ``engine.calls`` already, not
+        yet answered) until :meth:`release`: a test acts while the call runs, as when the daemon
+        is slow to answer it.  A call held longer than HOLD_LIMIT s fails with a 500."""
+        with self._lock:
+            self._held.setdefault(operation, threading.Event())
+
+    def release(self, operation: str | None = None) -> None:
+        """Let the held calls of ``operation`` (None: of every operation) go on."""
+        with self._lock:
+            names = list(self._held) if operation is None else [operation]
+            for name in names:
+                gate = self._held.pop(name, None)
+                if gate is not None:
+                    gate.set()
+
     def has_latency(self) -> bool:
         return bool(self._latency)
 
@@ -74,6 +96,7 @@ class Faults:
             self.daemon_up()
 
     def clear(self) -> None:
+        self.release()
         with self._lock:
             self._failures.clear()
             self._latency.clear()
@@ -83,6 +106,10 @@ class Faults:
     def before_call(self, operation: str) -> None:
         if self.down:
             raise connection_refused(self.socket_path)
+        with self._lock:
+            gate = self._held.get(operation)
+        if gate is not None and not gate.wait(self.HOLD_LIMIT):
+            raise messages.held_too_long(operation, self.HOLD_LIMIT)
         with self._lock:
             delay = self._latency.get(operation, 0.0) + self._latency.get("*", 0.0)
             error = self._next_failure(operation) or self._next_failure("*")

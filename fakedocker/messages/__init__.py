@@ -17,6 +17,11 @@ def not_modelled(what: str, route: str | None = None) -> DaemonError:
     return DaemonError(501, f"fakedocker does not model {what}" + (f" {route}" if route else ""))
 
 
+def held_too_long(operation: str, seconds: float) -> DaemonError:
+    """A call a test held (``faults.hold``) and never released: fakedocker's own 500."""
+    return DaemonError(500, f"fakedocker: {operation} was held for {seconds:g} s and never released")
+
+
 
 from .containers import (  # noqa: E402
     bad_link_format,

@@ -347,6 +347,25 @@ def test_daemon_down_and_back(engine, api):
     assert api.ping()
 
 
+def test_a_held_call_is_in_flight_until_released(engine, api, monkeypatch):
+    engine.faults.hold("create_container")
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(api.create_container("busybox:1.36", name="held")))
+    worker.start()
+    engine.transitions.wait(lambda: engine.calls.get("create_container") == 1, timeout=30)
+    assert engine.calls.get("create_container") == 1  # counted: the daemon has the request
+    assert api.containers(all=True) == [] and answers == []  # not yet answered or made
+    assert api.images()  # other calls go on meanwhile
+    engine.faults.release("create_container")
+    worker.join(timeout=30)
+    assert answers and api.inspect_container("held")["Id"] == answers[0]["Id"]
+    # one never released fails after the limit, with fakedocker's own message
+    monkeypatch.setattr(engine.faults, "HOLD_LIMIT", 0.01)
+    engine.faults.hold("inspect_image")
+    with pytest.raises(docker.errors.APIError, match="inspect_image was held for 0.01 s and never released"):
+        api.inspect_image("busybox:1.36")
+
+
 def test_latency_applies_to_one_operation_only(engine, api):
     engine.faults.latency("inspect_image", 0.2)
     started = threading.Event()
