@@ -40,6 +40,7 @@ import docker
 import docker.errors
 import pytest
 import requests
+import slow_pull
 from demo_hub import CONFIG, IMAGE, Hub, container_gone, real_hub_client, wait_for
 from needs import unavailable
 from test_systemuserspawner_real import docker0_address
@@ -834,4 +835,64 @@ def test_a_mount_volume_gets_its_drivers_options(hub: ITestHub, make_user, docke
     container = docker_client.containers.get(f"jupyter-{name}")
     exit_code, output = container.exec_run(["cat", "/home/jovyan/bound/hello.txt"])
     assert (exit_code, output) == (0, b"from the host\n")
+    hub.stop_server(name)
+
+
+# ------------------------------------------------------------------------------------------------
+# 11. a pending spawn the user stops (the Stop button; DELETE while pending)
+
+
+def stop_pending_spawn(hub: ITestHub, name: str, reached: Callable[[], Any], what: str) -> None:
+    """Request a spawn; once ``reached()``, stop the server as the pending page's Stop button
+    does (DELETE while pending: JupyterHub cancels the spawn, then stops the server); wait until
+    the hub says it is stopped."""
+    with ThreadPoolExecutor(1) as pool:
+        posted = pool.submit(hub.request_spawn, name)  # answered when the spawn ends
+        wait_for(what, reached, SPAWN_TIMEOUT, alive=hub.check_alive)
+        assert hub.user_model(name)["pending"] == "spawn"
+        reply = hub.call("DELETE", f"/users/{name}/server", timeout=STOP_TIMEOUT)
+        assert reply.status_code in (202, 204), f"stopping: {reply.status_code} {reply.text[:300]}"
+
+        def stopped() -> bool:
+            model = hub.user_model(name)
+            return model["servers"] == {} and model["pending"] is None
+
+        wait_for(f"{name}'s server to be stopped", stopped, STOP_TIMEOUT, alive=hub.check_alive)
+        posted.result(timeout=SPAWN_TIMEOUT)
+
+
+def test_a_spawn_stopped_during_a_slow_pull_leaves_nothing(hub: ITestHub, make_user, docker_client, tmp_path):
+    with slow_pull.fresh_image(docker_client, "canceltest/singleuser", 60) as pushed, \
+            slow_pull.throttled_registry(tmp_path, 2e6) as registry:
+        ref = f"{registry}/{pushed}"
+        name = make_user(image=ref, pull_policy="always")
+        try:
+            stop_pending_spawn(hub, name, lambda: f"Pulling image {ref}" in hub.log_text(), "the pull to begin")
+            assert user_containers(docker_client, name) == []
+            with pytest.raises(docker.errors.ImageNotFound):
+                docker_client.images.get(ref)  # still being downloaded, at the throttled rate
+            hub.configure(name)  # the next spawn: the configured image, at once
+            hub.spawn(name)
+            hub.assert_answers(name, hub.user_token(name))
+            hub.stop_server(name)
+        finally:
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                docker_client.images.remove(ref, force=True)
+
+
+@pytest.mark.parametrize("remove", [True, False])
+def test_a_spawn_stopped_after_its_container_started_leaves_nothing(hub: ITestHub, make_user, docker_client,
+                                                                    remove):
+    """The container runs, its server is not up yet (it sleeps first); the user stops the spawn.
+    With remove = False too, the container this spawn made goes (a kept one would stay)."""
+    name = make_user(remove=remove, cmd=["sh", "-c", "sleep 120; exec jupyterhub-singleuser"])
+
+    def running() -> bool:
+        return any(c.status == "running" for c in user_containers(docker_client, name))
+
+    stop_pending_spawn(hub, name, running, "the container to run")
+    assert user_containers(docker_client, name) == []
+    hub.configure(name, remove=remove)
+    hub.spawn(name)
+    hub.assert_answers(name, hub.user_token(name))
     hub.stop_server(name)

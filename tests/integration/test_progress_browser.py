@@ -25,10 +25,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,14 +34,13 @@ import docker
 import docker.errors
 import pytest
 import requests
+import slow_pull
 from demo_hub import (
     CONFIG,
     HTTP_TIMEOUT,
-    IMAGE,
     STOP_TIMEOUT,
     Hub,
     container_gone,
-    free_port,
     fresh_user_name,
     real_hub_client,
     running,
@@ -61,7 +56,6 @@ from selenium.webdriver.common.by import By
 pytestmark = pytest.mark.real
 
 REPO = Path(__file__).resolve().parents[2]
-THROTTLE_PROXY = REPO / "benchmarks" / "throttle_proxy.py"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SCREENSHOT_NAME = "progress-mid-pull.png"
 
@@ -124,68 +118,17 @@ def docker_client() -> Iterator[docker.DockerClient]:
 
 @pytest.fixture
 def pushed_image(docker_client: docker.DockerClient) -> Iterator[str]:
-    """``progresstest/singleuser:<unique tag>`` in the registry and not on the daemon: the
-    single-user image plus LAYER_MB MiB of fresh random bytes (incompressible, never seen by
-    the daemon, so the pull really downloads them). The tag is removed from the registry
-    afterwards (best effort; the blobs stay until the registry's garbage collection)."""
-    tag = secrets.token_hex(6)
-    ref = f"{REGISTRY}/{REPOSITORY}:{tag}"
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="progresstest-") as tmp:
-        with open(Path(tmp) / "blob.bin", "wb") as out:
-            for _ in range(LAYER_MB):
-                out.write(os.urandom(1 << 20))
-        (Path(tmp) / "Dockerfile").write_text(
-            f"FROM {IMAGE}\nCOPY blob.bin /opt/progresstest/blob.bin\n"
-            f"LABEL org.dockerspawner.progresstest={tag}\n")
-        docker_client.images.build(path=tmp, tag=ref, rm=True, forcerm=True, pull=False)
-    try:
-        for line in docker_client.api.push(f"{REGISTRY}/{REPOSITORY}", tag=tag, stream=True, decode=True):
-            if "error" in line:
-                pytest.fail(f"pushing {ref}: {line['error']}")
-    finally:
-        docker_client.images.remove(ref, force=True)
-    print(f"built and pushed {ref} ({LAYER_MB} MiB layer) in {time.monotonic() - started:.1f} s")
-    try:
-        yield f"{REPOSITORY}:{tag}"
-    finally:
-        with contextlib.suppress(requests.RequestException):
-            head = requests.head(
-                f"http://{REGISTRY}/v2/{REPOSITORY}/manifests/{tag}", timeout=HTTP_TIMEOUT,
-                headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
-            digest = head.headers.get("Docker-Content-Digest")
-            if head.ok and digest:
-                requests.delete(f"http://{REGISTRY}/v2/{REPOSITORY}/manifests/{digest}",
-                                timeout=HTTP_TIMEOUT)
+    """``progresstest/singleuser:<unique tag>``: in the registry, not on the daemon, with a
+    LAYER_MB MiB layer to download (see slow_pull)."""
+    with slow_pull.fresh_image(docker_client, REPOSITORY, LAYER_MB) as ref:
+        yield ref
 
 
 @pytest.fixture
 def throttled_registry(tmp_path: Path) -> Iterator[str]:
     """``127.0.0.1:<port>``: the registry behind benchmarks/throttle_proxy.py at RATE bytes/s."""
-    listen = f"127.0.0.1:{free_port('127.0.0.1')}"
-    log_path = tmp_path / "throttle_proxy.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(THROTTLE_PROXY), "--listen", listen, "--upstream", REGISTRY,
-             "--rate", str(RATE)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        def listening() -> bool:
-            if proc.poll() is not None:
-                pytest.fail(f"throttle_proxy.py exited with {proc.returncode}: {log_path.read_text()}")
-            return "listening" in log_path.read_text()
-
-        wait_for("throttle_proxy.py to listen", listening, 15, interval=0.1)
+    with slow_pull.throttled_registry(tmp_path, RATE) as listen:
         yield listen
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        print(f"--- throttle proxy ---\n{log_path.read_text(errors='replace')}")
 
 
 @pytest.fixture
