@@ -23,7 +23,7 @@ class CertificateStaging(HasTraits):
     """DockerSpawner's internal-SSL steps (a mixin)."""
 
     def _certs_volume(self) -> str:
-        return self.format_volume_template(self.certs_volume_name)
+        return self.volume_name(self.certs_volume_name, "certs_volume_name")
 
     @default("ssl_alt_names")
     def _default_ssl_alt_names(self) -> list[str]:

@@ -1,17 +1,15 @@
 """What deleting a user or a named server from JupyterHub (>= 5) removes: with
-remove_volumes_on_delete, the server's kept container, its named volumes and its certificates
-volume — except volumes another of the user's servers still uses (a volume template without
-{servername})."""
+remove_volumes_on_delete, the server's kept container and the named volumes its state records
+(its certificates volume among them) — except volumes another of the user's servers still uses
+(a volume template without {servername}), and never an object or volume another server owns."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from docker.errors import APIError, DockerException, NotFound
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from traitlets import HasTraits
 
-from . import errors
+from . import errors, ownership
 
 
 class VolumeCleanup(HasTraits):
@@ -33,15 +31,14 @@ class VolumeCleanup(HasTraits):
                                     log_name=self._log_name) from None
 
     async def _delete_forever(self) -> None:
-        info = await self.get_object()
+        info = await self.get_object()  # never another server's
         if info is not None:  # a stopped container kept for resuming goes with its server
             self.object_id = info[self.object_id_key]
             await self.remove_object()
             self._forget_object()
-        ours = set(self.named_volumes()) | {self._certs_volume()}
-        shared = set()
-        for other in self._other_server_names():
-            shared |= set(self._volume_names_for(other))
+        self._record_volume_names()  # a server whose state predates recorded names
+        ours = set((self._volume_names or {}).values())
+        shared = self._volume_names_of_other_servers()
         for name in sorted(ours - shared):
             try:
                 await self.docker("remove_volume", name)
@@ -54,31 +51,21 @@ class VolumeCleanup(HasTraits):
         for name in sorted(ours & shared):
             self.log.info("Keeping volume %s: another server of %s still uses it", name, self.user.name)
 
-    def _other_server_names(self) -> list[str]:
-        orm_user = getattr(self.user, "orm_user", None)
-        spawners = getattr(orm_user, "orm_spawners", None) or {}
-        return [name for name in spawners if name != self._server_name]
-
-    def _volume_names_for(self, server_name: str) -> list[str]:
-        """The named volumes the user's server ``server_name`` would mount."""
-        original = self.orm_spawner
-        pinned = self._naming_server_name
-        try:
-            self.orm_spawner = _ServerNameOnly(server_name, original)
-            self._naming_server_name = None
-            return self.named_volumes() + [self._certs_volume()]
-        finally:
-            self.orm_spawner = original
-            self._naming_server_name = pinned
-
-
-class _ServerNameOnly:
-    """An orm_spawner stand-in that only changes the server name (for computing the volume
-    names of a user's other servers)."""
-
-    def __init__(self, name: str, original: Any):
-        self.name = name
-        self._original = original
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self._original, attr)
+    def _volume_names_of_other_servers(self) -> set[str]:
+        """Every volume name the user's other servers use: what their states record, or for a
+        server whose state records none yet, what the templates render for it."""
+        names: set[str] = set()
+        for server, state in self._sibling_states().items():
+            if server == self._server_name:
+                continue
+            recorded = (state or {}).get(ownership.STATE_VOLUME_NAMES)
+            if isinstance(recorded, dict):
+                names.update(recorded.values())
+                continue
+            with self.named_as(server):
+                for template in self._volume_templates():
+                    try:
+                        names.add(self.format_volume_template(template))
+                    except errors.ConfigProblem:
+                        continue
+        return names

@@ -56,14 +56,12 @@ from .readiness import wait_until_answering
 from .redaction import redact_text, redacted_create_kwargs
 from .replacement import replacement_reasons
 from .resolve import ServerResolution
-
-#: state keys
-_NAMING_SERVER_KEY = "named_after_server"
-_PREVIOUS_EXIT_KEY = "previous_exit"
+from .server_objects import ServerObjects
 
 
-class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice, CertificateStaging,
-                    ProgressReporting, VolumeCleanup, DockerAccess, DockerSpawnerConfig, Spawner):
+class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
+                    CertificateStaging, ProgressReporting, VolumeCleanup, DockerAccess, DockerSpawnerConfig,
+                    Spawner):
     """A Spawner for JupyterHub that runs each user's server in a separate docker container."""
 
     # where the object's id lives in the create answer / state
@@ -73,16 +71,7 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
     monitor_view = ContainerView
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        #: the id of the server's container (or service), kept in the state
-        self.object_id: str | None = None
-        #: the name of the object this server has (from the state, or since it was created):
-        #: found again under it even after prefix, name_template or escape change
-        self._pinned_object_name: str | None = None
-        #: the server name its objects were named after, kept across a rename
-        self._naming_server_name: str | None = None
         self._starting = False
-        #: how the previous server of this spawner ended on its own (shown on the next spawn)
-        self._previous_exit: str | None = None
         #: poll()'s answer for a server that ended on its own (its objects may be gone already)
         self._ended_status: Any = None
         super().__init__(*args, **kwargs)
@@ -117,63 +106,18 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         self._monitor_memo = None
 
     # ==========================================================================================
-    # state
-
-    def load_state(self, state: dict) -> None:
-        super().load_state(state)
-        self.object_id = state.get("object_id") or state.get("container_id") or None
-        # the name the object was created with, so a change of prefix, name_template or escape
-        # does not lose track of it
-        self._pinned_object_name = (state.get("object_name") or None) if self.object_id else None
-        if state.get(_NAMING_SERVER_KEY) is not None:
-            self._naming_server_name = state[_NAMING_SERVER_KEY]
-        self._previous_exit = state.get(_PREVIOUS_EXIT_KEY) or self._previous_exit
-
-    def get_state(self) -> dict:
-        state = super().get_state()
-        if self.object_id:
-            state["object_id"] = self.object_id
-            state["object_name"] = self.object_name
-        if self._naming_server_name is not None:
-            state[_NAMING_SERVER_KEY] = self._naming_server_name
-        if self._previous_exit:
-            state[_PREVIOUS_EXIT_KEY] = self._previous_exit
-        return state
+    # state (the object's id and name, the volumes' names: server_objects)
 
     def clear_state(self) -> None:
         """JupyterHub calls this after every stop and before every start: a container kept for
-        resuming keeps its id and name; the progress of the last spawn is forgotten."""
+        resuming keeps its id and name (the volumes' names are always kept); the progress of
+        the last spawn is forgotten."""
         super().clear_state()
         if self.remove:
             self._forget_object()
         self._ended_status = None
         self._options_applied = False
         self.progress_log.reset()
-
-    def _forget_object(self) -> None:
-        self.object_id = None
-        self._pinned_object_name = None
-
-    async def rename(self, old_name: str, new_name: str) -> None:
-        """JupyterHub (>= 6) renames a stopped server: its container and volumes keep the names
-        they were made with (Docker cannot rename volumes), so the renamed server finds them."""
-        if self._naming_server_name is None and await self._has_objects():
-            self._naming_server_name = old_name
-            self.log.info("Server %s renamed to %r: its container and volumes keep their names",
-                          self._log_name, new_name)
-        # JupyterHub discards this spawner after the rename; the next one loads this state
-        self.orm_spawner.state = self.get_state()
-
-    async def _has_objects(self) -> bool:
-        if self.object_id:
-            return True
-        for name in self.named_volumes():
-            try:
-                await self.docker("inspect_volume", name)
-                return True
-            except NotFound:
-                continue
-        return False
 
     @property
     def will_resume(self) -> bool:
@@ -190,20 +134,6 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         local driver), as Docker would make it."""
         for name, args in self._volumes_to_create(request.volume_binds, request.mounts).items():
             await self.docker("create_volume", name=name, labels=self.labels(), **args)
-
-    async def get_object(self) -> dict | None:
-        """The inspect dict of this server's container, or None when it is gone."""
-        ref = self.object_id or self.object_name
-        try:
-            return await self.docker("inspect_container", ref)
-        except NotFound:
-            if self.object_id:
-                # the id may be stale (container replaced outside the hub): try the name
-                try:
-                    return await self.docker("inspect_container", self.object_name)
-                except NotFound:
-                    return None
-            return None
 
     def _adopt_api_token(self, info: dict) -> None:
         """A resumed container keeps the environment it was created with: use its API token
@@ -440,6 +370,7 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
                 await self.evaluate_setting(self.extra_host_config) or {}, extra_host_config)
         await self.check_settings()
         await self.pull_image(self.image)
+        await self.claim_object_name()
         existing = await self.get_object()
         await self.assign_gpus(existing)  # before the replacement check, which compares them
         reason = await self.replacement_reason(existing) if existing is not None else None
@@ -475,9 +406,6 @@ class DockerSpawner(ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,
         self.report_progress(PROGRESS_WAIT, "Waiting for the server to answer")
         await self.wait_for_server(*address)
         return address
-
-    def _name_of(self, info: dict) -> str:
-        return info["Name"].lstrip("/")
 
     async def check_settings(self) -> None:
         """Refuse, before anything is created, settings this spawner cannot honour (a

@@ -1,11 +1,13 @@
 """Whether a stopped container (kept with ``remove = False``) can be started again, or must be
 replaced because the administrator changed something it cannot take.
 
-Pure: a function of the container's inspect data and the new request.  Only what the admin
+Pure: a function of the container's inspect data and the new request.  What the admin
 configures and a container fixes at creation counts — the image, the command, the limits, the
-volumes and mounts, the network, the user and working directory, the extra create arguments.
-What JupyterHub itself generates (its URLs, its version, ``env_keep``, the API token) never
-does: resuming a container after a hub upgrade keeps the user's container layer.
+volumes and mounts, the network, the user and working directory, the extra create arguments —
+and so does whose server it is: the user and server name JupyterHub gives it, its URL prefix
+and OAuth client (:data:`IDENTITY_ENV`), which a renamed server must not keep.  The rest of what
+JupyterHub generates (its URLs, its version, ``env_keep``, the API token) never does: resuming a
+container after a hub upgrade keeps the user's container layer.
 
 A container we created carries :data:`LABEL_CONFIG`: one short hash per aspect, so the reason
 can name what changed.  One created by the reference implementation (or by an older version of
@@ -24,6 +26,11 @@ from docker.utils import convert_volume_binds
 from .gpus import LABEL_GPUS
 
 LABEL_CONFIG = "org.jupyter.hub.config"
+
+#: the environment JupyterHub gives one server and no other: a container whose values differ
+#: is another server's (a renamed one's), whatever JupyterHub version made it
+IDENTITY_ENV = ("JUPYTERHUB_USER", "JUPYTERHUB_SERVER_NAME", "JUPYTERHUB_SERVICE_PREFIX",
+                "JUPYTERHUB_CLIENT_ID", "JUPYTERHUB_OAUTH_CALLBACK_URL")
 
 #: the aspects a stored fingerprint covers, in the order reasons name them
 ASPECTS = ("image", "command", "limits", "volumes", "network", "user", "extra arguments")
@@ -79,8 +86,27 @@ def _gpus_of_request(req: Any) -> str | None:
     return "all" if any(r.get("count") == -1 for r in getattr(req, "device_requests", ())) else None
 
 
+def identity_change(env: list[str] | None, wanted: Mapping[str, str]) -> str | None:
+    """The first of :data:`IDENTITY_ENV` the container (its ``Config.Env``) has with another
+    value than the new request's, as "KEY (old -> new)"; a key either side lacks is not
+    compared (an older JupyterHub may not set it)."""
+    had = dict(entry.split("=", 1) for entry in env or () if "=" in entry)
+    for key in IDENTITY_ENV:
+        if key in had and key in wanted and had[key] != wanted[key]:
+            return f"{key} ({had[key]} -> {wanted[key]})"
+    return None
+
+
 def replacement_reasons(info: Mapping[str, Any], req: Any) -> list[str]:
-    """What the admin changed that the stopped container ``info`` cannot take (empty: resume it)."""
+    """What changed that the stopped container ``info`` cannot take (empty: resume it)."""
+    config = info.get("Config") or {}
+    identity = identity_change(config.get("Env"), req.environment)
+    reasons = [f"the server's name or URL changed: {identity}"] if identity else []
+    return reasons + _configuration_changes(info, req)
+
+
+def _configuration_changes(info: Mapping[str, Any], req: Any) -> list[str]:
+    """What the admin changed that the stopped container ``info`` cannot take."""
     config = info.get("Config") or {}
     host = info.get("HostConfig") or {}
     had, wants = _gpus_of_container(info), _gpus_of_request(req)

@@ -11,7 +11,7 @@ from typing import Any
 from docker.types import DriverConfig, Mount
 from traitlets import HasTraits
 
-from . import errors, spec
+from . import errors, ownership, spec
 from .certs import CERTS_DIR
 from .config import CALLABLE_LIMITS
 from .gpus import LABEL_GPUS
@@ -39,9 +39,15 @@ class ServerResolution(HasTraits):
     def _server_name(self) -> str:
         return getattr(self, "name", "") or ""
 
+    #: while set, names render as for this server name of the user (see ServerObjects.named_as)
+    _rendering_server_name: str | None = None
+
     @property
     def _names_server_name(self) -> str:
-        """The server name in object names: the one it had when its objects were made."""
+        """The server name in object names: another server's while rendering for it, else the
+        one an earlier version kept a renamed server's names after, else its own."""
+        if self._rendering_server_name is not None:
+            return self._rendering_server_name
         return self._naming_server_name if self._naming_server_name is not None else self._server_name
 
     def template_namespace(self) -> dict[str, Any]:
@@ -118,12 +124,12 @@ class ServerResolution(HasTraits):
         """``{host_location: {"bind": container_location, "mode": mode}}`` (plus
         ``"propagation"`` when a volume sets one), from volumes, then the internal SSL
         certificates volume and read_only_volumes; names formatted by format_volume_name."""
-        binds = spec.volume_binds(self.volumes, "rw", lambda t: self.format_volume_template(t, "volumes"))
+        binds = spec.volume_binds(self.volumes, "rw", lambda t: self.volume_name(t, "volumes"))
         read_only: dict[str, Any] = {}
         if self.internal_ssl:
             read_only[self.certs_volume_name] = CERTS_DIR
         read_only.update(self.read_only_volumes)
-        binds.update(spec.volume_binds(read_only, "ro", lambda t: self.format_volume_template(t, "read_only_volumes")))
+        binds.update(spec.volume_binds(read_only, "ro", lambda t: self.volume_name(t, "read_only_volumes")))
         return binds
 
     @property
@@ -132,7 +138,7 @@ class ServerResolution(HasTraits):
         result = []
         for mount in self.mounts:
             args = dict(mount)
-            args["source"] = self.format_volume_template(args.get("source", ""), "mounts")
+            args["source"] = self.volume_name(args.get("source", ""), "mounts")
             args["target"] = self.format_volume_template(args["target"], "mounts")
             driver = args.get("driver_config")
             if isinstance(driver, Mapping) and not isinstance(driver, DriverConfig):
@@ -142,6 +148,37 @@ class ServerResolution(HasTraits):
                 args["driver_config"] = DriverConfig(fields.get("name"), fields.get("options"))
             result.append(Mount(**args))
         return result
+
+    def volume_name(self, template: str, setting: str = "volumes") -> str:
+        """The volume (or host path) a volume template gives this server: the name its state
+        records for the template, else the template rendered — or, where that name is a volume
+        another of the user's servers owns (a template with the server name, rendered for a new
+        server after a rename), a name of its own (see :mod:`dockerspawner.ownership`).  A
+        volume's name is recorded, so the server keeps it whatever happens to its name."""
+        recorded = self.recorded_volume_name(template)
+        if recorded is not None:
+            return recorded
+        rendered = self.format_volume_template(template, setting)
+        if not rendered or rendered.startswith("/"):
+            return rendered  # a host path (or an empty source): nothing to own
+        name = rendered
+        if ownership.uses_server_name(template):
+            owner = self.other_servers(volumes=True).volume_names.get(rendered)
+            if owner is not None:
+                name = ownership.own_name(rendered, user=self.user.name, server=self._server_name,
+                                          server_id=getattr(self.orm_spawner, "id", None))
+                self.log.info("Volume %s belongs to server %r of %s: %s mounts volume %s instead", rendered,
+                              owner, self.user.name, self._log_name, name)
+        self.record_volume_name(template, name)
+        return name
+
+    def _volume_templates(self) -> list[str]:
+        """The templates of every named volume this server may mount."""
+        templates = [str(t) for t in [*self.volumes, *self.read_only_volumes] if not str(t).startswith("/")]
+        templates += [str(m.get("source")) for m in self.mounts if m.get("source") and m.get("type", "volume") == "volume"]
+        if self.internal_ssl:
+            templates.append(self.certs_volume_name)
+        return templates
 
     def format_volume_template(self, template: str, setting: str = "volumes") -> str:
         """A volume name or path, through format_volume_name; a template of unknown fields

@@ -151,14 +151,10 @@ class SwarmSpawner(DockerSpawner):
         )
 
     # -- lifecycle steps -----------------------------------------------------------------
-    async def get_object(self) -> dict | None:
-        """The service's inspect dict, or None when it is gone."""
-        for ref in dict.fromkeys(r for r in (self.object_id, self.object_name) if r):
-            try:
-                return await self.docker("inspect_service", ref)
-            except NotFound:
-                continue
-        return None
+    inspect_method = "inspect_service"
+
+    def _labels_of(self, info: dict) -> dict[str, str]:
+        return (info.get("Spec") or {}).get("Labels") or {}
 
     #: the Engine API version whose services can set no-new-privileges
     NO_NEW_PRIVILEGES_API = (1, 46)

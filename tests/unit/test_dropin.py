@@ -260,26 +260,6 @@ async def test_a_kept_container_is_found_again_after_prefix_and_escape_change(hu
     await stop(hub, user)
 
 
-@pytest.mark.spawner(remove=False, volumes={"data-{username}-{servername}": "/home/jovyan/work"})
-async def test_a_renamed_server_keeps_its_container_and_volumes(hub, engine):
-    from jupyterhub.spawner import Spawner
-
-    if not hasattr(Spawner, "rename"):
-        pytest.skip("this JupyterHub cannot rename servers (added in 6.0)")
-    user = new_user(hub)
-    await spawn_ready(hub, user, "lab")
-    first = user.spawners["lab"].object_id
-    await stop(hub, user, "lab")
-    r = await api_request(hub, "users", user.name, "servers", "lab", method="patch", data=json.dumps({"name": "notes"}))
-    assert r.status_code == 200, r.text
-    await spawn_ready(hub, user, "notes")
-    spawner = user.spawners["notes"]
-    assert spawner.object_id == first
-    info = engine.api_client().inspect_container(first)
-    assert [m["Name"] for m in info["Mounts"] if m["Type"] == "volume"] == [f"data-{user.name}-lab"]
-    await stop(hub, user, "notes")
-
-
 # 10-12. deprecated names, options_from_form, escape --------------------------------------------------
 
 

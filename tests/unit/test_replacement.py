@@ -79,3 +79,33 @@ def test_a_container_without_our_label_is_compared_on_what_inspect_shows():
     older_label = {**reference_made, "Config": {**reference_made["Config"], "Labels": {LABEL_CONFIG: "0123456789abcdef"}}}
     assert replacement_reasons(older_label, dataclasses.replace(REQUEST, image="other:1")) == [
         f"image ({REQUEST.image} -> other:1)"]
+
+
+def _with_env(info: dict, **env: str) -> dict:
+    return {**info, "Config": {**info["Config"], "Env": [f"{k}={v}" for k, v in env.items()]}}
+
+
+LAB = {"JUPYTERHUB_USER": "alice", "JUPYTERHUB_SERVER_NAME": "lab", "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/lab/",
+       "JUPYTERHUB_CLIENT_ID": "jupyterhub-user-alice-lab",
+       "JUPYTERHUB_OAUTH_CALLBACK_URL": "/user/alice/lab/oauth_callback"}
+
+
+def test_a_renamed_server_cannot_keep_its_container():
+    """JupyterHub 6 renamed `lab` to `notes`: the kept container still serves /user/alice/lab/."""
+    notes = {"JUPYTERHUB_USER": "alice", "JUPYTERHUB_SERVER_NAME": "notes",
+             "JUPYTERHUB_SERVICE_PREFIX": "/user/alice/notes/", "JUPYTERHUB_CLIENT_ID": "jupyterhub-user-alice-notes",
+             "JUPYTERHUB_OAUTH_CALLBACK_URL": "/user/alice/notes/oauth_callback"}
+    kept = _with_env(inspect_of(REQUEST), **LAB, JUPYTERHUB_API_TOKEN="old")
+    assert replacement_reasons(kept, dataclasses.replace(REQUEST, environment={**notes, "JUPYTERHUB_API_TOKEN": "new"})) == [
+        "the server's name or URL changed: JUPYTERHUB_SERVER_NAME (lab -> notes)"]
+
+
+def test_a_hub_upgrade_alone_keeps_the_container():
+    """What else JupyterHub generates changes with its version; the server's identity does not."""
+    kept = _with_env(inspect_of(REQUEST), **LAB, JUPYTERHUB_API_URL="http://hub:8081/hub/api", JUPYTERHUB_API_TOKEN="a")
+    upgraded = {**LAB, "JUPYTERHUB_API_URL": "http://hub:8081/hub/api", "JUPYTERHUB_API_TOKEN": "b",
+                "JUPYTERHUB_OAUTH_ACCESS_SCOPES": '["access:servers!server=alice/lab"]', "JUPYTERHUB_NEW_IN_7": "1"}
+    assert replacement_reasons(kept, dataclasses.replace(REQUEST, environment=upgraded)) == []
+    # a key an older JupyterHub did not set is not compared
+    older = _with_env(inspect_of(REQUEST), JUPYTERHUB_USER="alice", JUPYTERHUB_SERVICE_PREFIX="/user/alice/lab/")
+    assert replacement_reasons(older, dataclasses.replace(REQUEST, environment=LAB)) == []

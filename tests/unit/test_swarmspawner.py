@@ -133,7 +133,8 @@ async def test_spawn_poll_stop(make_spawner):
     env = dict(e.split("=", 1) for e in service["Spec"]["TaskTemplate"]["ContainerSpec"]["Env"])
     assert env["JUPYTERHUB_USER"] == "alice" and env["JUPYTER_IMAGE_SPEC"] == IMAGE
     assert await spawner.poll() is None
-    assert spawner.get_state() == {"object_id": spawner.service_id, "object_name": "jupyter-alice"}
+    assert spawner.get_state() == {"object_id": spawner.service_id, "object_name": "jupyter-alice",
+                                   "volume_names": {"home-{username}": "home-alice"}}
 
     engine.calls.clear()
     others = [make_spawner(engine, f"user{i}") for i in range(20)]
@@ -146,7 +147,8 @@ async def test_spawn_poll_stop(make_spawner):
 
     await spawner.stop()
     assert api.services(filters={"name": "jupyter-alice"}) == []
-    assert spawner.object_id is None and spawner.get_state() == {}
+    # the volume's name stays the server's (its data outlives the service)
+    assert spawner.object_id is None and spawner.get_state() == {"volume_names": {"home-{username}": "home-alice"}}
     assert await spawner.poll() == 0
 
 
