@@ -5,6 +5,7 @@ Kept pure (no traits, no I/O) so property tests can check them directly.
 
 from __future__ import annotations
 
+import hashlib
 import string
 
 import escapism
@@ -47,3 +48,19 @@ def default_name_template(server_name: str) -> str:
     if server_name:
         return "{prefix}-{username}--{servername}"
     return "{prefix}-{username}"
+
+
+#: the length of the hash :func:`shortened` appends, with its ``-``
+SHORTENED_SUFFIX_LENGTH = 9
+
+
+def shortened(name: str, limit: int | None) -> str:
+    """``name`` itself when it has at most ``limit`` characters (or no limit is given), else its
+    first characters, ``-`` and 8 hex digits of a hash of the whole name: ``limit`` characters
+    in all, the same every time, and different for names that differ only past the cut."""
+    if limit is None or len(name) <= limit:
+        return name
+    if limit <= SHORTENED_SUFFIX_LENGTH:
+        raise ValueError(f"cannot shorten a name to {limit} characters")
+    digest = hashlib.sha256(name.encode()).hexdigest()[:SHORTENED_SUFFIX_LENGTH - 1]
+    return f"{name[:limit - SHORTENED_SUFFIX_LENGTH]}-{digest}"

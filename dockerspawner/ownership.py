@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .naming import shortened
 from .spec import LABEL_SERVER_NAME, LABEL_USER
 
 #: state keys
@@ -87,9 +88,11 @@ def owner_of(info_id: str, labels: Mapping[str, str] | None, *, user: str, serve
     return None
 
 
-def own_name(rendered: str, *, user: str, server: str, server_id: Any) -> str:
+def own_name(rendered: str, *, user: str, server: str, server_id: Any, limit: int | None = None) -> str:
     """A name of this server's own where ``rendered`` belongs to another server: ``rendered``
     and a short hash of the user, server name and JupyterHub's id of the server (a deleted and
-    re-created server of the same name gets another)."""
+    re-created server of the same name gets another); at most ``limit`` characters."""
     digest = hashlib.sha256(f"{user}\0{server}\0{server_id}".encode()).hexdigest()[:8]
+    if limit is not None:
+        rendered = shortened(rendered, limit - len(digest) - 1)
     return f"{rendered}-{digest}"

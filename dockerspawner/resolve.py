@@ -15,7 +15,7 @@ from . import errors, ownership, spec
 from .certs import CERTS_DIR
 from .config import CALLABLE_LIMITS
 from .gpus import LABEL_GPUS
-from .naming import default_name_template, image_name_for_template
+from .naming import default_name_template, image_name_for_template, shortened
 
 
 def alias(name: str) -> property:
@@ -82,8 +82,16 @@ class ServerResolution(HasTraits):
         rendered."""
         if self._pinned_object_name:
             return self._pinned_object_name
-        template = self.name_template or default_name_template(self._names_server_name)
-        return self.render_name("name_template", template)
+        return self.rendered_object_name(self._names_server_name)
+
+    #: the longest name the daemon takes for this kind of object (None: no limit that matters)
+    object_name_limit: int | None = None
+
+    def rendered_object_name(self, server_name: str) -> str:
+        """name_template rendered for ``server_name``; a name longer than the daemon takes is
+        shortened with a hash of the whole (names the daemon takes stay as rendered)."""
+        template = self.name_template or default_name_template(server_name)
+        return shortened(self.render_name("name_template", template), self.object_name_limit)
 
     container_name = alias("object_name")
     container_id = alias("object_id")

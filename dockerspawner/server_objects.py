@@ -13,7 +13,6 @@ from tornado import web
 from traitlets import HasTraits
 
 from . import errors, ownership
-from .naming import default_name_template
 
 #: state keys
 _PREVIOUS_EXIT_KEY = "previous_exit"
@@ -152,7 +151,8 @@ class ServerObjects(HasTraits):
         if owner is None:
             return
         self._pinned_object_name = ownership.own_name(rendered, user=self.user.name, server=self._server_name,
-                                                      server_id=getattr(self.orm_spawner, "id", None))
+                                                      server_id=getattr(self.orm_spawner, "id", None),
+                                                      limit=self.object_name_limit)
         self.log.info("%s %s belongs to server %r of %s: %s is named %s", self.object_type.capitalize(),
                       rendered, owner, self.user.name, self._log_name, self._pinned_object_name)
 
@@ -168,8 +168,8 @@ class ServerObjects(HasTraits):
         if info is not None:
             current = self._name_of(info)
             with self.named_as(new_name):
-                wanted = self.render_name("name_template", self.name_template or default_name_template(new_name))
-            if current == self._rendered_object_name() and current != wanted:
+                wanted = self.rendered_object_name(new_name)
+            if current == self.rendered_object_name(self._names_server_name) and current != wanted:
                 try:
                     await self.docker("rename", info[self.object_id_key], wanted)
                 except APIError as err:
@@ -183,10 +183,6 @@ class ServerObjects(HasTraits):
                               self._log_name, new_name, current, wanted)
         # JupyterHub discards this spawner after the rename; the next one loads this state
         self.orm_spawner.state = self.get_state()
-
-    def _rendered_object_name(self) -> str:
-        template = self.name_template or default_name_template(self._names_server_name)
-        return self.render_name("name_template", template)
 
     def _record_volume_names(self) -> None:
         """Record the names of the volumes the server mounts (resolving them records them)."""

@@ -47,6 +47,9 @@ class SwarmSpawner(DockerSpawner):
     object_type = "service"
     object_id_key = "ID"
     monitor_view = ServiceView
+    #: swarm refuses a service name of more than 63 characters (a DNS label); a longer rendered
+    #: name is shortened with a hash of the whole
+    object_name_limit = 63
 
     async def assign_gpus(self, existing: dict | None) -> None:
         """Refused: a swarm task cannot be given device ids of its own."""

@@ -65,6 +65,10 @@ def invalid_service_name() -> DaemonError:
     )
 
 
+def service_name_too_long() -> DaemonError:
+    return DaemonError(400, "rpc error: code = InvalidArgument desc = name must be 63 characters or fewer")
+
+
 def service_image_missing() -> DaemonError:
     return DaemonError(
         400, "rpc error: code = InvalidArgument desc = ContainerSpec: image reference must be provided"

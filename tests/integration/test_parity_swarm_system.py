@@ -141,6 +141,20 @@ def test_a_constraint_without_an_operator_is_refused(api, names):
         "APIError", 500, "rpc error: code = Unknown desc = constraint expected one operator from ==, !=")
 
 
+def test_service_names_the_daemon_refuses(api, names):
+    """A name that is no DNS label is refused first, then one of more than 63 characters."""
+    template = TaskTemplate(ContainerSpec(BUSYBOX, ["sleep", "1000"]))
+    stem = names("n")
+    too_long = stem + "x" * (64 - len(stem))
+    assert error_of(api.create_service, template, name=too_long, labels=names.label) == (
+        "APIError", 400, "rpc error: code = InvalidArgument desc = name must be 63 characters or fewer")
+    for bad in (stem + ".x", too_long + "x" * 6 + ".x"):
+        assert error_of(api.create_service, template, name=bad, labels=names.label) == (
+            "APIError", 400, "rpc error: code = InvalidArgument desc = name must be valid as a DNS name component")
+    exactly = stem + "y" * (63 - len(stem))
+    assert error_of(api.create_service, template, name=exactly, labels=names.label) is None
+
+
 def test_task_runs_a_container(api, names, poll):
     """A running task is a container on the node: its name, labels and config come from the
     task; killing it fails the task; removing the service removes it."""

@@ -311,6 +311,11 @@ def test_create_service_errors(swarm):
              "service web already exists")
     assert _error(swarm.create_service, _tt(), name="bad name") == (
         400, "rpc error: code = InvalidArgument desc = name must be valid as a DNS name component")
+    assert _error(swarm.create_service, _tt(), name="n" * 64) == (
+        400, "rpc error: code = InvalidArgument desc = name must be 63 characters or fewer")
+    # the DNS check comes first, and answers at once on a long name (it once backtracked for ever)
+    assert _error(swarm.create_service, _tt(), name="n" * 70 + ".x") == (
+        400, "rpc error: code = InvalidArgument desc = name must be valid as a DNS name component")
     web_id = swarm.inspect_service("web")["ID"]
     conflict = (400, "rpc error: code = InvalidArgument desc = port '18095' is already in use by "
                      f"service 'web' ({web_id}) as an ingress port")

@@ -27,7 +27,8 @@ _UPDATE_DEFAULTS = {
     "Parallelism": 1, "FailureAction": "pause", "Monitor": 5000000000,
     "MaxFailureRatio": 0, "Order": "stop-first",
 }
-_DNS_NAME = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")
+# swarmkit's rule; written so that Python's backtracking matcher stays linear on a long name
+_DNS_NAME = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9])*$")
 _MODE_KEYS = {"replicated": "Replicated", "global": "Global",
               "replicatedjob": "ReplicatedJob", "globaljob": "GlobalJob"}
 
@@ -301,8 +302,10 @@ class ServiceStore:
         name = body.get("Name") or ""
         if service_id is None and not name:
             name = self._random_name()
-        if service_id is None and (not _DNS_NAME.match(name) or len(name) > 63):
+        if service_id is None and not _DNS_NAME.match(name):
             raise messages.invalid_service_name()  # (an update with another name is a rename)
+        if service_id is None and len(name) > 63:
+            raise messages.service_name_too_long()
         check_constraints((tt.get("Placement") or {}).get("Constraints"))
         for mount in cs.get("Mounts") or []:
             if isinstance(mount, dict):
