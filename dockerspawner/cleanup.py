@@ -55,7 +55,7 @@ class VolumeCleanup(HasTraits):
         """Every volume name the user's other servers use: what their states record, or for a
         server whose state records none yet, what the templates render for it."""
         names: set[str] = set()
-        for server, state in self._sibling_states().items():
+        for server, state in (self._sibling_states() or {}).items():
             if server == self._server_name:
                 continue
             recorded = (state or {}).get(ownership.STATE_VOLUME_NAMES)

@@ -44,6 +44,8 @@ class OtherServers:
 
     object_ids: Mapping[str, str] = field(default_factory=dict)
     volume_names: Mapping[str, str] = field(default_factory=dict)
+    #: the names of the user's other servers (None: not known, e.g. outside a hub)
+    names: frozenset[str] | None = None
 
 
 def other_servers(states: Mapping[str, Mapping[str, Any] | None], own: str,
@@ -68,7 +70,7 @@ def other_servers(states: Mapping[str, Mapping[str, Any] | None], own: str,
         else:
             for volume in (volume_names_without_state or {}).get(name, ()):
                 volumes[volume] = name
-    return OtherServers(object_ids, volumes)
+    return OtherServers(object_ids, volumes, frozenset(name for name in states if name != own))
 
 
 def owner_of(info_id: str, labels: Mapping[str, str] | None, *, user: str, server: str,
@@ -76,15 +78,17 @@ def owner_of(info_id: str, labels: Mapping[str, str] | None, *, user: str, serve
     """Who, other than server ``server`` of ``user``, owns the object (its id and labels): the
     other server's name (``"another user"`` for one of another user), or None when it may be
     this server's.  An object without our labels (the reference's, older ones) is not
-    refused for them."""
+    refused for them, nor one whose server-name label names a server the user no longer has
+    (a renamed server's kept container: Docker cannot change labels)."""
     for object_id, name in others.object_ids.items():
         if info_id == object_id or (len(object_id) < len(info_id) and info_id.startswith(object_id)):
             return name
     labels = labels or {}
     if LABEL_USER in labels and labels[LABEL_USER] != user:
         return "another user"
-    if LABEL_SERVER_NAME in labels and labels[LABEL_SERVER_NAME] != server:
-        return labels[LABEL_SERVER_NAME]
+    labelled = labels.get(LABEL_SERVER_NAME)
+    if labelled is not None and labelled != server and (others.names is None or labelled in others.names):
+        return labelled
     return None
 
 

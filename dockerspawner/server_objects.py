@@ -6,6 +6,7 @@ server's name, the volumes keep theirs."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from docker.errors import APIError, NotFound
@@ -85,22 +86,27 @@ class ServerObjects(HasTraits):
         return (self._volume_names or {}).get(template)
 
     # -- the user's other servers ----------------------------------------------------------------
-    def _sibling_states(self) -> dict[str, dict | None]:
-        """{server name: state} of the user's servers, as JupyterHub keeps them."""
+    def _sibling_states(self) -> dict[str, dict | None] | None:
+        """{server name: state} of the user's servers, as JupyterHub keeps them (None outside a
+        hub)."""
         orm_user = getattr(self.user, "orm_user", None)
-        spawners = getattr(orm_user, "orm_spawners", None) or {}
+        spawners = getattr(orm_user, "orm_spawners", None)
+        if spawners is None:
+            return None
         return {getattr(s, "name", key) or "": getattr(s, "state", None) for key, s in spawners.items()}
 
     def other_servers(self, volumes: bool = False) -> ownership.OtherServers:
         """What the user's other servers own: their objects' ids, and with ``volumes`` their
         server-specific volume names (for a server whose state records none yet, the names its
         templates render for it)."""
-        states = self._sibling_states()
+        known = self._sibling_states()
+        states = known or {}
         without = {}
         if volumes:
             without = {name: self._server_specific_volume_names(name) for name, state in states.items()
                        if name != self._server_name and not (state or {}).get(ownership.STATE_VOLUME_NAMES)}
-        return ownership.other_servers(states, self._server_name, without)
+        others = ownership.other_servers(states, self._server_name, without)
+        return others if known is not None else dataclasses.replace(others, names=None)
 
     def _server_specific_volume_names(self, server_name: str) -> list[str]:
         templates = [t for t in self._volume_templates() if ownership.uses_server_name(t)]

@@ -51,6 +51,12 @@ def test_whose_an_object_is():
                               others=ownership.OtherServers()) == "another user"
     assert ownership.owner_of("ddd", {LABEL_USER: "alice", LABEL_SERVER_NAME: "lab"}, user="alice", server="lab",
                               others=ownership.OtherServers()) is None
+    # a label naming a server the user no longer has (a renamed server's kept container) is no claim
+    known = ownership.OtherServers(names=frozenset({"", "lab"}))
+    assert ownership.owner_of("ddd", {LABEL_USER: "alice", LABEL_SERVER_NAME: "old"}, user="alice", server="notes",
+                              others=known) is None
+    assert ownership.owner_of("ddd", {LABEL_USER: "alice", LABEL_SERVER_NAME: "lab"}, user="alice", server="notes",
+                              others=known) == "lab"
     assert ownership.owner_of("ddd", None, user="alice", server="lab", others=ownership.OtherServers()) is None
 
 
@@ -96,6 +102,29 @@ async def test_a_renamed_server_answers_at_its_new_url_with_its_data(hub, engine
     assert volumes_of(engine, notes.object_id) == [f"{user.name}-lab"]
     assert "the server's name or URL changed: JUPYTERHUB_SERVER_NAME (lab -> notes)" in lines.text()
     assert await answers_through_proxy(hub, user, "notes")
+    await stop(hub, user, "notes")
+
+
+@renames
+async def test_a_renamed_server_kept_by_a_hook_is_found_by_its_new_name(hub, engine, lines):
+    """remove = False set by a pre_spawn_hook (JupyterHub clears the state before the hook
+    runs, so the kept container's id is forgotten): the renamed server finds its container by
+    the name it was renamed to — labelled with the old server name, which the user no longer
+    has — and replaces it, keeping its volume, instead of naming a container of its own."""
+    hub.config.DockerSpawner.update(remove=True, volumes=VOLUMES,
+                                    pre_spawn_hook=lambda spawner: setattr(spawner, "remove", False))
+    user = new_user(hub)
+    lab = await spawn_ready(hub, user, "lab")
+    kept = lab.object_id
+    await stop(hub, user, "lab")
+    await rename(hub, user, "lab", "notes")
+    notes = await spawn_ready(hub, user, "notes")
+    assert notes.object_name == f"jupyter-{user.name}--notes"  # not a name of its own
+    assert "belongs to server 'lab'" not in lines.text()
+    assert "JUPYTERHUB_SERVER_NAME (lab -> notes)" in lines.text()
+    assert notes.object_id != kept and volumes_of(engine, notes.object_id) == [f"{user.name}-lab"]
+    assert [c["Id"] for c in engine.api_client().containers(all=True, filters={"label": f"{LABEL_USER}={user.name}"})] \
+        == [notes.object_id]
     await stop(hub, user, "notes")
 
 
