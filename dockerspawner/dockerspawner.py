@@ -28,7 +28,7 @@ from jupyterhub.utils import url_path_join
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from tornado import web
 
-from . import errors, spec
+from . import engine_limits, errors, spec
 from .certs import CertificateStaging
 from .cleanup import VolumeCleanup
 from .client import DockerAccess, published_host, remote_daemon_host
@@ -163,7 +163,10 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
         await self.ensure_volumes(request)
         self.log.debug("Creating container %s for %s: %s", request.name, self._log_name,
                        json.dumps(redacted_create_kwargs(kwargs), default=str, sort_keys=True))
-        return await self.docker("create_container", **kwargs)
+        created = await self.docker("create_container", **kwargs)
+        await engine_limits.refuse_dropped_limits(self.docker, created["Id"], kwargs.get("host_config") or {},
+                                                  self.daemon_address)
+        return created
 
     async def start_object(self) -> None:
         """Start the container (docker start)."""

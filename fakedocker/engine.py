@@ -71,6 +71,10 @@ class FakeEngine:
         self.events: list[dict[str, Any]] = []
         self.events_changed = threading.Condition(self.lock)
         self.default_runtime = runtime
+        #: False: the engine cannot limit resources and creates every container without its
+        #: memory, CPU and pids limits, saying nothing (as rootless Podman does on cgroups v1:
+        #: inspect then shows 0)
+        self.resource_limits = True
         #: the GPU device ids this daemon has (none, as on a host without a GPU driver): see
         #: :meth:`declare_gpus`
         self.gpus: list[str] = []

@@ -80,6 +80,17 @@ async def test_a_setting_the_spawner_cannot_use(hub, lines, engine):
     assert "configuration error in name_template" in message
 
 
+@pytest.mark.spawner(mem_limit="512M", cpu_limit=0.5)
+async def test_limits_the_engine_dropped(hub, lines, engine):
+    """Rootless Podman on cgroups v1 creates the container without its limits, saying nothing:
+    the server is not started unlimited, and nothing is left."""
+    engine.resource_limits = False
+    message = await refused(hub, lines, new_user(hub), 500, errors.REASON_CONFIG)
+    assert "configuration error in cpu_limit" in message and "without these limits" in message
+    assert "unset cpu_limit, mem_limit" in message
+    assert engine.api_client().containers(all=True) == []
+
+
 async def test_the_daemon_down(hub, lines, engine):
     engine.faults.daemon_down()
     try:

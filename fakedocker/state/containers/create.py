@@ -114,6 +114,11 @@ DEFAULT_HOST_CONFIG: dict[str, Any] = {
     "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
 }
 
+#: the limits an engine that cannot limit resources creates containers without
+RESOURCE_LIMIT_KEYS = ("Memory", "MemoryReservation", "MemorySwap", "NanoCpus", "CpuQuota", "CpuPeriod",
+                       "CpuShares", "PidsLimit")
+
+
 def with_daemon_defaults(requested: dict[str, Any]) -> dict[str, Any]:
     """A request's HostConfig with the daemon's defaults filled in: for the fields it leaves
     out, and for the zero values a client such as the docker CLI sends for "unset" (``""``
@@ -227,6 +232,8 @@ class ContainerFactory:
                     raise messages.conflicting_cpu_options("CPU Period")
                 if host_config.get("CpuQuota"):
                     raise messages.conflicting_cpu_options("CPU Quota")
+            if not engine.resource_limits:  # (rootless Podman on cgroups v1) dropped, no warning
+                host_config.update({key: 0 for key in RESOURCE_LIMIT_KEYS})
             if host_config.get("Memory") and not host_config.get("MemorySwap"):
                 host_config["MemorySwap"] = 2 * host_config["Memory"]
             mode = network_mode(host_config)
