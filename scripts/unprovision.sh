@@ -5,7 +5,7 @@
 #
 #   UNPROVISION=yes scripts/unprovision.sh
 #
-# Stops and removes: the three-node cluster, every container, dockerd, containerd, the registry
+# Stops and removes: the three-node cluster, the engines of scripts/engines.sh, every container, dockerd, containerd, the registry
 # and podman's services; purges every Debian package scripts/provision.sh installs (and what only
 # they needed); removes the caches under /var/cache/dockerspawner-ci, Docker's and Podman's
 # storage (every image), configurable-http-proxy (npm), and this checkout's .venv and .tox.
@@ -19,6 +19,7 @@ log() { printf '[unprovision] %s\n' "$*"; }
 packages=$(scripts/provision.sh --packages)
 if docker info >/dev/null 2>&1; then
     scripts/cluster.sh down
+    scripts/engines.sh down
     log "removing every container"
     docker ps -aq | xargs -r docker rm -f >/dev/null
 fi
@@ -58,7 +59,7 @@ grep -E ' (/var/lib/(docker|containerd|containers)|/run/docker|/run/containerd)'
     xargs -r -n1 umount -l 2>/dev/null || true
 log "removing caches, storage and virtualenvs"
 rm -rf /var/cache/dockerspawner-ci /var/lib/docker /var/lib/containerd /var/lib/containers \
-    /etc/docker /run/docker /run/containerd /run/dockerspawner-cluster /var/lock/dockerspawner-apt.lock .venv .tox
+    /etc/docker /run/docker /run/containerd /run/dockerspawner-cluster /run/dockerspawner-engines /var/lock/dockerspawner-apt.lock .venv .tox
 for pkg in $packages; do
     if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
         log "still installed: $pkg"

@@ -19,6 +19,9 @@ Settings read from the environment (the integration test uses them to run in iso
     DEMO_PASSWORD         the one password DummyAuthenticator accepts   (any password)
     DEMO_HUB_CONNECT_IP   address containers reach the hub at           (docker0's address)
     DEMO_IMAGE            the single-user image                         (DockerSpawner's default)
+    DEMO_HOST_IP          where a server's port is published            (127.0.0.1; with a
+                          daemon in a node or VM: its address the hub reaches, see
+                          scripts/engines.sh env)
 """
 
 from __future__ import annotations
@@ -105,6 +108,8 @@ if os.environ.get("DEMO_IMAGE"):
 # the image is built locally; there is no registry to pull it from
 c.DockerSpawner.pull_policy = "ifnotpresent"
 c.DockerSpawner.remove = True
+if os.environ.get("DEMO_HOST_IP"):
+    c.DockerSpawner.host_ip = os.environ["DEMO_HOST_IP"]
 c.DockerSpawner.volumes = {"jupyterhub-user-{username}": "/home/jovyan/work"}
 c.DockerSpawner.notebook_dir = "/home/jovyan/work"
 c.Spawner.default_url = "/lab"

@@ -30,8 +30,6 @@ import pytest
 from needs import unavailable
 from normalize import normalize
 
-DOCKER_SOCKET = "unix:///var/run/docker.sock"
-
 BUSYBOX = "fakedocker-test/busybox:1.36"
 WEB = "fakedocker-test/web:1"
 REGISTRY = "127.0.0.1:5000"
@@ -96,11 +94,14 @@ def make_fake_engine():
 
 
 def real_client_or_unavailable() -> docker.APIClient:
+    import engines  # the engine ENGINE names (the host's daemon by default)
+
+    socket = engines.selected().docker_host
     try:
-        client = docker.APIClient(base_url=DOCKER_SOCKET, version="auto", timeout=60)
+        client = docker.APIClient(base_url=socket, version="auto", timeout=60)
         client.ping()
     except Exception as exc:  # no socket, daemon down, permission denied ...
-        unavailable(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
+        unavailable(f"no Docker daemon at {socket}: {exc}")
     for image in (BUSYBOX, WEB):
         try:
             client.inspect_image(image)
@@ -270,3 +271,18 @@ def _poll(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float 
 def poll() -> Callable[..., Any]:
     """``poll(fetch, done, timeout=30)``: bounded polling through the API (no sleeps as sync)."""
     return _poll
+
+
+def pytest_collection_modifyitems(config, items):
+    """``host_daemon_only`` tests need what only the host's own daemon shares with a hub on the
+    host (the registry on 127.0.0.1, host paths, routes to container addresses): with ENGINE
+    naming an engine in a node, they are skipped with the marker's reason; everything else runs."""
+    import engines
+
+    if (os.environ.get("ENGINE") or "docker20") == "docker20":
+        return
+    for item in items:
+        marker = item.get_closest_marker("host_daemon_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "needs the host's own daemon"
+            item.add_marker(pytest.mark.skip(reason=f"{reason} (ENGINE={engines.selected_name()})"))

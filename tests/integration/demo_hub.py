@@ -21,6 +21,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import engines
 import jupyterhub
 import pytest
 import requests
@@ -28,7 +29,6 @@ from needs import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "examples" / "demo" / "jupyterhub_config.py"
-DOCKER_SOCKET = "unix:///var/run/docker.sock"
 IMAGE = "quay.io/jupyterhub/singleuser:" + ".".join(jupyterhub.__version__.split(".")[:2])
 
 HUB_START_TIMEOUT = 60
@@ -66,11 +66,12 @@ def real_hub_client(timeout: float = 30) -> docker.DockerClient:
     """A client of the real daemon, for tests that run a real hub with the single-user image;
     skips (under CI: fails, see tests/needs.py) when the daemon, the image or configurable-http-proxy
     is missing."""
+    engine = engines.selected()
     try:
-        client = docker.DockerClient(base_url=DOCKER_SOCKET, timeout=timeout)
+        client = docker.DockerClient(base_url=engine.docker_host, timeout=timeout)
         client.ping()
     except Exception as exc:  # no socket, permission, daemon down
-        unavailable(f"no Docker daemon at {DOCKER_SOCKET}: {exc}")
+        unavailable(f"no {engine.name} daemon at {engine.docker_host}: {exc}")
     try:
         client.images.get(IMAGE)
     except docker.errors.ImageNotFound:
@@ -97,6 +98,9 @@ class Hub:
         self._pick_ports()
         self.env.pop("DEMO_IMAGE", None)
         self.env.pop("DEMO_HUB_CONNECT_IP", None)
+        self.env.pop("DEMO_HOST_IP", None)
+        # the engine the suite runs against (ENGINE; the host's daemon by default)
+        self.env.update(engines.selected().hub_environment())
         # the hub finds configurable-http-proxy on PATH, and jupyterhub next to this python
         self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
         self.proc: subprocess.Popen[bytes] | None = None

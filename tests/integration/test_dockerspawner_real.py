@@ -38,6 +38,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import engines
 import jupyterhub
 import pytest
 import requests
@@ -48,7 +49,6 @@ from test_systemuserspawner_real import docker0_address
 
 pytestmark = pytest.mark.real
 
-DOCKER_SOCKET = "unix:///var/run/docker.sock"
 REGISTRY = "127.0.0.1:5000"
 HELPER_IMAGE = "busybox:1.30.1"  # DockerSpawner's move_certs_image
 
@@ -476,8 +476,25 @@ def test_volume_survives_stop_start_and_a_hub_restart(hub: ITestHub, make_user, 
 # 4. resources
 
 
+def cannot_limit_resources(client: docker.DockerClient) -> bool:
+    """Rootless Podman on a cgroups v1 host: it creates containers without their limits and says
+    nothing ("Resource limits are not supported and ignored on cgroups V1 rootless systems" in
+    its own log only)."""
+    info = client.info()
+    return info.get("CgroupVersion") == "1" and "name=rootless" in (info.get("SecurityOptions") or [])
+
+
 def test_resource_limits_and_guarantees_in_host_config(hub: ITestHub, make_user, docker_client):
     name = make_user(mem_limit="512M", cpu_limit=1.5, mem_guarantee="128M", cpu_guarantee=0.25)
+    if cannot_limit_resources(docker_client):
+        # the expected difference of this engine: the spawn is refused, naming the settings
+        refused = hub.request_spawn(name)
+        assert refused.status_code == 500, refused.text[:300]
+        message = refused.json()["message"]
+        assert "created the container without these limits" in message, message
+        assert "unset cpu_guarantee, cpu_limit, mem_guarantee, mem_limit" in message, message
+        assert user_containers(docker_client, name) == []
+        return
     hub.spawn(name)
     host_config = docker_client.containers.get(f"jupyter-{name}").attrs["HostConfig"]
     assert host_config["Memory"] == 512 * 1024**2
@@ -546,6 +563,7 @@ def pulls_of(client: docker.DockerClient, ref: str, since_ns: int) -> list[dict[
     return [e for e in events if e.get("id") == ref and int(e.get("timeNano", 0)) >= since_ns]
 
 
+@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_pull_ifnotpresent_pulls_once(hub: ITestHub, make_user, docker_client, pushed_image):
     name = make_user(image=pushed_image, pull_policy="ifnotpresent")
     t0 = now_ns()
@@ -563,6 +581,7 @@ def test_pull_ifnotpresent_pulls_once(hub: ITestHub, make_user, docker_client, p
     hub.stop_server(name)
 
 
+@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_pull_always_pulls_even_when_present(hub: ITestHub, make_user, docker_client, pushed_image):
     docker_client.images.pull(pushed_image)
     name = make_user(image=pushed_image, pull_policy="always")
@@ -576,6 +595,7 @@ def test_pull_always_pulls_even_when_present(hub: ITestHub, make_user, docker_cl
     hub.stop_server(name)
 
 
+@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_pull_never_with_an_absent_image_fails_clearly(hub: ITestHub, make_user, docker_client, pushed_image):
     name = make_user(image=pushed_image, pull_policy="never")
     t0 = now_ns()
@@ -592,6 +612,7 @@ def test_pull_never_with_an_absent_image_fails_clearly(hub: ITestHub, make_user,
         docker_client.images.get(pushed_image)
 
 
+@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_pull_skip_does_not_pull(hub: ITestHub, make_user, docker_client, pushed_image):
     docker_client.images.pull(pushed_image)
     name = make_user(image=pushed_image, pull_policy="skip")
@@ -652,6 +673,7 @@ def user_network(docker_client: docker.DockerClient) -> Iterator[str]:
             network.remove()
 
 
+@pytest.mark.host_daemon_only("the hub on the host reaches a container's address only on the host's own daemon")
 def test_use_internal_ip_on_a_user_network(hub: ITestHub, user_network: str, make_user, docker_client):
     name = make_user(network_name=user_network, use_internal_ip=True)
     hub.spawn(name)
@@ -729,7 +751,8 @@ def ssl_hub(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[ITes
         docker_client.images.get(HELPER_IMAGE)
     except docker.errors.ImageNotFound:
         unavailable(f"{HELPER_IMAGE} (move_certs_image) is missing: scripts/provision.sh builds it")
-    gateway = docker0_address(docker_client)
+    engine = engines.selected()
+    gateway = engine.hub_connect_ip or docker0_address(docker_client)
     extra = "\n".join([
         "c.JupyterHub.internal_ssl = True",
         f"c.JupyterHub.internal_certs_location = {str(tmp_path / 'internal-ssl')!r}",
@@ -740,6 +763,8 @@ def ssl_hub(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[ITes
         # the hub and proxy (host processes) cannot resolve container names: reach the server at
         # its published port on 127.0.0.1, which every server cert names (ssl_alt_names_include_local)
         "c.DockerSpawner.use_internal_hostname = False",
+        # an engine in a node: the server is reached at the node's address, which its cert names
+        f"c.DockerSpawner.ssl_alt_names = {[f'IP:{engine.host_ip}'] if engine.host_ip else []!r}",
     ])
     hub = start_hub(tmp_path / "hub", extra)
     try:
@@ -794,7 +819,7 @@ def test_internal_ssl(ssl_hub: ITestHub, docker_client):
         mounts = {m["Destination"]: m for m in container.attrs["Mounts"]}
         assert mounts["/certs"]["Name"] == certs_volume
         route = hub.proxy_routes()[f"/user/{name}/"]
-        assert route["target"].startswith("https://127.0.0.1:"), route
+        assert route["target"].startswith(f"https://{engines.selected().host_ip or '127.0.0.1'}:"), route
         hub.assert_answers(name, hub.user_token(name))
 
         hub.stop_server(name)
@@ -832,6 +857,7 @@ def test_a_server_that_dies_on_its_own_is_removed_with_its_report(hub: ITestHub,
     assert user_containers(docker_client, name) == []  # nothing left behind
 
 
+@pytest.mark.host_daemon_only("binds a directory of the host, which a node's engine does not see")
 def test_a_mount_volume_gets_its_drivers_options(hub: ITestHub, make_user, docker_client, tmp_path):
     """A mounts entry whose volume has a driver_config (the NFS-through-`local` recipe, here with
     the local driver's bind options) is created with that driver and those options, so the
@@ -876,6 +902,7 @@ def stop_pending_spawn(hub: ITestHub, name: str, reached: Callable[[], Any], wha
         posted.result(timeout=SPAWN_TIMEOUT)
 
 
+@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_a_spawn_stopped_during_a_slow_pull_leaves_nothing(hub: ITestHub, make_user, docker_client, tmp_path):
     with slow_pull.fresh_image(docker_client, "canceltest/singleuser", 60) as pushed, \
             slow_pull.throttled_registry(tmp_path, 2e6) as registry:

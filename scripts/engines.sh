@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# Newer container engines on this machine, offline: Docker-in-Docker style nodes made from one
+# Debian 13 (trixie) root filesystem (debootstrap, `docker import`), each serving one engine's
+# Docker API on a socket bind-mounted out to the host, on a Docker network of their own:
+#
+#   docker26          dockerd (Docker 26.1, Engine API 1.45)
+#   podman5           `podman system service` as root (Podman 5.4, Docker API 1.41)
+#   podman5-rootless  the same as the unprivileged user `podman` (user-namespaced containers)
+#
+#   scripts/engines.sh up           # build what is missing, start the nodes, load the test images (idempotent)
+#   scripts/engines.sh env ENGINE   # assignments a hub on the host needs (set -a; eval "$(... env docker26)"; set +a)
+#   scripts/engines.sh status       # each engine's version and API version
+#   scripts/engines.sh down         # remove every node, volume, network and file `up` made
+#
+# The nodes are made as scripts/cluster.sh makes its swarm nodes (see ENVIRONMENT.md): no
+# --privileged (the host lacks CAP_SYS_RESOURCE) but all other capabilities, unconfined
+# seccomp/apparmor/systempaths and a device-cgroup rule; /sys and the cgroup mounts remounted
+# read-write inside; engine storage on a named volume at /var/lib/docker (overlay does not stack
+# on the container's own filesystem).  Every address range inside a node is apart from the
+# host's and the cluster's, so containers in a node reach the host at $GATEWAY and the host
+# reaches their published ports at the node's address.  Trixie's docker.io has no CLI: the host's
+# `docker` talks to each node through its socket (it negotiates the API version down).  Podman
+# names a loaded image that has no registry `localhost/NAME:TAG`; its Docker API still finds it
+# by `NAME:TAG` (inspect, create), so nothing is tagged again.  The host has cgroups v1 only:
+# Podman 5 warns that v1 is deprecated (silenced in the nodes), and rootless Podman cannot limit
+# resources there (it ignores mem/cpu limits, with a warning) and loses its containers when its
+# service restarts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE=${DOCKERSPAWNER_CI_CACHE:-/var/cache/dockerspawner-ci}/engines
+RUN_DIR=${ENGINES_RUN_DIR:-/run/dockerspawner-engines}
+SUITE=trixie
+# podman's Recommends that rootless needs (uidmap, passt, slirp4netns, catatonit) are named, as
+# debootstrap installs Depends only; nftables for netavark; curl to probe a socket in a node
+PACKAGES=docker.io,iptables,ca-certificates,procps,iproute2,podman,nftables,crun,conmon,netavark,aardvark-dns,catatonit,uidmap,slirp4netns,passt,fuse-overlayfs,curl
+NODE_IMAGE=dockerspawner-ci/engine-node:$SUITE
+NETWORK=dockerspawner-engines
+SUBNET=10.216.216.0/24
+GATEWAY=10.216.216.1                 # the host's address on the nodes' network
+PREFIX=dsengine
+ENGINES=(docker26 podman5 podman5-rootless)
+declare -A ADDRESS=([docker26]=10.216.216.10 [podman5]=10.216.216.11 [podman5-rootless]=10.216.216.12)
+declare -A MODE=([docker26]=docker [podman5]=podman [podman5-rootless]=podman-rootless)
+declare -A SOCKET=([docker26]=docker.sock [podman5]=podman.sock [podman5-rootless]=podman.sock)
+LABEL=org.jupyter.hub.test-engines=1
+TEST_IMAGES="fakedocker-test/busybox:1.36 fakedocker-test/web:1 busybox:1.30.1"
+IMAGES=${ENGINES_IMAGES:-}           # extra images to load into every engine (space separated)
+
+T0=$(date +%s.%N)
+log() { printf '[engines] %s\n' "$*"; }
+die() { printf '[engines] ERROR: %s\n' "$*" >&2; exit 1; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }'; }
+node() { echo "$PREFIX-$1"; }
+socket() { echo "$RUN_DIR/$1/${SOCKET[$1]}"; }
+# the host's docker CLI against one engine
+on() { local engine=$1; shift; DOCKER_HOST="unix://$(socket "$engine")" docker "$@"; }
+known() { [[ -n ${MODE[$1]:-} ]] || die "no engine $1 (engines: ${ENGINES[*]})"; }
+
+default_images() {
+    # the single-user image of the installed JupyterHub (what a hub on the host spawns)
+    local version
+    version=$(.venv/bin/python -c 'import jupyterhub; print(jupyterhub.__version__)' 2>/dev/null) || return 0
+    echo "quay.io/jupyterhub/singleuser:$(cut -d. -f1,2 <<<"$version")"
+}
+
+# --- the node image ------------------------------------------------------------------------------
+write_node_files() {
+    # what `up` writes into the root filesystem (a change here or in build_node_image rebuilds
+    # the image, from the cached packages: its recipe label is their hash)
+    local root=$1
+    mkdir -p "$root/usr/local/bin" "$root/etc/containers"
+    cat >"$root/usr/local/bin/node-entrypoint" <<'ENTRYPOINT'
+#!/bin/sh
+# An engine node: /sys and the cgroup hierarchies writable (no --privileged here), then one
+# engine serving the Docker API on a socket in /run/node (bind-mounted out to the host).
+#   node-entrypoint docker [DOCKERD-OPTION...]   dockerd
+#   node-entrypoint podman                       podman system service, as root
+#   node-entrypoint podman-rootless              podman system service, as the user podman
+set -e
+mode=${1:-docker}
+[ $# -eq 0 ] || shift
+mount -o remount,rw /sys
+for cgroup in /sys/fs/cgroup/*; do
+    mount -o remount,bind,rw "$cgroup" 2>/dev/null || true
+done
+mkdir -p /run/node
+case $mode in
+docker)
+    exec dockerd --host=unix:///var/run/docker.sock --host=unix:///run/node/docker.sock \
+        --storage-driver=overlay2 --bip=10.217.0.1/24 \
+        --default-address-pool base=10.218.0.0/16,size=24 "$@"
+    ;;
+podman)
+    # storage on the node's volume (podman's overlay does not stack on the node's overlay root)
+    exec podman --root /var/lib/docker/cs-root --runroot /var/lib/docker/cs-run \
+        system service --time=0 unix:///run/node/podman.sock
+    ;;
+podman-rootless)
+    # the user podman (uid 1000) with subordinate ids 100000-165535 (/etc/subuid, /etc/subgid,
+    # mapped by the setuid newuidmap/newgidmap); networking through pasta/rootlessport, which
+    # need /dev/net/tun (a container without --privileged has none); storage on the node's
+    # volume (rootless_storage_path); no cgroups (v1 cannot be delegated to a user)
+    mount --make-rshared /
+    mkdir -p /dev/net /run/user/1000 /var/lib/docker/rootless/podman
+    [ -c /dev/net/tun ] || mknod -m 666 /dev/net/tun c 10 200
+    chmod 700 /run/user/1000
+    chown podman:podman /run/user/1000 /var/lib/docker/rootless/podman /run/node
+    exec setpriv --reuid=podman --regid=podman --init-groups \
+        env HOME=/home/podman USER=podman LOGNAME=podman XDG_RUNTIME_DIR=/run/user/1000 \
+        podman system service --time=0 unix:///run/node/podman.sock
+    ;;
+*)
+    echo "node-entrypoint: unknown mode $mode" >&2
+    exit 2
+    ;;
+esac
+ENTRYPOINT
+    chmod +x "$root/usr/local/bin/node-entrypoint"
+    # Podman: the same storage for the service and for `podman` run inside the node; cgroupfs
+    # (no systemd in a node); its networks apart from every other range here
+    cat >"$root/etc/containers/storage.conf" <<'STORAGE'
+[storage]
+driver = "overlay"
+graphroot = "/var/lib/docker/cs-root"
+runroot = "/var/lib/docker/cs-run"
+rootless_storage_path = "/var/lib/docker/rootless/$USER"
+STORAGE
+    cat >"$root/etc/containers/containers.conf" <<'CONTAINERS'
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "crun"
+
+[network]
+default_subnet = "10.219.0.0/24"
+default_subnet_pools = [{"base" = "10.219.0.0/16", "size" = 24}]
+CONTAINERS
+    echo podman:100000:65536 >"$root/etc/subuid"
+    echo podman:100000:65536 >"$root/etc/subgid"
+}
+
+recipe() {
+    # what the node image is made of: the packages and the code that makes it
+    { echo "$SUITE $PACKAGES"; declare -f write_node_files build_node_image; } | sha256sum | cut -c1-16
+}
+
+build_node_image() {
+    local want
+    want=$(recipe)
+    if [[ $(docker image inspect -f '{{index .Config.Labels "recipe"}}' "$NODE_IMAGE" 2>/dev/null) == "$want" ]]; then
+        return
+    fi
+    [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap)"
+    scripts/apt-install.sh debootstrap || die "installing debootstrap failed"
+    mkdir -p "$CACHE"
+    local tarball mirror t root old
+    tarball=$CACHE/debootstrap-$SUITE-$(sha256sum <<<"$PACKAGES" | cut -c1-8).tgz
+    # trixie's packages come from the main archive this machine's (bookworm) sources name
+    mirror=$(scripts/debian-mirror.sh "$SUITE" 2>/dev/null || scripts/debian-mirror.sh bookworm)
+    if [[ ! -s $tarball ]]; then
+        t=$(date +%s.%N)
+        log "downloading the nodes' packages from $mirror (cached in $tarball)"
+        rm -rf "$CACHE/make-tarball"
+        debootstrap --variant=minbase --include="$PACKAGES" \
+            --make-tarball="$tarball.tmp" "$SUITE" "$CACHE/make-tarball" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
+            die "debootstrap --make-tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
+        mv "$tarball.tmp" "$tarball"
+        rm -rf "$CACHE/make-tarball"
+        log "packages downloaded in $(elapsed "$t")"
+    fi
+    t=$(date +%s.%N)
+    root=$CACHE/root
+    rm -rf "$root"
+    debootstrap --variant=minbase --include="$PACKAGES" \
+        --unpack-tarball="$tarball" "$SUITE" "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
+        die "debootstrap from the tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    old=$(docker image inspect -f '{{.Id}}' "$NODE_IMAGE" 2>/dev/null || true)
+    chroot "$root" useradd --create-home --uid 1000 --user-group --shell /bin/sh podman
+    write_node_files "$root"
+    tar -C "$root" -c . | docker import \
+        --change 'ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/node-entrypoint"]' \
+        --change 'CMD ["docker"]' --change 'ENV PODMAN_IGNORE_CGROUPSV1_WARNING=1' \
+        --change "LABEL $LABEL" --change "LABEL recipe=$want" - "$NODE_IMAGE" >/dev/null
+    rm -rf "$root"
+    # the image it replaces goes when no node uses it any more (start_node makes them again)
+    [[ -z $old ]] || docker rmi "$old" >/dev/null 2>&1 || true
+    log "node image $NODE_IMAGE built in $(elapsed "$t")"
+}
+
+# --- the nodes -----------------------------------------------------------------------------------
+start_node() {
+    local engine=$1 container old
+    container=$(node "$engine")
+    mkdir -p "$RUN_DIR/$engine"
+    if docker container inspect "$container" >/dev/null 2>&1; then
+        old=$(docker inspect -f '{{.Image}}' "$container")
+        if [[ $old != $(docker image inspect -f '{{.Id}}' "$NODE_IMAGE") ]]; then
+            log "$container is from an older node image: made again (its volume stays)"
+            docker rm -f "$container" >/dev/null
+            docker rmi "$old" >/dev/null 2>&1 || true
+        else
+            [[ $(docker inspect -f '{{.State.Running}}' "$container") == true ]] || docker start "$container" >/dev/null
+            return
+        fi
+    fi
+    docker run -d --name "$container" --hostname "$container" --label "$LABEL" \
+        --network "$NETWORK" --ip "${ADDRESS[$engine]}" \
+        --cap-add ALL --cap-drop SYS_RESOURCE \
+        --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+        --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
+        --tmpfs /run --tmpfs /tmp \
+        -v "$container-storage:/var/lib/docker" -v "$RUN_DIR/$engine:/run/node" \
+        "$NODE_IMAGE" "${MODE[$engine]}" >/dev/null
+}
+
+wait_for_engine() {
+    local engine=$1 i
+    for i in $(seq 1 120); do
+        if on "$engine" version >/dev/null 2>&1; then
+            return
+        fi
+        sleep 0.5
+    done
+    docker logs --tail 20 "$(node "$engine")" >&2 || true
+    die "$(node "$engine") did not answer on $(socket "$engine")"
+}
+
+load_images() {
+    # saved once, loaded through each engine's socket where it lacks it (or has another id)
+    local image engine want have archive t pids missing
+    for image in $TEST_IMAGES $(default_images) $IMAGES; do
+        docker image inspect "$image" >/dev/null 2>&1 || { log "no $image on the host: not loaded"; continue; }
+        want=$(docker image inspect -f '{{.Id}}' "$image")
+        missing=()
+        for engine in "${ENGINES[@]}"; do
+            have=$(on "$engine" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
+            [[ $have == "$want" ]] || missing+=("$engine")
+        done
+        ((${#missing[@]})) || continue
+        t=$(date +%s.%N)
+        archive=$(mktemp "$RUN_DIR/image.XXXXXX.tar")
+        docker save -o "$archive" "$image"
+        pids=()
+        for engine in "${missing[@]}"; do
+            on "$engine" load -q -i "$archive" >/dev/null & pids+=($!)
+        done
+        for pid in "${pids[@]}"; do wait "$pid" || { rm -f "$archive"; die "loading $image failed"; }; done
+        rm -f "$archive"
+        log "$image loaded into ${missing[*]} in $(elapsed "$t")"
+    done
+}
+
+up() {
+    docker info >/dev/null 2>&1 || die "no Docker daemon answers (run scripts/provision.sh first)"
+    build_node_image
+    if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
+        docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
+            --label "$LABEL" "$NETWORK" >/dev/null
+    fi
+    local engine
+    for engine in "${ENGINES[@]}"; do start_node "$engine"; done
+    for engine in "${ENGINES[@]}"; do wait_for_engine "$engine"; done
+    load_images
+    log "up in $(elapsed "$T0"): $(status | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
+}
+
+down() {
+    local engine
+    for engine in "${ENGINES[@]}"; do
+        docker rm -f "$(node "$engine")" >/dev/null 2>&1 || true
+        docker volume rm "$(node "$engine")-storage" >/dev/null 2>&1 || true
+    done
+    docker network rm "$NETWORK" >/dev/null 2>&1 || true
+    rm -rf "$RUN_DIR"
+    log "down: nodes, their volumes, $NETWORK and $RUN_DIR removed (the node image stays cached)"
+}
+
+status() {
+    local engine
+    for engine in "${ENGINES[@]}"; do
+        on "$engine" version -f "$engine {{.Server.Version}} API {{.Server.APIVersion}} at unix://$(socket "$engine")" 2>/dev/null ||
+            echo "$engine down"
+    done
+}
+
+env_vars() {
+    local engine=${1:-} version
+    [[ -n $engine ]] || die "usage: scripts/engines.sh env ENGINE (engines: ${ENGINES[*]})"
+    known "$engine"
+    version=$(on "$engine" version -f '{{.Server.Version}} {{.Server.APIVersion}}' 2>/dev/null) ||
+        die "$engine does not answer (scripts/engines.sh up)"
+    cat <<EOF
+DOCKER_HOST=unix://$(socket "$engine")
+HOST_IP=${ADDRESS[$engine]}
+HUB_CONNECT_IP=$GATEWAY
+ENGINE_VERSION=${version% *}
+ENGINE_API=${version#* }
+EOF
+}
+
+case ${1:-} in
+    up) up ;;
+    down) down ;;
+    env) env_vars "${2:-}" ;;
+    status) status ;;
+    *) die "usage: scripts/engines.sh up | env ENGINE | status | down" ;;
+esac

@@ -1,0 +1,82 @@
+"""The engine the real-daemon suites run against, chosen by ``ENGINE``:
+
+* ``docker20`` (the default): the host's own Docker 20.10 daemon (scripts/provision.sh);
+* ``docker26``, ``podman5``, ``podman5-rootless``: the nodes of scripts/engines.sh, each serving
+  its engine's Docker API on a socket on the host.  A hub on the host reaches a server there at
+  the node's address (``host_ip``, where DockerSpawner publishes the server's port), and the
+  server reaches the hub at the host's address on the nodes' network (``hub_connect_ip``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from needs import unavailable
+
+REPO = Path(__file__).resolve().parents[2]
+HOST_DAEMON = "unix:///var/run/docker.sock"
+NAMES = ("docker20", "docker26", "podman5", "podman5-rootless")
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    #: the daemon's URL (DOCKER_HOST)
+    docker_host: str
+    #: where DockerSpawner publishes a server's port (c.DockerSpawner.host_ip); None: its default
+    host_ip: str | None = None
+    #: where a server reaches the hub (c.JupyterHub.hub_connect_ip); None: the demo's default
+    hub_connect_ip: str | None = None
+
+    @property
+    def is_podman(self) -> bool:
+        return self.name.startswith("podman")
+
+    @property
+    def is_host_daemon(self) -> bool:
+        return self.name == "docker20"
+
+    def hub_environment(self) -> dict[str, str]:
+        """What the demo configuration reads to run against this engine."""
+        env = {"DOCKER_HOST": self.docker_host}
+        if self.host_ip:
+            env["DEMO_HOST_IP"] = self.host_ip
+        if self.hub_connect_ip:
+            env["DEMO_HUB_CONNECT_IP"] = self.hub_connect_ip
+        return env
+
+
+def parse_assignments(text: str) -> dict[str, str]:
+    """``NAME=value`` lines (as scripts/engines.sh env prints them) as a dict."""
+    values = {}
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name.isidentifier():
+            values[name] = value.strip().strip('"')
+    return values
+
+
+def selected_name() -> str:
+    return os.environ.get("ENGINE") or "docker20"
+
+
+@functools.cache
+def selected() -> Engine:
+    """The engine ``ENGINE`` names (docker20 when unset); unavailable (under CI: a failure) when
+    scripts/engines.sh has not brought it up."""
+    name = selected_name()
+    if name not in NAMES:
+        raise ValueError(f"ENGINE={name!r}: not one of {', '.join(NAMES)}")
+    if name == "docker20":
+        return Engine(name, HOST_DAEMON)
+    out = subprocess.run([str(REPO / "scripts" / "engines.sh"), "env", name], capture_output=True, text=True,
+                         timeout=60)
+    values = parse_assignments(out.stdout)
+    socket = values.get("DOCKER_HOST", "").removeprefix("unix://")
+    if out.returncode != 0 or not socket or not Path(socket).exists():
+        unavailable(f"engine {name} is not up (scripts/engines.sh up): {out.stderr.strip() or socket}")
+    return Engine(name, values["DOCKER_HOST"], values.get("HOST_IP"), values.get("HUB_CONNECT_IP"))
