@@ -271,6 +271,17 @@ class DockerSpawnerConfig(DeprecatedOptions):
         For an internal docker network, the Hub should be on the same network, as internal
         docker IP addresses are used.  For bridge networking, external ports are bound.""",
     )
+    extra_networks = List(
+        Unicode(),
+        config=True,
+        help="""Docker networks the container joins besides network_name (not in the reference).
+
+        network_name stays the network the hub reaches the server on (use_internal_ip reads the
+        address there); these are for the server's own reach, e.g. a database's network.  On an
+        engine of API 1.44 or later (Docker 25+) the container is created on every network at
+        once; on an older one it is connected to the extra networks after it is created, before
+        it starts.  SwarmSpawner attaches the service's tasks to them.""",
+    )
     use_internal_ip = Bool(
         False,
         config=True,

@@ -28,7 +28,7 @@ from jupyterhub.utils import url_path_join
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from tornado import web
 
-from . import engine_limits, errors, spec
+from . import created_container, errors, spec
 from .certs import CertificateStaging
 from .cleanup import VolumeCleanup
 from .client import DockerAccess, published_host, remote_daemon_host
@@ -159,13 +159,16 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
     async def create_object(self) -> dict:
         """Create the container; returns the create answer (with its Id)."""
         request = await self.container_request()
-        kwargs = spec.build_create_kwargs(request, (await self.docker_client()).api_version)
+        api_version = (await self.docker_client()).api_version
+        kwargs = spec.build_create_kwargs(request, api_version)
         await self.ensure_volumes(request)
+        await created_container.check_networks(self.docker, request.extra_networks, self.daemon_address)
         self.log.debug("Creating container %s for %s: %s", request.name, self._log_name,
                        json.dumps(redacted_create_kwargs(kwargs), default=str, sort_keys=True))
         created = await self.docker("create_container", **kwargs)
-        await engine_limits.refuse_dropped_limits(self.docker, created["Id"], kwargs.get("host_config") or {},
-                                                  self.daemon_address)
+        await created_container.complete(self.docker, created["Id"], host_config=kwargs.get("host_config") or {},
+                                         networks=spec.networks_after_create(request, api_version),
+                                         engine=self.daemon_address)
         return created
 
     async def start_object(self) -> None:

@@ -45,14 +45,12 @@ def dropped_message(settings: list[str], engine: str) -> str:
 
 async def refuse_dropped_limits(docker: Callable[..., Awaitable[Any]], container_id: str,
                                 asked: Mapping[str, Any], engine: str) -> None:
-    """After a create whose host config ``asked`` for limits: when the engine dropped any, the
-    container is removed and a :class:`~dockerspawner.errors.ConfigProblem` names them (never
-    a server running unlimited where a limit was set).  ``docker``: the spawner's call of a
-    client method."""
+    """After a create whose host config ``asked`` for limits: when the engine dropped any, a
+    :class:`~dockerspawner.errors.ConfigProblem` names them (never a server running unlimited
+    where a limit was set).  ``docker``: the spawner's call of a client method."""
     if not asked_for_limits(asked):
         return
     kept = (await docker("inspect_container", container_id)).get("HostConfig") or {}
     dropped = dropped_limits(asked, kept)
     if dropped:
-        await docker("remove_container", container_id, v=True, force=True)
         raise ConfigProblem(dropped[0], dropped_message(dropped, engine))

@@ -53,7 +53,9 @@ def aspect_values(req: Any) -> dict[str, Any]:
                     {"binds": sorted(convert_volume_binds({k: dict(v) for k, v in req.volume_binds.items()})),
                      "mounts": [dict(m) for m in req.mounts]}),
         "network": {"name": req.network_name, "publish": req.publish_host_ip, "port": req.port,
-                    "links": dict(req.links)},
+                    "links": dict(req.links),
+                    # only when set: the fingerprints of containers made before stay the same
+                    **({"extra": list(req.extra_networks)} if getattr(req, "extra_networks", ()) else {})},
         "user": [req.user, req.working_dir],
         "extra arguments": [req.extra_create_kwargs, req.extra_host_config, req.no_new_privileges],
     }

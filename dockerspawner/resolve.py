@@ -264,6 +264,7 @@ class ServerResolution(HasTraits):
             environment=self.get_env(),
             labels=labels,
             network_name=self.network_name,
+            extra_networks=tuple(self.extra_networks),
             publish_host_ip=publish,
             volume_binds=binds,
             volume_mount_points=tuple(sorted(b["bind"] for b in binds.values())),

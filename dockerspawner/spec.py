@@ -39,6 +39,8 @@ class ContainerRequest:
     environment: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     network_name: str = "bridge"
+    #: networks joined besides network_name (extra_networks)
+    extra_networks: tuple[str, ...] = ()
     publish_host_ip: str | None = "127.0.0.1"  # None: do not publish (internal ip, host network)
     volume_binds: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     volume_mount_points: tuple[str, ...] = ()
@@ -126,6 +128,26 @@ def build_host_config_kwargs(req: ContainerRequest) -> dict[str, Any]:
     return kwargs
 
 
+#: the Engine API version from which a create may name several networks (Docker 25)
+SEVERAL_NETWORKS_API = (1, 44)
+
+
+def several_networks_at_create(api_version: str) -> bool:
+    """Whether a create may name several networks at this API version."""
+    try:
+        return tuple(int(part) for part in api_version.split(".")[:2]) >= SEVERAL_NETWORKS_API
+    except ValueError:
+        return False
+
+
+def networks_after_create(req: ContainerRequest, api_version: str) -> list[str]:
+    """The extra networks a created container is still to be connected to (before it starts):
+    all of them below API 1.44, none from it on."""
+    if several_networks_at_create(api_version):
+        return []
+    return [name for name in dict.fromkeys(req.extra_networks) if name != req.network_name]
+
+
 def build_create_kwargs(req: ContainerRequest, api_version: str) -> dict[str, Any]:
     """The keyword arguments of ``create_container`` for ``req`` (host config included)."""
     host_config = HostConfig(version=api_version, **build_host_config_kwargs(req))
@@ -146,6 +168,11 @@ def build_create_kwargs(req: ContainerRequest, api_version: str) -> dict[str, An
         kwargs["user"] = req.user
     if req.working_dir is not None:
         kwargs["working_dir"] = req.working_dir
+    if req.extra_networks and several_networks_at_create(api_version):
+        # the extra networks with the main one, in one create (a networking_config of
+        # extra_create_kwargs merges over it)
+        names = [host_config.get("NetworkMode") or req.network_name, *req.extra_networks]
+        kwargs["networking_config"] = {"EndpointsConfig": {name: {} for name in dict.fromkeys(names)}}
     extra = dict(req.extra_create_kwargs)
     extra_host = extra.pop("host_config", None) or {}
     merged = deep_merge(kwargs, extra)
@@ -348,8 +375,9 @@ def build_service_kwargs(req: ContainerRequest, opts: ServiceOptions,
     }
     if opts.extra_placement_spec:
         task_kwargs["placement"] = docker_types.Placement(**opts.extra_placement_spec)
-    if req.network_name not in LOCAL_NETWORKS:
-        task_kwargs["networks"] = [req.network_name]
+    networks = [name for name in dict.fromkeys([req.network_name, *req.extra_networks]) if name not in LOCAL_NETWORKS]
+    if networks:
+        task_kwargs["networks"] = networks
     task_kwargs.update(opts.extra_task_spec)
 
     endpoint_kwargs: dict[str, Any] = {}

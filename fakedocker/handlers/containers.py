@@ -22,7 +22,7 @@ def create_container(engine: Any, req: Request) -> Response:
     body = req.json()
     if not isinstance(body, dict):
         raise DaemonError(400, "invalid JSON in request body")
-    c = engine.containers.create(body, req.arg("name") or None)
+    c = engine.containers.create(body, req.arg("name") or None, api_version=req.api_version)
     return Response(201, {"Id": c.id, "Warnings": []})
 
 

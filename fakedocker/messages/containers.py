@@ -103,6 +103,10 @@ def too_many_endpoints(names: list[str]) -> DaemonError:
     )
 
 
+def several_endpoints_before_api_1_44(names: list[str]) -> DaemonError:
+    return DaemonError(400, f"Container cannot be created with multiple network endpoints: {', '.join(names)}")
+
+
 def conflict_mac_and_network_mode() -> DaemonError:
     return DaemonError(400, "conflicting options: mac-address and the network mode")
 

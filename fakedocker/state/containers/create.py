@@ -200,7 +200,7 @@ class ContainerFactory:
             engine.emit("container", "rename", c.id, c.attributes(oldName="/" + old))
 
     # create ----------------------------------------------------------------------------
-    def create(self, body: dict[str, Any], name: str | None = None) -> Container:
+    def create(self, body: dict[str, Any], name: str | None = None, api_version: str | None = None) -> Container:
         engine = self.engine
         with engine.lock:
             requested_host = body.get("HostConfig") or {}
@@ -212,7 +212,7 @@ class ContainerFactory:
             check_net_mode(body, requested_host)
             log_config = resolve_log_config(requested_host.get("LogConfig"))
             endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
-            check_endpoints_config(endpoints)
+            check_endpoints_config(endpoints, api_version or engine.api_version, engine.api_version)
             if name:
                 name = self._check_name(name)
             image_ref = body.get("Image") or ""

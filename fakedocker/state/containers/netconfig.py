@@ -72,10 +72,22 @@ def _parses_as(text: str, version: int) -> bool:
     return address.version == version
 
 
-def check_endpoints_config(endpoints: dict[str, Any]) -> None:
-    """verifyNetworkingConfig: at most one endpoint, each with settings and well-formed
-    static addresses."""
-    if len(endpoints) > 1:
+#: the API version from which a create may name several networks (Docker 25)
+SEVERAL_ENDPOINTS_API = (1, 44)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def check_endpoints_config(endpoints: dict[str, Any], request_api: str = "1.41",
+                           engine_api: str = "1.41") -> None:
+    """verifyNetworkingConfig: each endpoint with settings and well-formed static addresses;
+    several endpoints only from API 1.44 on, on an engine that has it (an engine of API 1.44 or
+    later refuses them to an older client with words of its own)."""
+    if len(endpoints) > 1 and _version(request_api) < SEVERAL_ENDPOINTS_API:
+        if _version(engine_api) >= SEVERAL_ENDPOINTS_API:
+            raise messages.several_endpoints_before_api_1_44(sorted(endpoints))
         raise messages.too_many_endpoints(sorted(endpoints))
     for name, epc in endpoints.items():
         if not isinstance(epc, dict):

@@ -83,8 +83,9 @@ class ContainerStore:
         self.ports.next_port = value
 
     # operations ------------------------------------------------------------------------
-    def create(self, body: dict[str, Any], name: str | None = None) -> Container:
-        return self.factory.create(body, name)
+    def create(self, body: dict[str, Any], name: str | None = None, api_version: str | None = None) -> Container:
+        """``api_version``: the one the client's request names (None: the engine's own)."""
+        return self.factory.create(body, name, api_version)
 
     def rename(self, ref: str, new_name: str) -> None:
         self.factory.rename(ref, new_name)
