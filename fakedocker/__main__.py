@@ -15,6 +15,7 @@ import sys
 import docker.errors
 
 from . import seed as seeding
+from . import versions
 from .engine import FakeEngine
 from .routing import DaemonError
 from .server import serve_until_stopped
@@ -40,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
              "start with (see fakedocker.seed; repeatable)",
     )
     serve.add_argument("--transitions", default="immediate", choices=["immediate", "timer", "manual"])
+    serve.add_argument("--engine-version", default=versions.DEFAULT_ENGINE_VERSION, choices=sorted(versions.PROFILES),
+                       help="the Docker Engine to answer as (default %(default)s; see fakedocker.versions)")
+    serve.add_argument("--min-api-version", default=None, metavar="X.Y",
+                       help="refuse clients below this API version, in the daemon's words (e.g. 1.44, "
+                            "as Docker 29 does); default: the engine version's own minimum")
     args = parser.parse_args(argv)
 
     try:
@@ -48,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
                       "registry": [seeding.image_option(s) for s in args.registry_image]})
     except seeding.SeedError as err:
         parser.error(str(err))
-    engine = FakeEngine(transitions=args.transitions)
+    engine = FakeEngine(transitions=args.transitions, engine_version=args.engine_version)
+    if args.min_api_version:
+        engine.min_api_version = args.min_api_version
     try:
         for seed in seeds:
             seeding.apply(engine, seed)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from . import versions
 from .faults import Faults
 from .state.containers import ContainerStore, ContainerTable
 from .state.images import (
@@ -32,8 +33,9 @@ from .state.volumes import VolumeStore
 from .timestamps import rfc3339_nano
 from .transitions import Transitions
 
-API_VERSION = "1.41"
-ENGINE_VERSION = "20.10.24+dfsg1"
+#: the default engine's (see :mod:`fakedocker.versions`)
+API_VERSION = versions.profile(versions.DEFAULT_ENGINE_VERSION).api_version
+ENGINE_VERSION = versions.profile(versions.DEFAULT_ENGINE_VERSION).version
 
 
 class FakeEngine:
@@ -47,6 +49,10 @@ class FakeEngine:
         seed: makes ids differ between engines that should not collide (default 0: ids are
             the same sequence in every engine, so tests are reproducible).
         runtime: the default runtime of started containers (see :mod:`fakedocker.runtime`).
+        api_version: the newest API version it speaks (default: the engine version's).
+        engine_version: the Docker Engine it answers as, ``"20.10"`` (default) or ``"26.1"``
+            (see :mod:`fakedocker.versions`); ``min_api_version`` may then be raised to refuse
+            older clients, as Docker 29 refuses clients below API 1.44.
     """
 
     def __init__(
@@ -56,12 +62,16 @@ class FakeEngine:
         clock: Callable[[], float] = time.time,
         seed: int | str = 0,
         runtime: Any = None,
-        api_version: str = API_VERSION,
+        api_version: str | None = None,
+        engine_version: str = versions.DEFAULT_ENGINE_VERSION,
     ):
         self.lock = threading.RLock()
         self.clock = clock
-        self.api_version = api_version
-        self.engine_version = ENGINE_VERSION
+        self.profile = versions.profile(engine_version)
+        self.api_version = api_version or self.profile.api_version
+        #: the oldest API version a client may name (the engine's own unless raised)
+        self.min_api_version = self.profile.min_api_version
+        self.engine_version = self.profile.version
         self.step_delay = step_delay
         self._seed = str(seed)
         self._counter = itertools.count(1)

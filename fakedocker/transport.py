@@ -36,6 +36,7 @@ from requests.adapters import HTTPAdapter
 from . import (
     handlers,  # noqa: F401  (registers the routes)
     messages,
+    versions,
 )
 from .daemon_routes import daemon_route
 from .routing import ROUTER, DaemonError, Request, Response
@@ -52,6 +53,12 @@ def dispatch(engine: FakeEngine, request: Request) -> Response:
         err = messages.page_not_found() if daemon_has is None else messages.not_modelled(
             request.method, daemon_has)
         return Response(err.status, {"message": err.message})
+    refused = versions.api_version_problem(request.api_version, engine.min_api_version, engine.api_version)
+    if refused is not None:
+        too_old = "too old" in refused
+        if too_old and engine.profile.too_old_as_text:
+            return Response(400, (refused + "\n").encode(), kind="raw", content_type="text/plain; charset=utf-8")
+        return Response(400, {"message": refused})
     route, params = found
     request.params = params
     with engine.lock:

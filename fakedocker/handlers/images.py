@@ -85,8 +85,8 @@ def inspect_image(engine: Any, req: Request) -> dict[str, Any]:
                 normalized = parse_reference(name).tagged
             except DaemonError:
                 normalized = name
-            raise messages.no_such_image_inspect(name, normalized)
-        return image.inspect()
+            raise messages.no_such_image_inspect(name, normalized, engine.profile.image_not_found_doubled)
+        return image.inspect(req.api_version or engine.api_version, engine.profile)
 
 
 @route("POST", "/images/{name:path}/tag", "tag")

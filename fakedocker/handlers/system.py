@@ -28,22 +28,22 @@ def options(engine: Any, req: Request) -> Response:
 
 @route("GET", "/version")
 def version(engine: Any, req: Request) -> dict[str, Any]:
+    """As the engine version the fake answers as (:mod:`fakedocker.versions`)."""
+    profile = engine.profile
+    common = {"GitCommit": profile.git_commit, "GoVersion": profile.go_version, "Os": "linux", "Arch": "amd64",
+              "KernelVersion": platform.release(), "BuildTime": profile.build_time}
     return {
         "Platform": {"Name": ""},
         "Components": [
             {"Name": "Engine", "Version": engine.engine_version,
-             "Details": {"ApiVersion": engine.api_version, "Arch": "amd64", "Os": "linux",
-                         "MinAPIVersion": "1.12", "Experimental": "false"}},
+             "Details": {"ApiVersion": engine.api_version, "MinAPIVersion": engine.min_api_version,
+                         "Experimental": "false", **common}},
+            *[dict(component) for component in profile.components],
         ],
         "Version": engine.engine_version,
         "ApiVersion": engine.api_version,
-        "MinAPIVersion": "1.12",
-        "GitCommit": "5d6db84",
-        "GoVersion": "go1.19.8",
-        "Os": "linux",
-        "Arch": "amd64",
-        "KernelVersion": platform.release(),
-        "BuildTime": "2023-05-08T08:35:00.000000000+00:00",
+        "MinAPIVersion": engine.min_api_version,
+        **common,
     }
 
 

@@ -15,9 +15,11 @@ def reference_does_not_exist() -> DaemonError:
     return DaemonError(404, "reference does not exist")
 
 
-def no_such_image_inspect(ref: str, normalized: str) -> DaemonError:
-    """What ``GET /images/{name}/json`` answers for a missing image (the daemon wraps its
-    own message, with the reference as given and as normalised)."""
+def no_such_image_inspect(ref: str, normalized: str, doubled: bool = True) -> DaemonError:
+    """What ``GET /images/{name}/json`` answers for a missing image: 20.10 wraps its own
+    message, with the reference as given and as normalised (``doubled``); 26.1 does not."""
+    if not doubled:
+        return DaemonError(404, f"No such image: {normalized}")
     return DaemonError(404, f"no such image: {ref}: No such image: {normalized}")
 
 

@@ -170,7 +170,19 @@ class Image:
     def short_id(self) -> str:
         return self.id.split(":", 1)[1][:12]
 
-    def inspect(self) -> dict[str, Any]:
+    def inspect(self, api_version: str = "1.41", profile: Any = None) -> dict[str, Any]:
+        """``GET /images/{name}/json`` for a client of ``api_version`` (1.44 on: no
+        ``ContainerConfig``, ``VirtualSize`` or ``Container``), from an engine of ``profile``
+        (26.1 has no ``Container`` at any API version)."""
+        answer = self._inspect()
+        if profile is not None and not profile.image_container_field:
+            answer.pop("Container")
+        if tuple(int(p) for p in api_version.split(".")) >= (1, 44):
+            for key in ("ContainerConfig", "VirtualSize", "Container"):
+                answer.pop(key, None)
+        return answer
+
+    def _inspect(self) -> dict[str, Any]:
         return {
             "Id": self.id,
             "RepoTags": list(self.repo_tags),

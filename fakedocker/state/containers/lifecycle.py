@@ -532,6 +532,8 @@ class ContainerLifecycle:
 
             def answer() -> dict[str, Any]:
                 error = {"Message": c.error} if c.error else None
+                if error is None and not self.engine.profile.wait_error_when_none:
+                    return {"StatusCode": c.exit_code}  # (26.1: no null Error)
                 return {"Error": error, "StatusCode": c.exit_code}
 
             return done, answer
