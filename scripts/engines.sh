@@ -9,7 +9,7 @@
 #
 #   scripts/engines.sh up           # build what is missing, start the nodes, load the test images (idempotent)
 #   scripts/engines.sh env ENGINE   # assignments a hub on the host needs (set -a; eval "$(... env docker26)"; set +a)
-#   scripts/engines.sh status       # each engine's version and API version
+#   scripts/engines.sh status       # each engine's version and API version, and the registry relay
 #   scripts/engines.sh down         # remove every node, volume, network and file `up` made
 #
 # The nodes are made as scripts/cluster.sh makes its swarm nodes (see ENVIRONMENT.md): no
@@ -25,6 +25,13 @@
 # Podman 5 warns that v1 is deprecated (silenced in the nodes), and rootless Podman cannot limit
 # resources there (it ignores mem/cpu limits, with a warning) and loses its containers when its
 # service restarts.
+#
+# The host's plain-HTTP registry (scripts/provision.sh) listens on 127.0.0.1:5000 only, which a
+# node cannot reach: `up` runs scripts/lib/tcp-relay.py on the host's address on the nodes'
+# network, $GATEWAY:5000 -> 127.0.0.1:5000 (pid and log in the run dir; `down` stops it), and
+# every engine treats $GATEWAY:5000 as an insecure (plain HTTP) registry: dockerd every port of
+# $GATEWAY (insecure-registries takes a CIDR), Podman that port and the RELAY_PORTS (its
+# registries.conf names host:port), where a test may relay the registry itself (slowed down).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +45,9 @@ NODE_IMAGE=dockerspawner-ci/engine-node:$SUITE
 NETWORK=dockerspawner-engines
 SUBNET=10.216.216.0/24
 GATEWAY=10.216.216.1                 # the host's address on the nodes' network
+REGISTRY_PORT=5000                   # the host's registry, on 127.0.0.1 (and relayed to $GATEWAY)
+RELAY_PORTS="5001 5002 5003 5004"    # more ports of $GATEWAY every engine treats as plain-HTTP registries
+RELAY=scripts/lib/tcp-relay.py
 PREFIX=dsengine
 ENGINES=(docker26 podman5 podman5-rootless)
 declare -A ADDRESS=([docker26]=10.216.216.10 [podman5]=10.216.216.11 [podman5-rootless]=10.216.216.12)
@@ -69,7 +79,7 @@ write_node_files() {
     # what `up` writes into the root filesystem (a change here or in build_node_image rebuilds
     # the image, from the cached packages: its recipe label is their hash)
     local root=$1
-    mkdir -p "$root/usr/local/bin" "$root/etc/containers"
+    mkdir -p "$root/usr/local/bin" "$root/etc/containers/registries.conf.d" "$root/etc/docker"
     cat >"$root/usr/local/bin/node-entrypoint" <<'ENTRYPOINT'
 #!/bin/sh
 # An engine node: /sys and the cgroup hierarchies writable (no --privileged here), then one
@@ -136,13 +146,26 @@ runtime = "crun"
 default_subnet = "10.219.0.0/24"
 default_subnet_pools = [{"base" = "10.219.0.0/16", "size" = 24}]
 CONTAINERS
+    # the host's registry as the nodes reach it (through the relay) is plain HTTP: dockerd takes
+    # a CIDR (every port of the host's address), Podman (rootful and rootless read this drop-in)
+    # one host:port per entry
+    printf '{"insecure-registries": ["%s/32"]}\n' "$GATEWAY" >"$root/etc/docker/daemon.json"
+    local port
+    {
+        echo "# the host's registry (scripts/engines.sh relays it to $GATEWAY:$REGISTRY_PORT) and the"
+        echo "# ports where a test relays it again: plain HTTP"
+        for port in $REGISTRY_PORT $RELAY_PORTS; do
+            printf '[[registry]]\nlocation = "%s:%s"\ninsecure = true\n\n' "$GATEWAY" "$port"
+        done
+    } >"$root/etc/containers/registries.conf.d/50-dockerspawner-host-registry.conf"
     echo podman:100000:65536 >"$root/etc/subuid"
     echo podman:100000:65536 >"$root/etc/subgid"
 }
 
 recipe() {
     # what the node image is made of: the packages and the code that makes it
-    { echo "$SUITE $PACKAGES"; declare -f write_node_files build_node_image; } | sha256sum | cut -c1-16
+    { echo "$SUITE $PACKAGES $GATEWAY $REGISTRY_PORT $RELAY_PORTS"; declare -f write_node_files build_node_image; } |
+        sha256sum | cut -c1-16
 }
 
 build_node_image() {
@@ -252,6 +275,45 @@ load_images() {
     done
 }
 
+# --- the registry relay --------------------------------------------------------------------------
+relay_pid() {
+    # the running relay's pid (none: nothing printed, status 1)
+    local pid
+    pid=$(cat "$RUN_DIR/registry-relay.pid" 2>/dev/null) || return 1
+    [[ $pid =~ ^[0-9]+$ ]] && grep -qs -- "tcp-relay.py" "/proc/$pid/cmdline" || return 1
+    echo "$pid"
+}
+
+start_relay() {
+    # $GATEWAY:$REGISTRY_PORT -> 127.0.0.1:$REGISTRY_PORT, in the background (idempotent)
+    relay_pid >/dev/null && return
+    local log=$RUN_DIR/registry-relay.log pid
+    mkdir -p "$RUN_DIR"
+    : >"$log"
+    # its own session (not stopped with a caller's process group); setsid execs python here (a
+    # background child of a script leads no process group), so $! is the relay's pid
+    setsid /usr/bin/python3 "$RELAY" "$GATEWAY:$REGISTRY_PORT" "127.0.0.1:$REGISTRY_PORT" \
+        >>"$log" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" >"$RUN_DIR/registry-relay.pid"
+    for _ in $(seq 1 50); do
+        grep -q '^listening' "$log" && break
+        kill -0 "$pid" 2>/dev/null || die "the registry relay did not start: $(cat "$log")"
+        sleep 0.1
+    done
+    grep -q '^listening' "$log" || die "the registry relay does not listen: $(cat "$log")"
+    curl -sf "http://$GATEWAY:$REGISTRY_PORT/v2/" >/dev/null ||
+        log "no registry answers on 127.0.0.1:$REGISTRY_PORT (scripts/provision.sh starts it): the pull tests will say so"
+}
+
+stop_relay() {
+    local pid
+    pid=$(relay_pid) || return 0
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
 up() {
     docker info >/dev/null 2>&1 || die "no Docker daemon answers (run scripts/provision.sh first)"
     build_node_image
@@ -259,6 +321,7 @@ up() {
         docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
             --label "$LABEL" "$NETWORK" >/dev/null
     fi
+    start_relay
     local engine
     for engine in "${ENGINES[@]}"; do start_node "$engine"; done
     for engine in "${ENGINES[@]}"; do wait_for_engine "$engine"; done
@@ -268,13 +331,14 @@ up() {
 
 down() {
     local engine
+    stop_relay
     for engine in "${ENGINES[@]}"; do
         docker rm -f "$(node "$engine")" >/dev/null 2>&1 || true
         docker volume rm "$(node "$engine")-storage" >/dev/null 2>&1 || true
     done
     docker network rm "$NETWORK" >/dev/null 2>&1 || true
     rm -rf "$RUN_DIR"
-    log "down: nodes, their volumes, $NETWORK and $RUN_DIR removed (the node image stays cached)"
+    log "down: nodes, their volumes, $NETWORK, the registry relay and $RUN_DIR removed (the node image stays cached)"
 }
 
 status() {
@@ -283,6 +347,12 @@ status() {
         on "$engine" version -f "$engine {{.Server.Version}} API {{.Server.APIVersion}} at unix://$(socket "$engine")" 2>/dev/null ||
             echo "$engine down"
     done
+    local pid
+    if pid=$(relay_pid); then
+        echo "registry relay $GATEWAY:$REGISTRY_PORT -> 127.0.0.1:$REGISTRY_PORT (pid $pid)"
+    else
+        echo "registry relay down"
+    fi
 }
 
 env_vars() {
@@ -297,6 +367,9 @@ HOST_IP=${ADDRESS[$engine]}
 HUB_CONNECT_IP=$GATEWAY
 ENGINE_VERSION=${version% *}
 ENGINE_API=${version#* }
+REGISTRY=$GATEWAY:$REGISTRY_PORT
+RELAY_HOST=$GATEWAY
+RELAY_PORTS=${RELAY_PORTS// /,}
 EOF
 }
 

@@ -5,6 +5,10 @@
   its engine's Docker API on a socket on the host.  A hub on the host reaches a server there at
   the node's address (``host_ip``, where DockerSpawner publishes the server's port), and the
   server reaches the hub at the host's address on the nodes' network (``hub_connect_ip``).
+
+The host's registry listens on 127.0.0.1:5000 only; the host's daemon pushes there, and an engine
+in a node pulls the same repositories at ``registry`` (the host's address on the nodes' network,
+relayed to the loopback by scripts/engines.sh, a plain-HTTP registry to every engine).
 """
 
 from __future__ import annotations
@@ -31,6 +35,13 @@ class Engine:
     host_ip: str | None = None
     #: where a server reaches the hub (c.JupyterHub.hub_connect_ip); None: the demo's default
     hub_connect_ip: str | None = None
+    #: the host's registry (127.0.0.1:5000) as the engine reaches it: the reference's registry part
+    registry: str = "127.0.0.1:5000"
+    #: where a test may relay the registry again (slowed down, say) so the engine reaches it and
+    #: treats it as plain HTTP: this host and one of ``relay_ports``; none named: any free port
+    #: (the host's daemon treats every port of 127.0.0.0/8 as plain HTTP)
+    relay_host: str = "127.0.0.1"
+    relay_ports: tuple[int, ...] = ()
 
     @property
     def is_podman(self) -> bool:
@@ -79,4 +90,6 @@ def selected() -> Engine:
     socket = values.get("DOCKER_HOST", "").removeprefix("unix://")
     if out.returncode != 0 or not socket or not Path(socket).exists():
         unavailable(f"engine {name} is not up (scripts/engines.sh up): {out.stderr.strip() or socket}")
-    return Engine(name, values["DOCKER_HOST"], values.get("HOST_IP"), values.get("HUB_CONNECT_IP"))
+    return Engine(name, values["DOCKER_HOST"], values.get("HOST_IP"), values.get("HUB_CONNECT_IP"),
+                  registry=values["REGISTRY"], relay_host=values["RELAY_HOST"],
+                  relay_ports=tuple(int(port) for port in values["RELAY_PORTS"].split(",") if port))

@@ -511,41 +511,59 @@ def test_resource_limits_and_guarantees_in_host_config(hub: ITestHub, make_user,
 
 
 @pytest.fixture(scope="module")
+def host_client() -> Iterator[docker.DockerClient]:
+    """The host's own daemon: it pushes to the registry on its loopback (REGISTRY), whose
+    repositories the engine pulls at ``engines.selected().registry`` (the same registry, relayed
+    by scripts/engines.sh for an engine in a node)."""
+    client = docker.DockerClient(base_url=engines.HOST_DAEMON, timeout=120)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
 def registry_repo(docker_client: docker.DockerClient) -> Iterator[str]:
-    """``127.0.0.1:5000/itest/singleuser``: the single-user image pushed once (its layers stay in
-    the registry, so later pushes of other tags only write a manifest)."""
-    try:
-        requests.get(f"http://{REGISTRY}/v2/", timeout=5).raise_for_status()
-    except requests.RequestException as exc:
-        unavailable(f"no registry on {REGISTRY} (scripts/provision.sh starts one): {exc}")
-    yield f"{REGISTRY}/itest/singleuser"
+    """``itest/singleuser``: the repository the pull tests push tags of the single-user image to
+    (its layers stay in the registry, so later pushes of other tags only write a manifest)."""
+    for where in dict.fromkeys((REGISTRY, engines.selected().registry)):
+        try:
+            requests.get(f"http://{where}/v2/", timeout=5).raise_for_status()
+        except requests.RequestException as exc:
+            unavailable(f"no registry on {where} (scripts/provision.sh starts it on {REGISTRY}, "
+                        f"scripts/engines.sh up relays it to the nodes): {exc}")
+    yield "itest/singleuser"
 
 
 def delete_registry_tag(repo: str, tag: str) -> None:
-    path = repo.split("/", 1)[1]
-    head = requests.head(f"http://{REGISTRY}/v2/{path}/manifests/{tag}", timeout=HTTP_TIMEOUT,
+    head = requests.head(f"http://{REGISTRY}/v2/{repo}/manifests/{tag}", timeout=HTTP_TIMEOUT,
                          headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
     digest = head.headers.get("Docker-Content-Digest")
     if head.ok and digest:
-        requests.delete(f"http://{REGISTRY}/v2/{path}/manifests/{digest}", timeout=HTTP_TIMEOUT)
+        requests.delete(f"http://{REGISTRY}/v2/{repo}/manifests/{digest}", timeout=HTTP_TIMEOUT)
 
 
 @pytest.fixture
-def pushed_image(docker_client: docker.DockerClient, registry_repo: str) -> Iterator[str]:
-    """A fresh tag of the single-user image that is in the registry but not on the daemon.
-    The tag is removed from the daemon and from the registry afterwards."""
+def pushed_image(docker_client: docker.DockerClient, host_client: docker.DockerClient,
+                 registry_repo: str) -> Iterator[str]:
+    """``<engine's registry>/itest/singleuser:<fresh tag>``, the reference the spawner pulls: a
+    tag of the single-user image the host's daemon pushed (to REGISTRY, then untagged) that is in
+    the registry but not on the engine.  Removed from the engine and the registry afterwards."""
     tag = f"t{secrets.token_hex(4)}"
-    ref = f"{registry_repo}:{tag}"
-    docker_client.images.get(IMAGE).tag(registry_repo, tag)
+    pushed = f"{REGISTRY}/{registry_repo}"
+    ref = f"{engines.selected().registry}/{registry_repo}:{tag}"
+    host_client.images.get(IMAGE).tag(pushed, tag)
     try:
-        for line in docker_client.images.push(registry_repo, tag=tag, stream=True, decode=True):
-            assert "error" not in line, line
-        docker_client.images.remove(ref)
+        try:
+            for line in host_client.images.push(pushed, tag=tag, stream=True, decode=True):
+                assert "error" not in line, line
+        finally:
+            host_client.images.remove(f"{pushed}:{tag}")
         with pytest.raises(docker.errors.ImageNotFound):
             docker_client.images.get(ref)
         yield ref
     finally:
-        with contextlib.suppress(docker.errors.ImageNotFound):
+        # NotFound: Podman refuses removing an absent image with "...: image not known", which
+        # docker-py raises as NotFound (ImageNotFound only when the text says "No such image")
+        with contextlib.suppress(docker.errors.NotFound):
             docker_client.images.remove(ref)
         with contextlib.suppress(requests.RequestException):
             delete_registry_tag(registry_repo, tag)
@@ -556,14 +574,22 @@ def now_ns() -> int:
 
 
 def pulls_of(client: docker.DockerClient, ref: str, since_ns: int) -> list[dict[str, Any]]:
-    """The daemon's ``pull`` events for ``ref`` since ``since_ns`` (ns since the epoch)."""
+    """The engine's ``pull`` events for ``ref`` since ``since_ns`` (ns since the epoch).  Docker
+    names the reference in the event's ``id`` (``Actor.Attributes.name``: the repository alone);
+    Podman 5.4 puts the pulled image's id in ``id`` and the reference in
+    ``Actor.Attributes.name``.  Both send one event per pull, also of an image already present."""
     until = f"{time.time_ns() // 10**9 + 1}"
     events = client.events(since=f"{since_ns // 10**9 - 1}", until=until, decode=True,
                            filters={"type": "image", "event": "pull"})
-    return [e for e in events if e.get("id") == ref and int(e.get("timeNano", 0)) >= since_ns]
+
+    def reference(event: dict[str, Any]) -> str | None:
+        if engines.selected().is_podman:
+            return event.get("Actor", {}).get("Attributes", {}).get("name")
+        return event.get("id")
+
+    return [e for e in events if reference(e) == ref and int(e.get("timeNano", 0)) >= since_ns]
 
 
-@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_pull_ifnotpresent_pulls_once(hub: ITestHub, make_user, docker_client, pushed_image):
     name = make_user(image=pushed_image, pull_policy="ifnotpresent")
     t0 = now_ns()
@@ -581,7 +607,6 @@ def test_pull_ifnotpresent_pulls_once(hub: ITestHub, make_user, docker_client, p
     hub.stop_server(name)
 
 
-@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_pull_always_pulls_even_when_present(hub: ITestHub, make_user, docker_client, pushed_image):
     docker_client.images.pull(pushed_image)
     name = make_user(image=pushed_image, pull_policy="always")
@@ -595,7 +620,6 @@ def test_pull_always_pulls_even_when_present(hub: ITestHub, make_user, docker_cl
     hub.stop_server(name)
 
 
-@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_pull_never_with_an_absent_image_fails_clearly(hub: ITestHub, make_user, docker_client, pushed_image):
     name = make_user(image=pushed_image, pull_policy="never")
     t0 = now_ns()
@@ -612,7 +636,6 @@ def test_pull_never_with_an_absent_image_fails_clearly(hub: ITestHub, make_user,
         docker_client.images.get(pushed_image)
 
 
-@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
 def test_pull_skip_does_not_pull(hub: ITestHub, make_user, docker_client, pushed_image):
     docker_client.images.pull(pushed_image)
     name = make_user(image=pushed_image, pull_policy="skip")
@@ -902,9 +925,9 @@ def stop_pending_spawn(hub: ITestHub, name: str, reached: Callable[[], Any], wha
         posted.result(timeout=SPAWN_TIMEOUT)
 
 
-@pytest.mark.host_daemon_only("pulls from the registry on the host's 127.0.0.1:5000, which a node cannot reach")
-def test_a_spawn_stopped_during_a_slow_pull_leaves_nothing(hub: ITestHub, make_user, docker_client, tmp_path):
-    with slow_pull.fresh_image(docker_client, "canceltest/singleuser", 60) as pushed, \
+def test_a_spawn_stopped_during_a_slow_pull_leaves_nothing(hub: ITestHub, make_user, docker_client, host_client,
+                                                          tmp_path):
+    with slow_pull.fresh_image(host_client, "canceltest/singleuser", 60) as pushed, \
             slow_pull.throttled_registry(tmp_path, 2e6) as registry:
         ref = f"{registry}/{pushed}"
         name = make_user(image=ref, pull_policy="always")
@@ -918,7 +941,7 @@ def test_a_spawn_stopped_during_a_slow_pull_leaves_nothing(hub: ITestHub, make_u
             hub.assert_answers(name, hub.user_token(name))
             hub.stop_server(name)
         finally:
-            with contextlib.suppress(docker.errors.ImageNotFound):
+            with contextlib.suppress(docker.errors.NotFound):  # Podman: NotFound, "image not known"
                 docker_client.images.remove(ref, force=True)
 
 
