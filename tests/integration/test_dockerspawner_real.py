@@ -422,7 +422,9 @@ def test_remove_false_keeps_the_container_and_resumes_it(hub: ITestHub, make_use
     second = docker_client.containers.get(f"jupyter-{name}")
     assert second.id == first.id  # the same container, resumed
     assert second.status == "running"
-    assert second.exec_run(["cat", "/tmp/marker"]).output == b"kept\n"
+    # the exit code, not the output: Docker 26 under load sometimes hands back an exec's output
+    # empty (moby/moby#27289's kind), the exit code never
+    assert second.exec_run(["grep", "-qx", "kept", "/tmp/marker"]).exit_code == 0
     hub.assert_answers(name, token)
     assert len(user_containers(docker_client, name)) == 1
 
@@ -522,15 +524,17 @@ def host_client() -> Iterator[docker.DockerClient]:
 
 @pytest.fixture(scope="module")
 def registry_repo(docker_client: docker.DockerClient) -> Iterator[str]:
-    """``itest/singleuser``: the repository the pull tests push tags of the single-user image to
-    (its layers stay in the registry, so later pushes of other tags only write a manifest)."""
+    """``itest/singleuser-<engine>-<hex>``: the repository the pull tests push tags of the
+    single-user image to, one per run: every tag of it is the same manifest, which the clean-up
+    deletes by digest, so runs side by side (the test command runs each engine's suite beside
+    the others) must not share one.  Its layers stay, so later pushes only write a manifest."""
     for where in dict.fromkeys((REGISTRY, engines.selected().registry)):
         try:
             requests.get(f"http://{where}/v2/", timeout=5).raise_for_status()
         except requests.RequestException as exc:
             unavailable(f"no registry on {where} (scripts/provision.sh starts it on {REGISTRY}, "
                         f"scripts/engines.sh up relays it to the nodes): {exc}")
-    yield "itest/singleuser"
+    yield f"itest/singleuser-{engines.selected_name()}-{secrets.token_hex(3)}"
 
 
 def delete_registry_tag(repo: str, tag: str) -> None:
@@ -723,8 +727,9 @@ def test_post_start_cmd_ran_in_the_container(hub: ITestHub, make_user, docker_cl
     name = make_user(post_start_cmd="sh -c 'echo post-start-ran > /tmp/post_start'")
     hub.spawn(name)
     container = docker_client.containers.get(f"jupyter-{name}")
-    done = container.exec_run(["cat", "/tmp/post_start"])
-    assert done.exit_code == 0 and done.output == b"post-start-ran\n", done
+    # judged by the exit code: Docker 26 under load sometimes hands back an exec's output empty
+    done = container.exec_run(["grep", "-qx", "post-start-ran", "/tmp/post_start"])
+    assert done.exit_code == 0, done
     hub.assert_answers(name, hub.user_token(name))
     hub.stop_server(name)
 
@@ -822,16 +827,13 @@ def test_internal_ssl(ssl_hub: ITestHub, docker_client):
 
         # the certs volume holds the staged files, readable by the server's user (jovyan, uid 1000)
         certs_volume = f"jupyterssl-{name}"
-        listing = docker_client.containers.run(
-            HELPER_IMAGE, ["ls", "-ln", "/certs"], remove=True, network_mode="none",
-            volumes={certs_volume: {"bind": "/certs", "mode": "ro"}},
-        ).decode()
-        files = {line.split()[-1]: line.split() for line in listing.splitlines() if line.startswith("-")}
-        assert {f"user-{name}.key", f"user-{name}.crt", "notebooks-ca_trust.crt"} <= set(files), listing
-        for fields in files.values():
-            mode, owner = fields[0], fields[2]
-            assert mode[7] == "r" or (owner == "1000" and mode[1] == "r"), (
-                f"uid 1000 cannot read the staged file:\n{listing}")
+        # read as uid 1000 (judged by the exit code: a short-lived container's output may come
+        # back empty from Docker 26 under load); ContainerError names the file that failed
+        staged = [f"/certs/user-{name}.key", f"/certs/user-{name}.crt", "/certs/notebooks-ca_trust.crt"]
+        docker_client.containers.run(
+            HELPER_IMAGE, ["sh", "-c", " && ".join(f"cat {path} >/dev/null" for path in staged)], user="1000",
+            remove=True, network_mode="none", volumes={certs_volume: {"bind": "/certs", "mode": "ro"}},
+        )
 
         assert reply.status_code in (201, 202), f"{reply.status_code} {reply.text[:300]}"
         hub.wait_ready(name)
