@@ -132,12 +132,18 @@ def build_host_config_kwargs(req: ContainerRequest) -> dict[str, Any]:
 SEVERAL_NETWORKS_API = (1, 44)
 
 
-def several_networks_at_create(api_version: str) -> bool:
-    """Whether a create may name several networks at this API version."""
+def api_at_least(api_version: str, wanted: tuple[int, int]) -> bool:
+    """Whether the Engine API version ``api_version`` ("1.45") is ``wanted`` or later (False
+    for a version that does not parse)."""
     try:
-        return tuple(int(part) for part in api_version.split(".")[:2]) >= SEVERAL_NETWORKS_API
+        return tuple(int(part) for part in str(api_version).split(".")[:2]) >= wanted
     except ValueError:
         return False
+
+
+def several_networks_at_create(api_version: str) -> bool:
+    """Whether a create may name several networks at this API version."""
+    return api_at_least(api_version, SEVERAL_NETWORKS_API)
 
 
 def networks_after_create(req: ContainerRequest, api_version: str) -> list[str]:

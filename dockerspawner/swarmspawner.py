@@ -164,9 +164,8 @@ class SwarmSpawner(DockerSpawner):
 
     async def _translation(self, request: spec.ContainerRequest) -> spec.ServiceTranslation:
         api_version = (await self.docker_client()).api_version
-        version = tuple(int(part) for part in str(api_version).split(".")[:2])
         return spec.translate_for_service(
-            request, no_new_privileges_supported=version >= self.NO_NEW_PRIVILEGES_API)
+            request, no_new_privileges_supported=spec.api_at_least(api_version, self.NO_NEW_PRIVILEGES_API))
 
     async def check_settings(self) -> None:
         """Refuse what a service cannot express (links, host-config keys with no service

@@ -19,6 +19,8 @@ import copy
 import functools
 from typing import Any
 
+from ..versions import version_tuple
+
 Schema = dict[str, Any]
 
 
@@ -177,14 +179,10 @@ _SERVICE_LATER: tuple[tuple[str, tuple[str, ...], str, Any], ...] = (
 )
 
 
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split("."))
-
-
 def _with_later(base: Schema, later: Any, api_version: str) -> Schema:
     out = copy.deepcopy(base)
     for since, path, name, schema in later:
-        if _version(api_version) >= _version(since):
+        if version_tuple(api_version) >= version_tuple(since):
             struct = out
             for part in path:
                 struct = struct[part]

@@ -12,6 +12,7 @@ from docker.auth import INDEX_NAME, split_repo_name
 from docker.utils import parse_repository_tag
 
 from .. import messages
+from ..versions import version_tuple
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "Hostname": "",
@@ -177,7 +178,7 @@ class Image:
         answer = self._inspect()
         if profile is not None and not profile.image_container_field:
             answer.pop("Container")
-        if tuple(int(p) for p in api_version.split(".")) >= (1, 44):
+        if version_tuple(api_version) >= (1, 44):
             for key in ("ContainerConfig", "VirtualSize", "Container"):
                 answer.pop(key, None)
         return answer

@@ -25,6 +25,7 @@ import ipaddress
 from typing import Any
 
 from ... import messages
+from ...versions import version_tuple
 
 #: network modes that are not user-defined networks (runconfig's IsUserDefined)
 PREDEFINED_MODES = ("default", "bridge", "host", "none")
@@ -76,17 +77,13 @@ def _parses_as(text: str, version: int) -> bool:
 SEVERAL_ENDPOINTS_API = (1, 44)
 
 
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split("."))
-
-
 def check_endpoints_config(endpoints: dict[str, Any], request_api: str = "1.41",
                            engine_api: str = "1.41") -> None:
     """verifyNetworkingConfig: each endpoint with settings and well-formed static addresses;
     several endpoints only from API 1.44 on, on an engine that has it (an engine of API 1.44 or
     later refuses them to an older client with words of its own)."""
-    if len(endpoints) > 1 and _version(request_api) < SEVERAL_ENDPOINTS_API:
-        if _version(engine_api) >= SEVERAL_ENDPOINTS_API:
+    if len(endpoints) > 1 and version_tuple(request_api) < SEVERAL_ENDPOINTS_API:
+        if version_tuple(engine_api) >= SEVERAL_ENDPOINTS_API:
             raise messages.several_endpoints_before_api_1_44(sorted(endpoints))
         raise messages.too_many_endpoints(sorted(endpoints))
     for name, epc in endpoints.items():
