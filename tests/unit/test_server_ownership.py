@@ -105,6 +105,16 @@ async def test_a_renamed_server_answers_at_its_new_url_with_its_data(hub, engine
     await stop(hub, user, "notes")
 
 
+async def lab_renamed_notes(hub, user):
+    """``lab`` spawned, stopped and renamed ``notes``, then ``notes`` spawned: lab's object id
+    and the notes spawner."""
+    lab = await spawn_ready(hub, user, "lab")
+    lab_id = lab.object_id
+    await stop(hub, user, "lab")
+    await rename(hub, user, "lab", "notes")
+    return lab_id, await spawn_ready(hub, user, "notes")
+
+
 @renames
 async def test_a_renamed_server_kept_by_a_hook_is_found_by_its_new_name(hub, engine, lines):
     """remove = False set by a pre_spawn_hook (JupyterHub clears the state before the hook
@@ -114,11 +124,7 @@ async def test_a_renamed_server_kept_by_a_hook_is_found_by_its_new_name(hub, eng
     hub.config.DockerSpawner.update(remove=True, volumes=VOLUMES,
                                     pre_spawn_hook=lambda spawner: setattr(spawner, "remove", False))
     user = new_user(hub)
-    lab = await spawn_ready(hub, user, "lab")
-    kept = lab.object_id
-    await stop(hub, user, "lab")
-    await rename(hub, user, "lab", "notes")
-    notes = await spawn_ready(hub, user, "notes")
+    kept, notes = await lab_renamed_notes(hub, user)
     assert notes.object_name == f"jupyter-{user.name}--notes"  # not a name of its own
     assert "belongs to server 'lab'" not in lines.text()
     assert "JUPYTERHUB_SERVER_NAME (lab -> notes)" in lines.text()
@@ -134,11 +140,7 @@ async def test_a_new_server_with_a_renamed_ones_old_name_gets_objects_of_its_own
     # the spawners made from now on read it (a marker cannot take the parameter)
     hub.config.DockerSpawner.update(remove_volumes_on_delete=True, remove=remove, volumes=VOLUMES)
     user = new_user(hub)
-    first = await spawn_ready(hub, user, "lab")
-    first_id = first.object_id
-    await stop(hub, user, "lab")
-    await rename(hub, user, "lab", "notes")
-    notes = await spawn_ready(hub, user, "notes")
+    first_id, notes = await lab_renamed_notes(hub, user)
     notes_id = notes.object_id
     assert volumes_of(engine, notes_id) == [f"{user.name}-lab"]  # its data, under its old name
     await stop(hub, user, "notes")
