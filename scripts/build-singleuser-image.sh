@@ -87,7 +87,7 @@ if [[ -x .venv/bin/python ]] && .venv/bin/python -m pip --version >/dev/null 2>&
     PIP=(.venv/bin/python -m pip)
 else
     [[ -x $WORK/pip-venv/bin/python ]] || python3 -m venv "$WORK/pip-venv" ||
-        die "python3 -m venv failed (apt-get install python3-venv)"
+        die "python3 -m venv failed (scripts/apt-install.sh python3-venv)"
     PIP=("$WORK/pip-venv/bin/python" -m pip)
 fi
 
