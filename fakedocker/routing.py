@@ -18,12 +18,43 @@ Handler = Callable[[Any, "Request"], Any]
 
 
 class DaemonError(Exception):
-    """An error the daemon answers with: an HTTP status and its ``{"message": ...}`` body."""
+    """An error the daemon answers with: an HTTP status and its ``{"message": ...}`` body.
 
-    def __init__(self, status: int, message: str):
+    ``status`` and ``message`` are Docker 20.10's answer; ``newer`` maps an engine version to
+    the wording (or the ``(status, wording)``) it and every later version answers instead, as
+    ``{"26.1": "..."}``: :meth:`answer_as` picks."""
+
+    def __init__(self, status: int, message: str, newer: dict[str, str | tuple[int, str]] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.newer = newer or {}
+
+    def answer_as(self, engine_version: str) -> tuple[int, str]:
+        """The status and wording of the engine version ``engine_version`` (a profile name)."""
+        status, text = self.status, self.message
+        for since, answer in sorted(self.newer.items(), key=lambda item: _numbers(item[0])):
+            if _numbers(engine_version) >= _numbers(since):
+                status, text = answer if isinstance(answer, tuple) else (status, answer)
+        return status, text
+
+    def message_as(self, engine_version: str) -> str:
+        """The wording of the engine version ``engine_version`` (a profile name, "26.1")."""
+        return self.answer_as(engine_version)[1]
+
+
+_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def go_json_text(value: Any) -> str:
+    """``value`` as the daemon's Go encoder writes it: compact, UTF-8, with ``<``, ``>``, ``&``
+    and the two line separators escaped."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.translate(str.maketrans(_GO_ESCAPES))
+
+
+def _numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 @dataclass

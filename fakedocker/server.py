@@ -18,7 +18,7 @@ import threading
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
-from .routing import Request
+from .routing import Request, go_json_text
 from .transport import _headers, _reason, dispatch
 
 if TYPE_CHECKING:
@@ -59,10 +59,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_streamed(answer)
             return
         if answer.kind in ("json", "stream", "hijack"):
-            import json
-
             data = b"" if answer.body is None or answer.status in (204, 304) else (
-                json.dumps(answer.body) + "\n").encode()
+                go_json_text(answer.body) + "\n").encode()
             answer.kind = "json"
         elif isinstance(answer.body, bytes):
             data = answer.body

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import http.client
 import io
-import json
 import select
 import socket
 import threading
@@ -39,7 +38,7 @@ from . import (
     versions,
 )
 from .daemon_routes import daemon_route
-from .routing import ROUTER, DaemonError, Request, Response
+from .routing import ROUTER, DaemonError, Request, Response, go_json_text
 
 if TYPE_CHECKING:
     from .engine import FakeEngine
@@ -68,7 +67,8 @@ def dispatch(engine: FakeEngine, request: Request) -> Response:
         engine.transitions.apply_due()
         result = route.handler(engine, request)
     except DaemonError as err:
-        return Response(err.status, {"message": err.message})
+        status, message = err.answer_as(engine.profile.name)
+        return Response(status, {"message": message})
     if isinstance(result, Response):
         return result
     return Response(200, result)
@@ -176,7 +176,7 @@ class _Body(io.BytesIO):
 
 def _memory_response(request: requests.PreparedRequest, answer: Response) -> tuple[urllib3.HTTPResponse, bytes]:
     if answer.kind == "json" or answer.kind in ("stream", "hijack"):
-        data = b"" if answer.body is None else (json.dumps(answer.body) + "\n").encode()
+        data = b"" if answer.body is None else (go_json_text(answer.body) + "\n").encode()
         if answer.status in (204, 304):
             data = b""
         answer.kind = "json"

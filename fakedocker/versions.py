@@ -37,6 +37,17 @@ class EngineProfile:
     too_old_as_text: bool = True
     #: image inspect has a (legacy, empty) ``Container`` field (20.10); 26.1 has none
     image_container_field: bool = True
+    #: a stop's events: ``kill``, ``die``, ``stop`` (20.10) or ``kill``, ``stop``, ``die`` (26.1,
+    #: whose stop returns as the state changes, before the exit's clean-up reports ``die``)
+    stop_before_die: bool = False
+    #: a /wait with a condition other than not-running, next-exit or removed waits for
+    #: not-running (20.10) or is refused with a 400, before the container is looked up (26.1)
+    wait_refuses_unknown_condition: bool = False
+
+    def at_least(self, version: str) -> bool:
+        """This engine is ``version`` ("26.1") or newer: for the small differences named where
+        they are answered."""
+        return version_tuple(self.name) >= version_tuple(version)
 
 
 PROFILES: dict[str, EngineProfile] = {
@@ -51,7 +62,7 @@ PROFILES: dict[str, EngineProfile] = {
                     {"Name": "runc", "Version": "1.1.15+ds1", "Details": {"GitCommit": "1.1.15+ds1-2+b4"}},
                     {"Name": "docker-init", "Version": "0.19.0", "Details": {"GitCommit": ""}}),
         wait_error_when_none=False, image_not_found_doubled=False, too_old_as_text=False,
-        image_container_field=False,
+        image_container_field=False, stop_before_die=True, wait_refuses_unknown_condition=True,
     ),
 }
 

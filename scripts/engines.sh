@@ -314,6 +314,17 @@ stop_relay() {
     kill -9 "$pid" 2>/dev/null || true
 }
 
+init_swarm() {
+    # a Docker engine is a single-node swarm manager, as the host's daemon is (SwarmSpawner and
+    # the swarm parity scenarios), advertising the node's own address; its state is on the
+    # node's volume, so a node started again is still one
+    local engine=$1
+    [[ ${MODE[$engine]} == docker ]] || return 0
+    [[ $(on "$engine" info -f '{{.Swarm.LocalNodeState}}') == active ]] && return
+    on "$engine" swarm init --advertise-addr "${ADDRESS[$engine]}" >/dev/null
+    log "$(node "$engine"): swarm manager at ${ADDRESS[$engine]}"
+}
+
 up() {
     docker info >/dev/null 2>&1 || die "no Docker daemon answers (run scripts/provision.sh first)"
     build_node_image
@@ -324,7 +335,7 @@ up() {
     start_relay
     local engine
     for engine in "${ENGINES[@]}"; do start_node "$engine"; done
-    for engine in "${ENGINES[@]}"; do wait_for_engine "$engine"; done
+    for engine in "${ENGINES[@]}"; do wait_for_engine "$engine"; init_swarm "$engine"; done
     load_images
     log "up in $(elapsed "$T0"): $(status | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 }

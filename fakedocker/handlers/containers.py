@@ -23,7 +23,7 @@ def create_container(engine: Any, req: Request) -> Response:
     if not isinstance(body, dict):
         raise DaemonError(400, "invalid JSON in request body")
     c = engine.containers.create(body, req.arg("name") or None, api_version=req.api_version)
-    return Response(201, {"Id": c.id, "Warnings": []})
+    return Response(201, {"Id": c.id, "Warnings": list(c.create_warnings)})
 
 
 # inspect ------------------------------------------------------------------------------------
@@ -284,7 +284,11 @@ def unpause(engine: Any, req: Request) -> Response:
 def wait(engine: Any, req: Request) -> Response:
     """The daemon answers 200 at once (headers flushed) and sends the body when the
     condition holds: a client's read timeout then ends in the body, not the headers."""
-    done, answer = engine.containers.waiter(req.params["id"], req.arg("condition"))
+    condition = req.arg("condition")
+    if (engine.profile.wait_refuses_unknown_condition
+            and condition not in (None, "", "not-running", "next-exit", "removed")):
+        raise messages.invalid_wait_condition(condition)
+    done, answer = engine.containers.waiter(req.params["id"], condition)
 
     def body() -> Iterator[bytes]:
         while True:
@@ -467,7 +471,9 @@ def export(engine: Any, req: Request) -> Response:
 
 @route("POST", "/containers/{id}/copy", "copy")
 def copy(engine: Any, req: Request) -> Response:
-    # removed in API 1.24: the daemon still routes it and answers a bare 404
+    # removed in API 1.24: 20.10 still routes it and answers a bare 404; 26.1 routes it no more
+    if engine.profile.at_least("26.1"):
+        raise messages.page_not_found()
     return Response(404, b"", kind="raw", content_type="")
 
 

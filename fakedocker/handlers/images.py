@@ -23,6 +23,7 @@ from ..state.image_archive import (
     imported_config_blob,
     read_load_tar,
     rootfs_layer,
+    write_oci_save_tar,
     write_save_tar,
 )
 from ..state.image_changes import apply_changes
@@ -71,7 +72,7 @@ def list_images(engine: Any, req: Request) -> list[dict[str, Any]]:
                 labels = image.config.get("Labels") or {}
                 if not all(label_matches(labels, w) for w in filters["label"]):
                     continue
-            out.append(image.summary(created_unix(image)))
+            out.append(image.summary(created_unix(image), req.api_version or engine.api_version))
         return out
 
 
@@ -387,7 +388,9 @@ def save_images(engine: Any, req: Request) -> Response:
         items = _save_items(engine, names)
         for item in items:
             engine.emit("image", "save", item.image.id, {"name": item.image.id})
-        data = write_save_tar(items, engine.now())
+        # 26.1 saves an OCI image layout (keeping manifest.json and repositories)
+        writer = write_oci_save_tar if engine.profile.at_least("26.1") else write_save_tar
+        data = writer(items, engine.now())
     # streamed as the daemon sends it (docker-py reads it from the socket)
     chunks = (data[i : i + 65536] for i in range(0, len(data), 65536))
     return Response(200, chunks, kind="stream", content_type="application/x-tar")
@@ -408,7 +411,7 @@ def load_images(engine: Any, req: Request) -> Response:
     except DaemonError as err:
         if err.status == 501:
             raise
-        return _load_response([_stream_error(err.message)])
+        return _load_response([_stream_error(err.message_as(engine.profile.name))])
     with engine.lock:
         known = {layer.digest for image in engine.images.by_id.values() for layer in image.layers}
         for entry in loaded:
@@ -455,7 +458,10 @@ def prune_images(engine: Any, req: Request) -> dict[str, Any]:
     if "dangling" in filters:
         values = filters["dangling"]
         dangling_only = parse_bool_filter(values, messages.invalid_filter(f"dangling=[{' '.join(values)}]"))
-    until = parse_until(filters["until"][-1], engine.now()) if filters.get("until") else None
+    try:
+        until = parse_until(filters["until"][-1], engine.now()) if filters.get("until") else None
+    except DaemonError:
+        raise messages.invalid_time_filter(filters["until"][-1], image_prune=True) from None
     deleted: list[dict[str, str]] = []
     with engine.lock:
         used = {c.image_id for c in engine.containers.by_id.values()}

@@ -24,7 +24,8 @@ def create_network(engine: Any, req: Request) -> Response:
             driver=body.get("Driver") or None,
             options=body.get("Options") or None,
             ipam=body.get("IPAM") or None,
-            check_duplicate=bool(body.get("CheckDuplicate")),
+            # 26.1 checks for a duplicate name whatever the request says
+            check_duplicate=bool(body.get("CheckDuplicate")) or engine.profile.at_least("26.1"),
             internal=bool(body.get("Internal")),
             labels=body.get("Labels") or None,
             enable_ipv6=bool(body.get("EnableIPv6")),

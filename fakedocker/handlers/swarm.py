@@ -114,7 +114,8 @@ def create_service(engine: Any, req: Request) -> Response:
     body = _json_object(req, go_json.service_spec_for(engine.api_version))
     with engine.lock:
         service = engine.swarm.create_service(body)
-        return Response(201, {"ID": service.id})
+        # 26.1 answers a (null) Warnings too
+        return Response(201, {"ID": service.id, **({"Warnings": None} if engine.profile.at_least("26.1") else {})})
 
 
 @route("GET", "/services", "services")

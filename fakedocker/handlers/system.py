@@ -125,7 +125,7 @@ def disk_usage(engine: Any, req: Request) -> dict[str, Any]:
                 layer_sizes[layer.digest] = layer.size
         image_rows = []
         for image in images:
-            row = image.summary(created_unix(image))
+            row = image.summary(created_unix(image), req.api_version or engine.api_version)
             row["Containers"] = sum(1 for c in containers if c.image_id == image.id)
             row["SharedSize"] = sum(layer.size for layer in image.layers if layer_users[layer.digest] > 1)
             image_rows.append(row)
@@ -141,7 +141,7 @@ def disk_usage(engine: Any, req: Request) -> dict[str, Any]:
             "Containers": [summary(engine, c, size=True) for c in containers],
             "Volumes": volume_rows,
             "BuildCache": None,
-            "BuilderSize": 0,
+            **({} if engine.profile.at_least("26.1") else {"BuilderSize": 0}),  # gone in 26.1
         }
 
 

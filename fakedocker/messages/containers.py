@@ -30,16 +30,19 @@ def invalid_container_name(name: str) -> DaemonError:
     )
 
 
-def remove_running_container(container_id: str) -> DaemonError:
+def remove_running_container(container_id: str, name: str) -> DaemonError:
     return DaemonError(
         409,
         f"You cannot remove a running container {container_id}. Stop the container "
         "before attempting removal or force remove",
+        newer={"26.1": f'cannot remove container "/{name}": container is running: stop the '
+                       "container before removing or force remove"},
     )
 
 
 def container_not_running(container_id: str) -> DaemonError:
-    return DaemonError(409, f"Container {container_id} is not running")
+    return DaemonError(409, f"Container {container_id} is not running",
+                       newer={"26.1": f"container {container_id} is not running"})
 
 
 def no_device_driver(driver: str, capabilities: list[list[str]]) -> str:
@@ -77,8 +80,15 @@ def no_such_path(container_id: str, path: str) -> DaemonError:
     return DaemonError(404, f"Could not find the file {path} in container {container_id}")
 
 
-def cannot_kill(ref: str, reason: str, status: int) -> DaemonError:
-    return DaemonError(status, f"Cannot kill container: {ref}: {reason}")
+def cannot_kill(ref: str, reason: DaemonError) -> DaemonError:
+    """A kill refused: the container is missing (404) or not running (409)."""
+    return DaemonError(reason.status, f"Cannot kill container: {ref}: {reason.message}",
+                       newer={"26.1": f"cannot kill container: {ref}: {reason.message_as('26.1')}"})
+
+
+def kill_invalid_signal(ref: str, sig: str) -> DaemonError:
+    return DaemonError(400, f"Invalid signal: {sig}",
+                       newer={"26.1": f"cannot kill container: {ref}: invalid signal: {sig}"})
 
 
 def invalid_signal(sig: str) -> DaemonError:
@@ -109,6 +119,15 @@ def several_endpoints_before_api_1_44(names: list[str]) -> DaemonError:
 
 def conflict_mac_and_network_mode() -> DaemonError:
     return DaemonError(400, "conflicting options: mac-address and the network mode")
+
+
+CONTAINER_WIDE_MAC_DEPRECATED = ("The container-wide MacAddress field is now deprecated. It should be "
+                                 "specified in EndpointsConfig instead.")
+
+
+def endpoint_mac_invalid(network: str, text: str) -> DaemonError:
+    """Docker 26 checks an endpoint's MacAddress at create (an API 1.44 client)."""
+    return DaemonError(400, f"invalid config for network {network}: invalid MAC address {text}")
 
 
 def invalid_mac_address(text: str) -> DaemonError:
@@ -184,9 +203,14 @@ def conflicting_cpu_options(other: str) -> DaemonError:
     return DaemonError(400, f"Conflicting options: Nano CPUs and {other} cannot both be set")
 
 
+def invalid_wait_condition(condition: str) -> DaemonError:
+    return DaemonError(400, f'invalid condition: "{condition}"')
+
+
 def invalid_filter(text: str) -> DaemonError:
-    return DaemonError(400, f"Invalid filter '{text}'")
+    return DaemonError(400, f"Invalid filter '{text}'", newer={"26.1": f"invalid filter '{text}'"})
 
 
 def invalid_health_filter(value: str) -> DaemonError:
-    return DaemonError(400, f"Unrecognised filter value for health: {value}")
+    return DaemonError(400, f"Unrecognised filter value for health: {value}",
+                       newer={"26.1": f"unrecognized filter value for health: {value}"})

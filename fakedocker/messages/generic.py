@@ -18,9 +18,11 @@ def experimental_disabled() -> DaemonError:
     )
 
 
-def invalid_time_filter(value: str) -> DaemonError:
-    """An ``until`` prune filter that is neither a time nor a duration (the daemon answers 500)."""
-    return DaemonError(500, f'failed to parse value as time or duration: "{value}"')
+def invalid_time_filter(value: str, image_prune: bool = False) -> DaemonError:
+    """An ``until`` prune filter that is neither a time nor a duration: 20.10 answers 500; 26.1
+    400, except to an image prune."""
+    message = f'failed to parse value as time or duration: "{value}"'
+    return DaemonError(500, message, newer=None if image_prune else {"26.1": (400, message)})
 
 
 def constraint_without_operator() -> DaemonError:

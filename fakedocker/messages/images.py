@@ -65,7 +65,8 @@ def invalid_reference_format() -> DaemonError:
 
 def tar_unexpected_eof() -> DaemonError:
     """An import or load body that is not a tar archive (the daemon's untar helper failing)."""
-    return DaemonError(500, "Error processing tar file(exit status 1): unexpected EOF")
+    return DaemonError(500, "Error processing tar file(exit status 1): unexpected EOF",
+                       newer={"26.1": "unexpected EOF"})
 
 
 def load_missing_file(name: str) -> DaemonError:
@@ -88,8 +89,12 @@ def load_layer_count_mismatch(expected: int, got: int) -> DaemonError:
 
 
 def invalid_change_command(command: str) -> DaemonError:
-    return DaemonError(400, f"{command.lower()} is not a valid change command")
+    return DaemonError(400, f"{command.lower()} is not a valid change command",
+                       newer={"26.1": f"{command} is not a valid change command"})
 
 
-def repository_name_not_lowercase() -> DaemonError:
-    return DaemonError(400, "invalid reference format: repository name must be lowercase")
+def repository_name_not_lowercase(repository: str) -> DaemonError:
+    """``repository``: the name as the daemon spells it in full (``library/x``, ``u/x``,
+    ``host/x``): 26.1 names it."""
+    return DaemonError(400, "invalid reference format: repository name must be lowercase",
+                       newer={"26.1": f"invalid reference format: repository name ({repository}) must be lowercase"})

@@ -108,6 +108,17 @@ def not_connected(container_id: str, network_name: str, running: bool) -> Daemon
     return DaemonError(500, f"container {container_id} is not connected to {where} {network_name}")
 
 
+def invalid_endpoint_settings(network: str, problems: list[str]) -> DaemonError:
+    """Docker 26 checks each endpoint of a create against its network: one problem, or a
+    list of them, under one heading."""
+    listed = problems[0] if len(problems) == 1 else "\n".join(f"* {p}" for p in problems)
+    return DaemonError(400, f"invalid config for network {network}: invalid endpoint settings:\n{listed}")
+
+
+def no_range_contains(address: str) -> str:
+    return f"no configured subnet or ip-range contain the IP address {address}"
+
+
 def ip_on_predefined_network() -> DaemonError:
     return DaemonError(400, "user specified IP address is supported on user defined networks only")
 
@@ -168,7 +179,8 @@ def unparsable_link_local_ips(addresses: list[str]) -> DaemonError:
 
 
 def not_link_local(address: str) -> DaemonError:
-    return DaemonError(500, f"invalid link local IP address: {address}")
+    message = f"invalid link local IP address: {address}"
+    return DaemonError(500, message, newer={"26.1": (400, message)})
 
 
 def address_in_use() -> DaemonError:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..routing import DaemonError
 
 
 def no_such_volume(name: str) -> DaemonError:
-    return DaemonError(404, f"get {name}: no such volume")
+    return DaemonError(404, f"get {name}: no such volume", newer={"26.1": f"volume {name} not found"})
 
 
 def volume_in_use(name: str, container_ids: list[str]) -> DaemonError:
@@ -19,9 +21,13 @@ def volume_plugin_not_found(name: str, driver: str) -> DaemonError:
     )
 
 
-def invalid_mount(message: str) -> DaemonError:
-    """A container create whose ``Mounts`` the daemon refuses (see :mod:`.state.mounts`)."""
-    return DaemonError(400, message)
+def invalid_mount(message: str, mount: dict[str, Any]) -> DaemonError:
+    """A container create whose ``Mounts`` the daemon refuses (see :mod:`.state.mounts`); 26.1
+    refuses a bind with VolumeOptions in its API layer, before the mount parser, in its own words."""
+    newer = None
+    if mount.get("Type") == "bind" and mount.get("VolumeOptions") is not None:
+        newer = {"26.1": 'VolumeOptions must not be specified on mount type "bind"'}
+    return DaemonError(400, message, newer=newer)
 
 
 def duplicate_mount_point(destination: str) -> DaemonError:

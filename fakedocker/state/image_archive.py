@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from docker.auth import INDEX_NAME, split_repo_name
+
 from .. import messages
 from ..routing import DaemonError
 from ..timestamps import rfc3339_nano
@@ -131,6 +133,80 @@ def write_save_tar(items: Iterable[SaveItem], mtime: float) -> bytes:
     files["manifest.json"] = (_json_line(manifest or None), 0)
     if repositories:
         files["repositories"] = (_json_line(repositories), 0)
+    return _tar_of(files)
+
+
+_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+_OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
+
+
+def write_oci_save_tar(items: Iterable[SaveItem], mtime: float) -> bytes:
+    """The tarball Docker 26 answers ``GET /images/get`` with: an OCI image layout (``blobs/``,
+    ``index.json``, ``oci-layout``) that still has the ``manifest.json`` and ``repositories``
+    of the older format, each path in them naming a blob."""
+    items = list(items)
+    files: dict[str, tuple[bytes | None, float]] = {}
+    if items:
+        files.update({"blobs": (None, mtime), "blobs/sha256": (None, mtime)})
+    manifest, index = [], []
+    repositories: dict[str, dict[str, str]] = {}
+
+    def blob(content: bytes, t: float) -> tuple[str, str]:
+        digest = "sha256:" + hashlib.sha256(content).hexdigest()
+        path = "blobs/sha256/" + digest.split(":", 1)[1]
+        files[path] = (content, t)
+        return digest, path
+
+    for item in items:
+        image = item.image
+        created = _unix(image.created, mtime)
+        _, config_path = blob(image.blob, created)
+        layers, sources = [], {}
+        v1_ids = _v1_ids(image.layers)
+        for i, (layer, v1_id) in enumerate(zip(image.layers, v1_ids, strict=True)):
+            tar = _layer_tar(layer)
+            path = "blobs/sha256/" + layer.digest.split(":", 1)[1]
+            files[path] = (tar, created)
+            layers.append({"mediaType": _OCI_LAYER, "digest": layer.digest, "size": len(tar)})
+            sources[layer.digest] = {"mediaType": _OCI_LAYER, "size": len(tar), "digest": layer.digest}
+            legacy = {"id": v1_id, "created": image.created, **({"parent": v1_ids[i - 1]} if i else {})}
+            blob(json.dumps(legacy, separators=(",", ":")).encode(), created)  # the v1 json, kept
+        oci_manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": _OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": image.id,
+                       "size": len(image.blob)},
+            "layers": layers,
+        }, separators=(",", ":")).encode()
+        digest, _ = blob(oci_manifest, 0)
+        entry = {"mediaType": _OCI_MANIFEST, "digest": digest, "size": len(oci_manifest)}
+        for tag in item.tags or [None]:
+            annotations = {}
+            if tag is not None:
+                repo, _, name = tag.rpartition(":")
+                domain, path = split_repo_name(repo)
+                full = f"{domain}/library/{path}" if domain == INDEX_NAME and "/" not in path else f"{domain}/{path}"
+                annotations = {"annotations": {"io.containerd.image.name": f"{full}:{name}",
+                                               "org.opencontainers.image.ref.name": name}}
+                repositories.setdefault(repo, {})[name] = image.layers[-1].digest.split(":", 1)[1] \
+                    if image.layers else ""
+            index.append({**entry, **annotations})
+        manifest.append({
+            "Config": config_path,
+            "RepoTags": list(item.tags) or None,
+            "Layers": ["blobs/sha256/" + layer.digest.split(":", 1)[1] for layer in image.layers],
+            "LayerSources": sources,
+        })
+    files["index.json"] = (json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                                       "manifests": index or None}, separators=(",", ":")).encode(), mtime)
+    files["manifest.json"] = (_json_line(manifest or None), 0)
+    files["oci-layout"] = (b'{"imageLayoutVersion": "1.0.0"}', 0)
+    if repositories:
+        files["repositories"] = (_json_line(repositories), 0)
+    return _tar_of(files)
+
+
+def _tar_of(files: dict[str, tuple[bytes | None, float]]) -> bytes:
+    """A tar of ``files`` (name -> (content, mtime); content None: a directory), sorted."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for name in sorted(files):

@@ -87,7 +87,8 @@ def parse_reference(ref: str) -> Reference:
     for component in path_parts:
         if not _COMPONENT.match(component):
             if component.lower() != component and _COMPONENT.match(component.lower()):
-                raise messages.repository_name_not_lowercase()
+                official = domain in (INDEX_NAME, "index.docker.io") and len(path_parts) == 1
+                raise messages.repository_name_not_lowercase(f"library/{path}" if official else path)
             raise messages.invalid_reference_format()
     # familiar form: docker.io/library/x -> x, docker.io/u/x -> u/x
     if path != name and domain in (INDEX_NAME, "index.docker.io"):
@@ -205,19 +206,29 @@ class Image:
             "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"},
         }
 
-    def summary(self, created_unix: int) -> dict[str, Any]:
-        return {
+    def summary(self, created_unix: int, api_version: str = "1.41") -> dict[str, Any]:
+        """An entry of ``GET /images/json``: from API 1.44 on, plain lists (no ``<none>``
+        placeholders, no null) and no ``VirtualSize``."""
+        if version_tuple(api_version) >= (1, 44):
+            digests, tags = list(self.repo_digests), list(self.repo_tags)
+        else:
+            digests = list(self.repo_digests) or (None if self.repo_tags else ["<none>@<none>"])
+            tags = list(self.repo_tags) or (None if self.repo_digests else ["<none>:<none>"])
+        entry = {
             "Containers": -1,
             "Created": created_unix,
             "Id": self.id,
             "Labels": (self.config.get("Labels") or None),
             "ParentId": "",
-            "RepoDigests": list(self.repo_digests) or (None if self.repo_tags else ["<none>@<none>"]),
-            "RepoTags": list(self.repo_tags) or (None if self.repo_digests else ["<none>:<none>"]),
+            "RepoDigests": digests,
+            "RepoTags": tags,
             "SharedSize": -1,
             "Size": self.size,
             "VirtualSize": self.size,
         }
+        if version_tuple(api_version) >= (1, 44):
+            del entry["VirtualSize"]
+        return entry
 
 
 def full_config(config: dict[str, Any] | None) -> dict[str, Any]:

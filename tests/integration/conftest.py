@@ -17,22 +17,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import docker
 import docker.errors
+import engines  # the engine ENGINE names (the host's daemon by default)
 import pytest
 from needs import unavailable
 from normalize import normalize
 
 BUSYBOX = "fakedocker-test/busybox:1.36"
 WEB = "fakedocker-test/web:1"
-REGISTRY = "127.0.0.1:5000"
+REGISTRY = engines.selected_registry()  # 127.0.0.1:5000, as the engine ENGINE names reaches it
 PULLME = f"{REGISTRY}/fakedocker-test/pullme"
 
 # What `docker image inspect` shows for the images scripts/provision.sh builds
@@ -72,10 +75,12 @@ PULLME_LAYER_SIZE = 1_069_596  # compressed size of the one layer ("Downloading"
 def make_fake_engine():
     """A fake engine in the state scripts/provision.sh leaves a real machine in:
     swarm active (initialised with the body provision.sh's `docker swarm init` sends), images present,
-    two tags in the registry."""
+    two tags in the registry; answering as the engine version of the engine ENGINE names."""
+    import engines
+
     import fakedocker
 
-    engine = fakedocker.FakeEngine()
+    engine = fakedocker.FakeEngine(engine_version=engines.selected_fake_version())
     client = engine.api_client()
     try:
         # the body `docker swarm init --advertise-addr 127.0.0.1` sends: an empty (not null)
@@ -94,9 +99,11 @@ def make_fake_engine():
 
 
 def real_client_or_unavailable() -> docker.APIClient:
-    import engines  # the engine ENGINE names (the host's daemon by default)
-
-    socket = engines.selected().docker_host
+    engine = engines.selected()
+    if engine.registry != REGISTRY:
+        raise AssertionError(f"scripts/engines.sh relays the registry to {engine.registry}, not "
+                             f"{REGISTRY} (tests/integration/engines.py: NODES_REGISTRY)")
+    socket = engine.docker_host
     try:
         client = docker.APIClient(base_url=socket, version="auto", timeout=60)
         client.ping()
@@ -155,6 +162,35 @@ def api(backend) -> Iterator[docker.APIClient]:
         close = getattr(engine, "close", None)
         if close is not None:
             close()
+
+
+@dataclass(frozen=True)
+class Daemon:
+    """What the backend under test answers as: a Docker version (the fake: the version it was
+    asked to be) or Podman, for the expectations that differ between engines."""
+
+    version: tuple[int, ...]
+    podman: bool = False
+
+    def at_least(self, *version: int) -> bool:
+        """A Docker Engine of ``version`` or newer (Podman: never)."""
+        return not self.podman and self.version >= version
+
+    def says(self, docker20: str, docker26: str) -> str:
+        """The wording of this engine, where 20.10 and 26 word an answer differently."""
+        return docker26 if self.at_least(26) else docker20
+
+    def wait_answer(self, code: int) -> dict[str, Any]:
+        """A /wait's answer for an exit without error: 20.10 sends ``"Error": null``, 26 no Error."""
+        return {"StatusCode": code} if self.at_least(26) else {"Error": None, "StatusCode": code}
+
+
+@pytest.fixture
+def daemon(api) -> Daemon:
+    answer = api.version()
+    podman = any(c.get("Name") == "Podman Engine" for c in answer.get("Components") or [])
+    numbers = re.findall(r"\d+", answer["Version"])[:3]
+    return Daemon(tuple(int(n) for n in numbers), podman)
 
 
 class Names:
@@ -277,8 +313,6 @@ def pytest_collection_modifyitems(config, items):
     """``host_daemon_only`` tests need what only the host's own daemon shares with a hub on the
     host (the registry on 127.0.0.1, host paths, routes to container addresses): with ENGINE
     naming an engine in a node, they are skipped with the marker's reason; everything else runs."""
-    import engines
-
     if (os.environ.get("ENGINE") or "docker20") == "docker20":
         return
     for item in items:

@@ -44,6 +44,12 @@ class Engine:
     relay_ports: tuple[int, ...] = ()
 
     @property
+    def fake_version(self) -> str:
+        """The engine version fakedocker answers as beside this engine in the parity scenarios
+        (fakedocker does not imitate Podman: beside Podman it answers as the newest Docker)."""
+        return "20.10" if self.name == "docker20" else "26.1"
+
+    @property
     def is_podman(self) -> bool:
         return self.name.startswith("podman")
 
@@ -73,6 +79,23 @@ def parse_assignments(text: str) -> dict[str, str]:
 
 def selected_name() -> str:
     return os.environ.get("ENGINE") or "docker20"
+
+
+#: the host's registry as the engines in nodes reach it: scripts/engines.sh relays 127.0.0.1:5000
+#: to its GATEWAY:REGISTRY_PORT (checked against what ``engines.sh env`` says by the parity harness)
+NODES_REGISTRY = "10.216.216.1:5000"
+
+
+def selected_registry() -> str:
+    """Where the parity scenarios pull from, on the engine ENGINE names (and on the fake beside
+    it): read from the name alone, like :func:`selected_fake_version`."""
+    return "127.0.0.1:5000" if selected_name() == "docker20" else NODES_REGISTRY
+
+
+def selected_fake_version() -> str:
+    """What fakedocker answers as in the parity scenarios beside the engine ENGINE names (read
+    from the name alone: the fake side needs no engine up)."""
+    return Engine(selected_name(), "").fake_version
 
 
 @functools.cache

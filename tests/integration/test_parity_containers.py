@@ -36,7 +36,7 @@ def state_of(api, container):
                    "ExitCode", "Error", "StartedAt", "FinishedAt"])
 
 
-def test_create_inspect_start(api, names):
+def test_create_inspect_start(api, names, daemon):
     volume, name = names("vol"), names("c")
     api.create_volume(volume)
     host_config = api.create_host_config(
@@ -94,8 +94,9 @@ def test_create_inspect_start(api, names):
         "MemorySwap": 128 * 1024 * 1024,  # twice Memory when not given
         "NanoCpus": 500_000_000,
         "CpuQuota": 0, "CpuPeriod": 0, "CpuShares": 512,
-        "NetworkMode": "default",
-        "RestartPolicy": {"Name": "", "MaximumRetryCount": 0},
+        # 26 stores what the defaults mean
+        "NetworkMode": daemon.says("default", "bridge"),
+        "RestartPolicy": {"Name": daemon.says("", "no"), "MaximumRetryCount": 0},
         "AutoRemove": False, "Privileged": False,
         "LogConfig": {"Type": "json-file", "Config": {}},
         "ShmSize": 64 * 1024 * 1024,
@@ -172,7 +173,7 @@ def test_image_defaults_flow_into_config(api, names):
     assert config["Cmd"] == ["sleep", "1"]
 
 
-def test_stop_exit_codes_and_wait(api, names, backend):
+def test_stop_exit_codes_and_wait(api, names, backend, daemon):
     sleeper = api.create_container(BUSYBOX, command=SLEEP, name=names("sleep"))
     trapper = api.create_container(BUSYBOX, command=TRAP, name=names("trap"))
     api.start(sleeper)
@@ -185,12 +186,12 @@ def test_stop_exit_codes_and_wait(api, names, backend):
         "OOMKilled": False, "Dead": False, "Pid": 0, "ExitCode": 137, "Error": "",
         "StartedAt": "<time>", "FinishedAt": "<time>",
     }
-    assert api.wait(sleeper) == {"Error": None, "StatusCode": 137}
+    assert api.wait(sleeper) == daemon.wait_answer(137)
 
     assert api.stop(trapper, timeout=1) is None
     assert state_of(api, trapper)["ExitCode"] == 0
     assert state_of(api, trapper)["Status"] == "exited"
-    assert api.wait(trapper) == {"Error": None, "StatusCode": 0}
+    assert api.wait(trapper) == daemon.wait_answer(0)
 
     # Stopping a stopped container and starting a running one are not errors.
     assert api.stop(sleeper, timeout=1) is None
@@ -201,14 +202,16 @@ def test_stop_exit_codes_and_wait(api, names, backend):
     assert state_of(api, trapper)["FinishedAt"] == "<time>"
 
 
-def test_remove(api, names):
+def test_remove(api, names, daemon):
     name = names("c")
     c = api.create_container(BUSYBOX, command=SLEEP, name=name)
     api.start(c)
     assert error_of(api.remove_container, c) == (
         "APIError", 409,
-        "You cannot remove a running container <id>. Stop the container before attempting "
-        "removal or force remove",
+        daemon.says("You cannot remove a running container <id>. Stop the container before "
+                    "attempting removal or force remove",
+                    f'cannot remove container "/{name}": container is running: stop the container '
+                    "before removing or force remove"),
     )
     assert api.remove_container(c, force=True) is None
     assert error_of(api.inspect_container, name) == ("NotFound", 404, f"No such container: {name}")
@@ -220,6 +223,44 @@ def test_remove(api, names):
     # A created (never started) container is removed without force.
     c2 = api.create_container(BUSYBOX, command=SLEEP, name=names("c"))
     assert api.remove_container(c2) is None
+
+
+def test_auto_remove(api, names, poll, daemon):
+    """``--rm``: the container goes, anonymous volume and all, once it exits by itself or is
+    stopped; its events end die (stop), destroy."""
+    def removed(container):
+        def gone():
+            try:
+                api.inspect_container(container)
+            except docker.errors.NotFound:
+                return True
+            return False
+        poll(gone, bool)
+
+    def actions(container, since):
+        return [(e["Action"], e["Actor"]["Attributes"].get("exitCode"))
+                for e in api.events(since=since, until=time.time() + 0.1, decode=True,
+                                    filters={"container": container["Id"]})]
+
+    since = time.time() - 1
+    on_its_own = api.create_container(BUSYBOX, ["sh", "-c", "exit 3"], name=names("exits"),
+                                      volumes=["/scratch"],
+                                      host_config=api.create_host_config(auto_remove=True))
+    volume = api.inspect_container(on_its_own)["Mounts"][0]["Name"]
+    api.start(on_its_own)
+    removed(on_its_own)
+    assert actions(on_its_own, since) == [("create", None), ("start", None), ("die", "3"),
+                                          ("destroy", None)]
+    assert volume not in {v["Name"] for v in api.volumes()["Volumes"] or []}
+
+    stopped = api.create_container(BUSYBOX, SLEEP, name=names("stopped"),
+                                   host_config=api.create_host_config(auto_remove=True))
+    api.start(stopped)
+    api.stop(stopped, timeout=0)
+    removed(stopped)
+    ended = ["stop", "die"] if daemon.at_least(26) else ["die", "stop"]  # 26: stop first
+    assert [a for a, _ in actions(stopped, since)] == ["create", "start", "kill", "kill", *ended,
+                                                       "destroy"]
 
 
 def test_create_errors(api, names):
@@ -240,16 +281,18 @@ def test_create_errors(api, names):
     assert error_of(api.start, never) == ("NotFound", 404, f"No such container: {never}")
 
 
-def test_kill_restart_rename(api, names):
+def test_kill_restart_rename(api, names, daemon):
     name = names("c")
     c = api.create_container(BUSYBOX, command=SLEEP, name=name)
     assert error_of(api.kill, c) == (
-        "APIError", 409, "Cannot kill container: <id>: Container <id> is not running",
+        "APIError", 409, daemon.says("Cannot kill container: <id>: Container <id> is not running",
+                                     "cannot kill container: <id>: container <id> is not running"),
     )
     api.start(c)
-    assert error_of(api.kill, c, signal="NOPE") == ("APIError", 400, "Invalid signal: NOPE")
+    assert error_of(api.kill, c, signal="NOPE") == (
+        "APIError", 400, daemon.says("Invalid signal: NOPE", "cannot kill container: <id>: invalid signal: NOPE"))
     assert api.kill(c, signal="SIGKILL") is None
-    assert api.wait(c) == {"Error": None, "StatusCode": 137}
+    assert api.wait(c) == daemon.wait_answer(137)
     assert state_of(api, c)["Status"] == "exited"
 
     assert api.restart(c, timeout=1) is None  # restarting an exited container starts it
@@ -274,11 +317,11 @@ def test_kill_restart_rename(api, names):
     api.kill(c)
 
 
-def test_logs_after_wait(api, names):
+def test_logs_after_wait(api, names, daemon):
     c = api.create_container(BUSYBOX, command=["sh", "-c", "echo hello; echo err >&2"],
                              name=names("c"))
     api.start(c)
-    assert api.wait(c, timeout=30) == {"Error": None, "StatusCode": 0}
+    assert api.wait(c, timeout=30) == daemon.wait_answer(0)
     # stdout and stderr are copied separately: their interleaving is not deterministic.
     assert sorted(api.logs(c).splitlines()) == [b"err", b"hello"]
     assert api.logs(c, stdout=True, stderr=False) == b"hello\n"
@@ -288,10 +331,10 @@ def test_logs_after_wait(api, names):
     assert state_of(api, c)["ExitCode"] == 0
 
 
-def test_exit_code_of_command(api, names):
+def test_exit_code_of_command(api, names, daemon):
     c = api.create_container(BUSYBOX, command=["sh", "-c", "exit 3"], name=names("c"))
     api.start(c)
-    assert api.wait(c, timeout=30) == {"Error": None, "StatusCode": 3}
+    assert api.wait(c, timeout=30) == daemon.wait_answer(3)
     assert state_of(api, c)["ExitCode"] == 3
 
 
@@ -323,7 +366,7 @@ def test_archive_round_trip(api, names):
     )
 
 
-def test_exec(api, names):
+def test_exec(api, names, daemon):
     c = api.create_container(BUSYBOX, command=SLEEP, name=names("c"))
     api.start(c)
     created = api.exec_create(c, ["true"])
@@ -347,7 +390,7 @@ def test_exec(api, names):
     api.kill(c)
     api.wait(c)
     assert error_of(api.exec_create, c, ["true"]) == (
-        "APIError", 409, "Container <id> is not running",
+        "APIError", 409, daemon.says("Container <id> is not running", "container <id> is not running"),
     )
 
 
@@ -364,7 +407,7 @@ def two_containers(api, names):
     return a, b
 
 
-def test_list_filters(api, names, two_containers):
+def test_list_filters(api, names, two_containers, daemon):
     a, b = two_containers
     label = f"fdtest={names.prefix}"
 
@@ -391,14 +434,14 @@ def test_list_filters(api, names, two_containers):
     assert sorted(c["Id"] for c in quiet) == sorted([a["Id"], b["Id"]])
     assert all(list(c) == ["Id"] for c in quiet)
     assert error_of(api.containers, filters={"status": "bogus"}) == (
-        "APIError", 400, "Invalid filter 'status=bogus'",
+        "APIError", 400, daemon.says("Invalid filter 'status=bogus'", "invalid filter 'status=bogus'"),
     )
     assert error_of(api.containers, filters={"bogus": "x"}) == (
-        "APIError", 400, "Invalid filter 'bogus'",
+        "APIError", 400, daemon.says("Invalid filter 'bogus'", "invalid filter 'bogus'"),
     )
 
 
-def test_list_entry_shape(api, names, two_containers):
+def test_list_entry_shape(api, names, two_containers, daemon):
     _, b = two_containers
     [entry] = api.containers(filters={"id": b["Id"]})
     assert sorted(entry) == sorted([
@@ -413,7 +456,7 @@ def test_list_entry_shape(api, names, two_containers):
         "Ports": [{"IP": "127.0.0.1", "PrivatePort": 8888, "PublicPort": "<port>",
                    "Type": "tcp"}],
         "Labels": {"fdtest": "fdtest-X", "org.fakedocker.test": "web", "role": "b"},
-        "State": "running", "HostConfig": {"NetworkMode": "default"}, "Mounts": [],
+        "State": "running", "HostConfig": {"NetworkMode": daemon.says("default", "bridge")}, "Mounts": [],
     }
     assert entry["Status"].startswith("Up ")
     assert list(entry["NetworkSettings"]["Networks"]) == ["bridge"]

@@ -57,15 +57,29 @@ def state_of(api, ref):
     return s["Status"], s["ExitCode"], s["Error"]
 
 
-def test_mac_address(api, names):
-    c = api.create_container(BUSYBOX, SLEEP, name=names("c"), mac_address="02:42:AC:11:00:99")["Id"]
+def test_mac_address(api, names, daemon):
+    """20.10 uses the container-wide MacAddress at start; 26 (to an API 1.44 client) makes it
+    the endpoint's at create, checks it then, and only warns that it is deprecated."""
+    created = api.create_container(BUSYBOX, SLEEP, name=names("c"), mac_address="02:42:AC:11:00:99")
+    c = created["Id"]
+    deprecated = ("The container-wide MacAddress field is now deprecated. It should be specified in "
+                  "EndpointsConfig instead.")
+    assert created["Warnings"] == ([deprecated] if daemon.at_least(26) else [])
     info = api.inspect_container(c)
     assert (info["Config"]["MacAddress"], info["NetworkSettings"]["MacAddress"]) == (
-        "02:42:AC:11:00:99", "")
+        "02:42:AC:11:00:99", daemon.says("", "02:42:AC:11:00:99"))
     api.start(c)
     ns = api.inspect_container(c)["NetworkSettings"]
     assert ns["MacAddress"] == ns["Networks"]["bridge"]["MacAddress"] == "02:42:ac:11:00:99"
 
+    if daemon.at_least(26):
+        assert error_of(create, api, names("bad"), {"MacAddress": "zz:42"}) == (
+            "APIError", 400, "invalid config for network bridge: invalid MAC address zz:42")
+        host = api.create_container_from_config(
+            {"Image": BUSYBOX, "Cmd": SLEEP, "MacAddress": "02:42:ac:11:00:94",
+             "HostConfig": {"NetworkMode": "host"}}, names("host"))
+        assert host["Warnings"] == [deprecated]
+        return
     bad = create(api, names("bad"), {"MacAddress": "zz:42"})
     assert error_of(api.start, bad) == ("APIError", 500, "address zz:42: invalid MAC address")
     assert state_of(api, bad) == ("created", 128, "address zz:42: invalid MAC address")
@@ -102,7 +116,7 @@ def test_log_config(api, names):
         "APIError", 400, "logger: logging mode not supported: x")
 
 
-def test_endpoint_settings(api, names):
+def test_endpoint_settings(api, names, daemon):
     v6 = names("v6")
     ipam = docker.types.IPAMConfig(pool_configs=[
         docker.types.IPAMPool(subnet="10.197.41.0/24"),
@@ -123,27 +137,47 @@ def test_endpoint_settings(api, names):
     member = api.inspect_network(v6)["Containers"][c]
     assert (member["IPv4Address"], member["IPv6Address"]) == ("10.197.41.9/24", "fd00:fd7e:5c1::9/64")
 
-    # accepted at create, refused at start
+    # 20.10 accepts these at create and refuses them at start; 26 refuses them at create,
+    # each problem under one heading naming the network
     plain = names("plain")
     api.create_network(plain)
-    for suffix, network, epc, message in [
-        ("v4", plain, {"IPAMConfig": {"IPv4Address": "172.30.0.5"}}, NO_SUBNET),
-        ("v6", plain, {"IPAMConfig": {"IPv6Address": "fd00::5"}}, NO_SUBNET),
+
+    def refused(network, *problems):
+        listed = problems[0] if len(problems) == 1 else "\n".join(f"* {p}" for p in problems)
+        return f"invalid config for network {network}: invalid endpoint settings:\n{listed}"
+
+    for suffix, network, epc, message, problems in [
+        ("v4", plain, {"IPAMConfig": {"IPv4Address": "172.30.0.5"}}, NO_SUBNET, [NO_SUBNET]),
+        ("v6", plain, {"IPAMConfig": {"IPv6Address": "fd00::5"}}, NO_SUBNET, [NO_SUBNET]),
         ("alias", "bridge", {"Aliases": ["x"]},
-         "network-scoped alias is supported only for containers in user defined networks"),
+         "network-scoped alias is supported only for containers in user defined networks",
+         ["network-scoped alias is supported only for containers in user defined networks"]),
         ("bip", "bridge", {"IPAMConfig": {"IPv4Address": "172.17.0.99"}},
-         "user specified IP address is supported on user defined networks only"),
+         "user specified IP address is supported on user defined networks only",
+         ["user specified IP address is supported on user defined networks only",
+          "no configured subnet or ip-range contain the IP address <ip>"]),
     ]:
+        if daemon.at_least(26):
+            assert error_of(create, api, names(suffix), with_endpoint(network, epc)) == (
+                "APIError", 400, refused(network, *problems))
+            continue
         c = create(api, names(suffix), with_endpoint(network, epc))
         assert error_of(api.start, c) == ("APIError", 400, message)
         assert state_of(api, c) == ("created", 128, message)
     c = create(api, names("ll"), with_endpoint(plain, {"IPAMConfig": {"LinkLocalIPs": ["10.1.1.1"]}}))
-    assert error_of(api.start, c) == ("APIError", 500, "invalid link local IP address: <ip>")
+    assert error_of(api.start, c) == (
+        "APIError", 400 if daemon.at_least(26) else 500, "invalid link local IP address: <ip>")
     # refused at create
-    assert error_of(create, api, names("bad6"), with_endpoint(v6, {"IPAMConfig": {"IPv6Address": "10.197.41.7"}})) == (
-        "APIError", 400, "invalid IPv6 address: <ip>")
-    assert error_of(create, api, names("bad4"), with_endpoint(v6, {"IPAMConfig": {"IPv4Address": "nope"}})) == (
-        "APIError", 400, "invalid IPv4 address: nope")
+    bad6 = error_of(create, api, names("bad6"), with_endpoint(v6, {"IPAMConfig": {"IPv6Address": "10.197.41.7"}}))
+    bad4 = error_of(create, api, names("bad4"), with_endpoint(v6, {"IPAMConfig": {"IPv4Address": "nope"}}))
+    if daemon.at_least(26):
+        assert bad6 == ("APIError", 400, refused(v6, "invalid IPv6 address: <ip>",
+                                                 "no configured subnet or ip-range contain the IP address <ip>"))
+        assert bad4 == ("APIError", 400, refused(v6, "invalid IPv4 address: nope",
+                                                 "no configured subnet or ip-range contain the IP address nope"))
+    else:
+        assert bad6 == ("APIError", 400, "invalid IPv6 address: <ip>")
+        assert bad4 == ("APIError", 400, "invalid IPv4 address: nope")
 
     # network connect keeps the same settings
     running = create(api, names("r"))
@@ -156,14 +190,16 @@ def test_endpoint_settings(api, names):
         "fd00:fd7e:5c1::20")
 
 
-def test_cli_create_body(api, names):
+def test_cli_create_body(api, names, daemon):
     c = api.create_container_from_config(copy.deepcopy(CLI_BODY), names("cli"))["Id"]
     info = api.inspect_container(c)
     host = info["HostConfig"]
     assert (host["NetworkMode"], host["LogConfig"], host["CgroupnsMode"], host["IpcMode"],
             host["ShmSize"], host["MemorySwappiness"], host["PidsLimit"]) == (
-        "default", {"Type": "json-file", "Config": {}}, "host", "private", 64 * 2**20, None, None)
-    assert (len(host["MaskedPaths"]), len(host["ReadonlyPaths"])) == (10, 5)
+        daemon.says("default", "bridge"), {"Type": "json-file", "Config": {}}, "host", "private",
+        64 * 2**20, None, None)
+    # 26 masks /sys/devices/virtual/powercap too
+    assert (len(host["MaskedPaths"]), len(host["ReadonlyPaths"])) == (11 if daemon.at_least(26) else 10, 5)
     assert list(info["NetworkSettings"]["Networks"]) == ["bridge"]
     api.start(c)
     assert nets_of(api, c)["bridge"]["IPAddress"] != ""

@@ -37,14 +37,15 @@ def test_container_prune(api, names):
         "ContainersDeleted": None, "SpaceReclaimed": 0}
 
 
-def test_container_prune_filter_errors(api, names):
+def test_container_prune_filter_errors(api, names, daemon):
     assert raw_prune(api, label_filter(names, bogus=["1"])) == (
-        400, {"message": "Invalid filter 'bogus'"})
+        400, {"message": daemon.says("Invalid filter 'bogus'", "invalid filter 'bogus'")})
     assert raw_prune(api, label_filter(names, until=["garbage"])) == (
-        500, {"message": 'failed to parse value as time or duration: "garbage"'})
+        400 if daemon.at_least(26) else 500,
+        {"message": 'failed to parse value as time or duration: "garbage"'})
 
 
-def test_disk_usage_shapes(api, names):
+def test_disk_usage_shapes(api, names, daemon):
     volume = names("vol")
     api.create_volume(volume, labels={"fdtest": names.prefix})
     container = api.create_container(
@@ -52,12 +53,16 @@ def test_disk_usage_shapes(api, names):
         host_config=api.create_host_config(binds={volume: {"bind": "/data", "mode": "rw"}}),
     )["Id"]
     df = api.df()
-    assert sorted(df) == ["BuildCache", "BuilderSize", "Containers", "Images", "LayersSize", "Volumes"]
-    assert df["BuilderSize"] == 0 and isinstance(df["LayersSize"], int)
+    if daemon.at_least(26):  # no BuilderSize; image rows without VirtualSize (API 1.44)
+        assert sorted(df) == ["BuildCache", "Containers", "Images", "LayersSize", "Volumes"]
+    else:
+        assert sorted(df) == ["BuildCache", "BuilderSize", "Containers", "Images", "LayersSize", "Volumes"]
+        assert df["BuilderSize"] == 0
+    assert isinstance(df["LayersSize"], int)
     image_id = api.inspect_image(BUSYBOX)["Id"]
     [image] = [row for row in df["Images"] if row["Id"] == image_id]
     assert sorted(image) == ["Containers", "Created", "Id", "Labels", "ParentId", "RepoDigests",
-                             "RepoTags", "SharedSize", "Size", "VirtualSize"]
+                             "RepoTags", "SharedSize", "Size", *([] if daemon.at_least(26) else ["VirtualSize"])]
     assert image["Containers"] >= 1 and image["SharedSize"] >= 0
     assert image["Size"] == api.inspect_image(BUSYBOX)["Size"]
     [row] = [row for row in df["Containers"] if row["Id"] == container]
@@ -82,13 +87,15 @@ def test_paths_the_daemon_lacks(api):
         assert (response.status_code, response.json()) == (404, {"message": "page not found"}), path
 
 
-def test_the_daemons_own_odd_answers(api):
+def test_the_daemons_own_odd_answers(api, daemon):
     response = api.get(api._url("/containers/fdtest-nope/checkpoints"))
     assert (response.status_code, response.json()) == (501, {
         "message": "This experimental feature is disabled by default. Start the Docker daemon "
                    "in experimental mode in order to enable it."})
     response = api.post(api._url("/containers/fdtest-nope/copy"), json={"Resource": "/etc"})
-    assert (response.status_code, response.content) == (404, b"")
+    # removed from the API long ago: 20.10 still routes it (a bare 404), 26 does not
+    assert (response.status_code, response.content) == (
+        404, b'{"message":"page not found"}\n' if daemon.at_least(26) else b"")
     response = api.options(api._url("/anything"))
     assert (response.status_code, response.content) == (200, b"")
     response = api.get(api._url("/containers/fdtest-nope/export"))

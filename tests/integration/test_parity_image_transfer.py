@@ -88,29 +88,35 @@ def test_import_answers_the_new_id_and_sets_the_config(api, names):
     }
 
 
-def test_import_without_a_name_is_a_dangling_image(api, names):
+def test_import_without_a_name_is_a_dangling_image(api, names, daemon):
     image_id = import_image(api, names)
     info = api.inspect_image(image_id)
     assert (info["RepoTags"], info["RepoDigests"]) == ([], [])
     [listed] = api.images(filters=label_filter(names, dangling=True))
     assert listed["Id"] == image_id
-    assert (listed["RepoTags"], listed["RepoDigests"]) == (["<none>:<none>"], ["<none>@<none>"])
+    # API 1.44 (26): no <none> placeholders
+    assert (listed["RepoTags"], listed["RepoDigests"]) == (
+        ([], []) if daemon.at_least(26) else (["<none>:<none>"], ["<none>@<none>"]))
 
 
-def test_import_errors(api, names):
+def test_import_errors(api, names, daemon):
     def post(params, data):
         response = api.post(api._url("/images/create"), params={"fromSrc": "-", **params}, data=data)
         return response.status_code, response.json()
 
     good = rootfs({"a": b"1"})
     assert post({"repo": names("imp"), "changes": "BOGUS x"}, good) == (
-        400, {"message": "bogus is not a valid change command"})
+        400, {"message": daemon.says("bogus", "BOGUS") + " is not a valid change command"})
     assert post({"repo": names("imp"), "changes": "RUN x"}, good) == (
-        400, {"message": "run is not a valid change command"})
-    assert post({"repo": names("IMP")}, good) == (
-        400, {"message": "invalid reference format: repository name must be lowercase"})
+        400, {"message": daemon.says("run", "RUN") + " is not a valid change command"})
+    upper = names("IMP")
+    assert post({"repo": upper}, good) == (
+        400, {"message": daemon.says("invalid reference format: repository name must be lowercase",
+                                     f"invalid reference format: repository name (library/{upper}) "
+                                     "must be lowercase")})
     assert post({"repo": names("imp")}, b"garbage") == (
-        500, {"message": "Error processing tar file(exit status 1): unexpected EOF"})
+        500, {"message": daemon.says("Error processing tar file(exit status 1): unexpected EOF",
+                                     "unexpected EOF")})
 
 
 # save -----------------------------------------------------------------------------------
@@ -128,12 +134,15 @@ def saved(api, *refs: str) -> dict[str, bytes | None]:
         return out
 
 
-def test_save_layout(api, names):
+def test_save_layout(api, names, daemon):
     repo = names("save")
     api.tag(BUSYBOX, repo, "1")
     image = api.inspect_image(BUSYBOX)
     files = saved(api, f"{repo}:1")
     [entry] = json.loads(files["manifest.json"])
+    if daemon.at_least(26):
+        check_oci_layout(files, entry, image, repo)
+        return
     [layer] = entry["Layers"]
     v1 = layer.split("/")[0]
     assert normalize(entry) == {"Config": "<id>.json", "RepoTags": [f"{repo}:1"],
@@ -148,15 +157,48 @@ def test_save_layout(api, names):
     assert blob["config"]["Cmd"] == ["sh"]
 
 
-def test_save_several_by_id_and_nothing(api, names):
+def check_oci_layout(files, entry, image, repo):
+    """Docker 26's save: an OCI image layout whose blobs manifest.json names by path."""
+    [layer] = image["RootFS"]["Layers"]
+    config_path, layer_path = "blobs/sha256/" + image["Id"][7:], "blobs/sha256/" + layer[7:]
+    assert entry == {"Config": config_path, "RepoTags": [f"{repo}:1"], "Layers": [layer_path],
+                     "LayerSources": {layer: {"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                                              "size": len(files[layer_path]), "digest": layer}}}
+    assert json.loads(files["oci-layout"]) == {"imageLayoutVersion": "1.0.0"}
+    assert json.loads(files["repositories"]) == {repo: {"1": layer[7:]}}
+    [listed] = json.loads(files["index.json"])["manifests"]
+    assert listed["annotations"] == {"io.containerd.image.name": f"docker.io/library/{repo}:1",
+                                     "org.opencontainers.image.ref.name": "1"}
+    oci_manifest = json.loads(files["blobs/sha256/" + listed["digest"][7:]])
+    assert (oci_manifest["config"]["digest"], [x["digest"] for x in oci_manifest["layers"]]) == (
+        image["Id"], [layer])
+    blobs = sorted(name for name in files if name.startswith("blobs/sha256/"))
+    # the config, the layer, the OCI manifest and the layer's legacy v1 json
+    assert len(blobs) == 4 and {config_path, layer_path} < set(blobs)
+    assert sorted(set(files) - set(blobs)) == ["blobs", "blobs/sha256", "index.json", "manifest.json",
+                                               "oci-layout", "repositories"]
+    blob = json.loads(files[config_path])
+    assert blob["rootfs"] == {"type": "layers", "diff_ids": image["RootFS"]["Layers"]}
+    assert blob["config"]["Cmd"] == ["sh"]
+
+
+def test_save_several_by_id_and_nothing(api, names, daemon):
     repo = names("save")
     one = import_image(api, names, repo, "1")
     two = import_image(api, names)
     manifest = json.loads(saved(api, f"{repo}:1", two)["manifest.json"])
+    # 26 names each config by its blob's path
+    config = ("blobs/sha256/{}" if daemon.at_least(26) else "{}.json").format
     assert sorted((m["Config"], m["RepoTags"]) for m in manifest) == sorted(
-        [(one[7:] + ".json", [f"{repo}:1"]), (two[7:] + ".json", None)])
+        [(config(one[7:]), [f"{repo}:1"]), (config(two[7:]), None)])
     assert "repositories" not in saved(api, two)
-    assert saved(api) == {"manifest.json": b"null\n"}
+    if daemon.at_least(26):
+        assert saved(api) == {
+            "manifest.json": b"null\n", "oci-layout": b'{"imageLayoutVersion": "1.0.0"}',
+            "index.json": b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",'
+                          b'"manifests":null}'}
+    else:
+        assert saved(api) == {"manifest.json": b"null\n"}
     response = api.get(api._url("/images/get"), params={"names": [f"{repo}:1", f"{repo}:nope"]})
     assert (response.status_code, response.json()) == (404, {"message": "reference does not exist"})
     assert error_of(lambda: b"".join(api.get_image(f"{repo}:nope"))) == (
@@ -201,8 +243,8 @@ def test_load_by_id(api, names):
     assert list(api.load_image(data)) == [{"stream": f"Loaded image ID: {image_id}\n"}]
 
 
-def test_load_errors_are_in_the_stream(api):
-    message = "Error processing tar file(exit status 1): unexpected EOF"
+def test_load_errors_are_in_the_stream(api, daemon):
+    message = daemon.says("Error processing tar file(exit status 1): unexpected EOF", "unexpected EOF")
     assert list(api.load_image(b"garbage")) == [{"errorDetail": {"message": message}, "error": message}]
     [line] = list(api.load_image(rootfs({"hello": b"x"})))
     text = re.sub(r"docker-import-\d+", "docker-import-N", line["error"])
@@ -266,10 +308,10 @@ def test_image_prune_spares_images_containers_use(api, names):
     assert api.inspect_image(image_id)["RepoTags"] == [f"{repo}:1"]
 
 
-def test_image_prune_filter_errors(api, names):
+def test_image_prune_filter_errors(api, names, daemon):
     for extra, answer in [
-        ({"bogus": ["x"]}, (400, {"message": "Invalid filter 'bogus'"})),
-        ({"dangling": ["maybe"]}, (400, {"message": "Invalid filter 'dangling=[maybe]'"})),
+        ({"bogus": ["x"]}, (400, {"message": daemon.says("Invalid filter 'bogus'", "invalid filter 'bogus'")})),
+        ({"dangling": ["maybe"]}, (400, {"message": daemon.says("Invalid filter 'dangling=[maybe]'", "invalid filter 'dangling=[maybe]'")})),
         ({"until": ["garbage"]},
          (500, {"message": 'failed to parse value as time or duration: "garbage"'})),
     ]:

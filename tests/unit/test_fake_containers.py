@@ -559,6 +559,24 @@ def test_run_with_auto_remove_and_callable_runtime(engine):
     assert out == b"hello from job1\n"
 
 
+def test_auto_remove_removes_an_exited_container_but_not_a_restarted_one(engine, api):
+    rm = api.create_host_config(auto_remove=True)
+    exits = api.create_container("busybox:1.36", ["sh", "-c", "exit 3"], volumes=["/scratch"], host_config=rm)
+    volume = api.inspect_container(exits)["Mounts"][0]["Name"]
+    api.start(exits)
+    assert actions(engine, exits["Id"]) == ["create", "start", "die", "destroy"]
+    assert api.volumes()["Volumes"] is None or volume not in {v["Name"] for v in api.volumes()["Volumes"]}
+
+    kept = api.create_container("busybox:1.36", ["sh", "-c", "sleep 1000"], host_config=rm)
+    api.start(kept)
+    api.restart(kept, timeout=0)  # the daemon suspends AutoRemove while it restarts
+    assert api.inspect_container(kept)["State"]["Running"] is True
+    api.stop(kept, timeout=0)
+    with pytest.raises(docker.errors.NotFound):
+        api.inspect_container(kept)
+    assert actions(engine, kept["Id"])[-3:] == ["die", "stop", "destroy"]
+
+
 # the default runtime ---------------------------------------------------------------------------
 
 

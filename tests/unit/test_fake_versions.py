@@ -80,3 +80,120 @@ def test_what_changed_between_20_10_and_26_1():
 def test_serve_takes_an_engine_version():
     with pytest.raises(SystemExit):
         fakedocker_main(["serve", "--socket", "/nonexistent/x.sock", "--engine-version", "19.03"])
+
+
+# what the parity scenarios met on Docker 26.1 (tests/integration/REAL_DAEMON_NOTES.md) ------
+
+
+def both() -> dict[str, docker.APIClient]:
+    clients = {}
+    for name in ("20.10", "26.1"):
+        engine = FakeEngine(engine_version=name)
+        engine.add_image("img:1", config={"Cmd": ["sh"]})
+        clients[name] = engine.api_client()
+    return clients
+
+
+def error(call, *args, **kwargs) -> tuple[int, str]:
+    with pytest.raises(docker.errors.APIError) as caught:
+        call(*args, **kwargs)
+    return caught.value.status_code, caught.value.explanation
+
+
+def test_wording_of_refusals_by_version():
+    old, new = both().values()
+    for api in (old, new):
+        api.create_container("img:1", ["sh", "-c", "sleep 1000"], name="box")
+        api.start("box")
+    assert error(old.remove_container, "box")[1].startswith("You cannot remove a running container ")
+    assert error(new.remove_container, "box") == (409, 'cannot remove container "/box": container is running: '
+                                                     "stop the container before removing or force remove")
+    cid = new.inspect_container("box")["Id"]
+    assert error(new.kill, "box", signal="NOPE") == (400, "cannot kill container: box: invalid signal: NOPE")
+    assert error(old.kill, "box", signal="NOPE") == (400, "Invalid signal: NOPE")
+    new.kill("box")
+    assert error(new.kill, "box") == (409, f"cannot kill container: box: container {cid} is not running")
+    assert error(new.containers, filters={"status": "bogus"}) == (400, "invalid filter 'status=bogus'")
+    assert error(old.containers, filters={"status": "bogus"}) == (400, "Invalid filter 'status=bogus'")
+    assert error(new.inspect_volume, "v") == (404, "volume v not found")
+    assert error(old.inspect_volume, "v") == (404, "get v: no such volume")
+    # a status that changed too: 26.1 refuses a bad until filter with 400, but not to an image prune
+    garbage = {"until": "garbage"}
+    assert error(new.prune_containers, filters=garbage)[0] == 400
+    assert error(new.prune_images, filters=garbage)[0] == 500
+    assert error(old.prune_containers, filters=garbage)[0] == 500
+
+
+def test_a_stops_events_and_a_waits_condition_by_version():
+    for name in ("20.10", "26.1"):
+        engine = FakeEngine(engine_version=name)
+        engine.add_image("img:1", config={"Cmd": ["sh"]})
+        api = engine.api_client()
+        c = api.create_container("img:1", ["sh", "-c", "sleep 1000"])
+        api.start(c)
+        api.stop(c, timeout=0)
+        engine_events = [e["Action"] for e in engine.events if e["Actor"]["ID"] == c["Id"]]
+        if name == "26.1":
+            assert engine_events[-2:] == ["stop", "die"]
+            assert error(api.wait, c, condition="bogus") == (400, 'invalid condition: "bogus"')
+        else:
+            assert engine_events[-2:] == ["die", "stop"]
+            assert api.wait(c, condition="bogus") == {"Error": None, "StatusCode": 137}
+
+
+def test_create_defaults_networks_and_mac_by_version():
+    old, new = both().values()
+    for api in (old, new):
+        api.create_network("net")
+        api.create_container("img:1", name="box", mac_address="02:42:AC:11:00:99",
+                             networking_config=api.create_networking_config(
+                                 {"net": api.create_endpoint_config(aliases=["a1"])}),
+                             host_config=api.create_host_config(network_mode="net"))
+    o, n = old.inspect_container("box"), new.inspect_container("box")
+    assert (o["HostConfig"]["RestartPolicy"]["Name"], n["HostConfig"]["RestartPolicy"]["Name"]) == ("", "no")
+    assert old.create_container("img:1")["Warnings"] == []
+    assert new.inspect_container(new.create_container("img:1"))["HostConfig"]["NetworkMode"] == "bridge"
+    # 26.1 (API 1.44): the MAC is the endpoint's at create; aliases as asked, the names in DNSNames
+    assert n["NetworkSettings"]["Networks"]["net"]["MacAddress"] == "02:42:AC:11:00:99"
+    assert o["NetworkSettings"]["Networks"]["net"]["MacAddress"] == ""
+    new.start("box")
+    old.start("box")
+    n_ep = new.inspect_container("box")["NetworkSettings"]["Networks"]["net"]
+    o_ep = old.inspect_container("box")["NetworkSettings"]["Networks"]["net"]
+    assert n_ep["MacAddress"] == o_ep["MacAddress"] == "02:42:ac:11:00:99"
+    assert n_ep["Aliases"] == ["a1"] and n_ep["DNSNames"] == ["box", "a1", n["Id"][:12]]
+    assert o_ep["Aliases"] == ["a1", o["Id"][:12]] and "DNSNames" not in o_ep
+    assert error(new.create_container, "img:1", mac_address="zz:42") == (
+        400, "invalid config for network bridge: invalid MAC address zz:42")
+    # 26.1 checks endpoint settings at create, and refuses a duplicate network name
+    bridge_ip = new.create_networking_config({"bridge": new.create_endpoint_config(ipv4_address="172.17.0.99")})
+    status, message = error(new.create_container, "img:1", networking_config=bridge_ip)
+    assert (status, message.splitlines()[0]) == (400, "invalid config for network bridge: invalid endpoint settings:")
+    assert error(new.create_network, "net")[0] == 409
+    assert old.create_network("net")["Warning"].startswith("Network with name net")
+
+
+def test_lists_save_and_system_answers_by_version():
+    old, new = both().values()
+    assert "BuilderSize" in old.df() and "BuilderSize" not in new.df()
+    [o], [n] = old.images(), new.images()
+    assert (o["RepoDigests"], "VirtualSize" in o) == (None, True)
+    assert (n["RepoDigests"], "VirtualSize" in n) == ([], False)
+    assert "oci-layout" not in tar_names(old.get_image("img:1"))
+    names = tar_names(new.get_image("img:1"))
+    assert {"oci-layout", "index.json", "manifest.json", "repositories"} <= names
+    assert sum(1 for name in names if name.startswith("blobs/sha256/")) == 4
+    # and the fake loads its own OCI layout back
+    engine = FakeEngine(engine_version="26.1")
+    engine.api_client().load_image(b"".join(new.get_image("img:1")))
+    assert engine.api_client().inspect_image("img:1")["Id"] == new.inspect_image("img:1")["Id"]
+    copy = new.post(new._url("/containers/x/copy"))
+    assert (copy.status_code, copy.content) == (404, b'{"message":"page not found"}\n')
+
+
+def tar_names(chunks) -> set[str]:
+    import io
+    import tarfile
+
+    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
+        return {m.name for m in tar.getmembers()}

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from ... import messages
 from ...routing import DaemonError
+from ...versions import version_tuple
 from ..go_json import MOUNT as MOUNT_FIELDS  # noqa: F401  (re-exported)
 from ..go_json import go_fields, mount_for
 from ..mounts import container_mount_error, duplicate_destination
+from ..networks.attach import dns_names
 from ..networks.model import empty_endpoint_settings
 from .health import merge_healthcheck
 from .logconfig import resolve_log_config
@@ -24,6 +26,8 @@ from .model import Container, ContainerTable, create_env, signal_number
 from .netconfig import (
     check_endpoints_config,
     check_net_mode,
+    endpoint_create_problems,
+    endpoint_macs,
     endpoint_settings,
     initial_network_keys,
     is_container_mode,
@@ -119,7 +123,7 @@ RESOURCE_LIMIT_KEYS = ("Memory", "MemoryReservation", "MemorySwap", "NanoCpus", 
                        "CpuShares", "PidsLimit")
 
 
-def with_daemon_defaults(requested: dict[str, Any]) -> dict[str, Any]:
+def with_daemon_defaults(requested: dict[str, Any], profile: Any = None) -> dict[str, Any]:
     """A request's HostConfig with the daemon's defaults filled in: for the fields it leaves
     out, and for the zero values a client such as the docker CLI sends for "unset" (``""``
     IpcMode / CgroupnsMode, ``0`` ShmSize, ``-1`` MemorySwappiness, ``0`` PidsLimit, ``null``
@@ -132,6 +136,9 @@ def with_daemon_defaults(requested: dict[str, Any]) -> dict[str, Any]:
     for key in ("MaskedPaths", "ReadonlyPaths"):
         if requested.get(key) is None:
             host_config[key] = None if host_config.get("Privileged") else list(DEFAULT_HOST_CONFIG[key])
+    if profile is not None and profile.at_least("26.1") and requested.get("MaskedPaths") is None \
+            and host_config["MaskedPaths"] is not None:
+        host_config["MaskedPaths"].append("/sys/devices/virtual/powercap")  # masked from 25 on
     if host_config.get("MemorySwappiness") == -1:
         host_config["MemorySwappiness"] = None
     limit = host_config.get("PidsLimit")
@@ -208,11 +215,16 @@ class ContainerFactory:
             for m in mount_list:  # the daemon checks settings before it looks at names or images
                 problem = container_mount_error(m)
                 if problem:
-                    raise messages.invalid_mount(problem)
-            check_net_mode(body, requested_host)
+                    raise messages.invalid_mount(problem, m)
+            request_api = api_version or engine.api_version
+            # Docker 26 to an API 1.44 client: a MAC address per endpoint, checked at create
+            mac_per_endpoint = engine.profile.at_least("26.1") and version_tuple(request_api) >= (1, 44)
+            check_net_mode(body, requested_host, mac_per_endpoint)
             log_config = resolve_log_config(requested_host.get("LogConfig"))
             endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
-            check_endpoints_config(endpoints, api_version or engine.api_version, engine.api_version)
+            if engine.profile.at_least("26.1"):  # before the address syntax, in its own words
+                self._check_endpoints_against_networks(endpoints)
+            check_endpoints_config(endpoints, request_api, engine.api_version)
             if name:
                 name = self._check_name(name)
             image_ref = body.get("Image") or ""
@@ -222,9 +234,17 @@ class ContainerFactory:
             if image is None:
                 raise messages.no_such_image(image_ref)
             icfg = image.config
-            host_config = with_daemon_defaults(requested_host)
+            host_config = with_daemon_defaults(requested_host, engine.profile)
             host_config["LogConfig"] = log_config
             host_config["NetworkMode"] = network_mode(host_config)
+            if engine.profile.at_least("26.1"):
+                # 26.1 stores what "default" and an empty restart policy mean
+                if host_config["NetworkMode"] == "default":
+                    host_config["NetworkMode"] = "bridge"
+                    if "default" in endpoints and "bridge" not in endpoints:
+                        endpoints = {("bridge" if k == "default" else k): v for k, v in endpoints.items()}
+                if not (host_config.get("RestartPolicy") or {}).get("Name"):
+                    host_config["RestartPolicy"] = {"Name": "no", "MaximumRetryCount": 0}
             if mount_list:
                 host_config["Mounts"] = mount_list
             if host_config.get("NanoCpus"):
@@ -237,6 +257,8 @@ class ContainerFactory:
             if host_config.get("Memory") and not host_config.get("MemorySwap"):
                 host_config["MemorySwap"] = 2 * host_config["Memory"]
             mode = network_mode(host_config)
+            if mac_per_endpoint:
+                endpoints = endpoint_macs(endpoints, body.get("MacAddress") or "", mode)
             if is_container_mode(mode):
                 self.table.get(mode.split(":", 1)[1])
             # networks are named, not looked up: a missing one fails at start
@@ -310,15 +332,30 @@ class ContainerFactory:
             c.created_unix = engine.now()
             c.mounts = self._mounts_for(c, volumes)
             c.links = links
+            if mac_per_endpoint and body.get("MacAddress"):
+                c.create_warnings.append(messages.CONTAINER_WIDE_MAC_DEPRECATED)
             self.table.by_id[cid] = c
             self.table.by_name[name] = c
             for key, source in network_keys.items():
                 c.networks[key] = endpoint_settings(endpoints.get(source) or {},
-                                                    empty_endpoint_settings())
+                                                    empty_endpoint_settings(), mac=mac_per_endpoint)
+                if engine.profile.at_least("26.1"):
+                    c.networks[key]["DNSNames"] = dns_names(c, is_user_defined(key), c.networks[key]["Aliases"])
             engine.emit("container", "create", cid, c.attributes())
             return c
 
     # networks and links ----------------------------------------------------------------
+    def _check_endpoints_against_networks(self, endpoints: dict[str, Any]) -> None:
+        """Docker 26: each endpoint's settings, checked at create against its network."""
+        for key, epc in endpoints.items():
+            try:
+                net = self.networks.resolve(key)
+            except DaemonError:
+                continue
+            problems = endpoint_create_problems(net, epc) if net is not None else []
+            if problems:
+                raise messages.invalid_endpoint_settings(net.name, problems)
+
     def _mode_network(self, mode: str) -> tuple[str, str] | None:
         """(name, id) of the user-defined network a mode names, if it exists."""
         if not is_user_defined(mode):

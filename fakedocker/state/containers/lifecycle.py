@@ -53,6 +53,9 @@ class ContainerLifecycle:
         self.health = HealthMonitor(engine)
         self._unreported_exits: list[tuple[Container, int]] = []
         self._stopping: set[str] = set()  # containers a stop_later thread is stopping
+        # the ``die`` events of containers being stopped, held back until their ``stop`` event
+        # on an engine that reports them in that order (EngineProfile.stop_before_die)
+        self._held_dies: dict[str, list[dict[str, str]]] = {}
         self._remove_after_stop: set[str] = set()
 
     def _as_container(self, ref: str | Container) -> Container:
@@ -176,7 +179,8 @@ class ContainerLifecycle:
         c.error = ""
         c.exit_code = 0
         c.oom_killed = False
-        c.started_at = engine.now_iso()
+        c.started_unix = engine.now()
+        c.started_at = engine.now_iso(c.started_unix)
         c.finished_at = c.finished_at if c.exits else ZERO_TIME
         c.generation += 1
         ctx = RuntimeContext(self, c, c.generation, c.published_ports())
@@ -221,7 +225,15 @@ class ContainerLifecycle:
         c.exits += 1
         self.health.on_exit(c)
         self._release_ports(c)
-        engine.emit("container", "die", c.id, c.attributes(exitCode=str(code)))
+        if engine.profile.at_least("26.1"):  # how long the process ran, in whole seconds
+            die = c.attributes(execDuration=str(int(engine.now() - c.started_unix)), exitCode=str(code))
+        else:
+            die = c.attributes(exitCode=str(code))
+        held = self._held_dies.get(c.id)
+        if held is not None:
+            held.append(die)
+        else:
+            engine.emit("container", "die", c.id, die)
         self.networks.on_stop(c)
         for m in c.mounts:
             if m["Type"] == "volume":
@@ -246,6 +258,14 @@ class ContainerLifecycle:
             c, code = self._unreported_exits.pop(0)
             for listener in self.exit_listeners:
                 listener(c, code)
+            self._auto_remove(c)
+
+    def _auto_remove(self, c: Container) -> None:
+        """``--rm`` (HostConfig.AutoRemove): an exited container goes, with its anonymous
+        volumes, once its exit is reported; a restart starts it again instead (the daemon
+        suspends AutoRemove while it restarts a container)."""
+        if c.host_config.get("AutoRemove") and not (c.running or c.removed or c.id in self._stopping):
+            self.remove(c.id, v=True)
 
     def process_exited(self, c: Container, generation: int, code: int) -> None:
         """A runtime reports that its process ended by itself."""
@@ -284,10 +304,13 @@ class ContainerLifecycle:
         with engine.lock:
             c = self.table.resolve(ref)
             if c is None:
-                raise messages.cannot_kill(ref, messages.no_such_container(ref).message, 404)
-            signum = signal_number(sig)
+                raise messages.cannot_kill(ref, messages.no_such_container(ref))
+            try:
+                signum = signal_number(sig)
+            except DaemonError:
+                raise messages.kill_invalid_signal(ref, str(sig)) from None
             if not c.running:
-                raise messages.cannot_kill(ref, f"Container {c.id} is not running", 409)
+                raise messages.cannot_kill(ref, messages.container_not_running(c.id))
             engine.emit("container", "kill", c.id, c.attributes(signal=str(signum)))
             if signum == _SIGKILL and c.status == "paused":
                 self._resume_process(c, event=False)
@@ -385,10 +408,28 @@ class ContainerLifecycle:
             c = self._as_container(ref)
             if not c.running:
                 return False
-            self._stop_and_wait(c, timeout)
-            engine.emit("container", "stop", c.id, c.attributes())
+            self._stop_then_report(c, lambda: self._stop_and_wait(c, timeout))
             self._notify_exit_listeners()
             return True
+
+    def _stop_then_report(self, c: Container, stop: Callable[[], object]) -> bool:
+        """Run ``stop`` (the engine lock held), then emit ``stop`` and the exit's ``die`` in
+        the order the engine answered as reports them; unless ``stop`` returns False: it handed the
+        rest to a thread, which reports it."""
+        hold = self.engine.profile.stop_before_die
+        if hold:
+            self._held_dies[c.id] = []
+        try:
+            finished = stop() is not False
+        finally:
+            held = self._held_dies.pop(c.id, []) if hold else []
+        if not finished:
+            return False
+        if not c.removed:
+            self.engine.emit("container", "stop", c.id, c.attributes())
+        for die in held:
+            self.engine.emit("container", "die", c.id, die)
+        return True
 
     def stop_later(self, ref: str | Container, timeout: float | None = None,
                    remove: bool = False) -> None:
@@ -410,24 +451,27 @@ class ContainerLifecycle:
                 return
             if timeout is None:
                 timeout = self._stop_timeout(c)
-            generation, paused = self._begin_stop(c)
-            if c.running and c.generation == generation and timeout != 0:
-                self._stopping.add(c.id)
-                threading.Thread(
-                    target=self._stop_in_thread, args=(c, generation, paused, timeout),
-                    daemon=True, name=f"fakedocker-stop-{c.short_id}",
-                ).start()
-                return
-            self._end_stop(c, generation, paused, timeout)
-            self.engine.emit("container", "stop", c.id, c.attributes())
-            self._remove_if_asked(c)
+            timeout_s: float = timeout
+
+            def stop() -> bool:
+                generation, paused = self._begin_stop(c)
+                if c.running and c.generation == generation and timeout_s != 0:
+                    self._stopping.add(c.id)
+                    threading.Thread(
+                        target=self._stop_in_thread, args=(c, generation, paused, timeout_s),
+                        daemon=True, name=f"fakedocker-stop-{c.short_id}",
+                    ).start()
+                    return False
+                self._end_stop(c, generation, paused, timeout_s)
+                return True
+
+            if self._stop_then_report(c, stop):
+                self._remove_if_asked(c)
 
     def _stop_in_thread(self, c: Container, generation: int, paused: bool, timeout: float) -> None:
         with self.engine.lock:
             try:
-                self._end_stop(c, generation, paused, timeout)
-                if not c.removed:
-                    self.engine.emit("container", "stop", c.id, c.attributes())
+                self._stop_then_report(c, lambda: self._end_stop(c, generation, paused, timeout))
             finally:
                 self._stopping.discard(c.id)
             self._remove_if_asked(c)
@@ -448,8 +492,7 @@ class ContainerLifecycle:
         with engine.lock:
             c = self.table.get(ref)
             if c.running:
-                self._stop_and_wait(c, timeout)
-                engine.emit("container", "stop", c.id, c.attributes())
+                self._stop_then_report(c, lambda: self._stop_and_wait(c, timeout))
             if c.removed:
                 raise messages.no_such_container(ref)
             if not c.running:
@@ -470,7 +513,7 @@ class ContainerLifecycle:
             c = table.get(ref)
             if c.running:
                 if not force:
-                    raise messages.remove_running_container(c.id)
+                    raise messages.remove_running_container(c.id, c.name)
                 engine.emit("container", "kill", c.id, c.attributes(signal=str(_SIGKILL)))
                 if c.status == "paused":
                     self._resume_process(c, event=False)

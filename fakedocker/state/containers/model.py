@@ -84,6 +84,7 @@ class Container:
         self.error = ""
         self.oom_killed = False
         self.started_at = ZERO_TIME
+        self.started_unix = 0.0
         self.finished_at = ZERO_TIME
         self.restart_count = 0
         self.ports: dict[str, list[Binding]] = {}  # published bindings while running
@@ -99,6 +100,8 @@ class Container:
         #: earlier run is ignored
         self.generation = 0
         self.exits = 0
+        #: the Warnings of its create's answer
+        self.create_warnings: list[str] = []
         self.removed = False
         self.sandbox_id = ""
 

@@ -25,7 +25,9 @@ import ipaddress
 from typing import Any
 
 from ... import messages
+from ...routing import DaemonError
 from ...versions import version_tuple
+from ..networks.model import parse_mac
 
 #: network modes that are not user-defined networks (runconfig's IsUserDefined)
 PREDEFINED_MODES = ("default", "bridge", "host", "none")
@@ -48,17 +50,44 @@ def mode_network_name(mode: str) -> str:
     return "bridge" if mode == "default" else mode
 
 
-def check_net_mode(config: dict[str, Any], host_config: dict[str, Any]) -> None:
+def check_net_mode(config: dict[str, Any], host_config: dict[str, Any],
+                   mac_per_endpoint: bool = False) -> None:
     """runconfig's validateNetMode, for MacAddress and Links (400 at decode, before any
-    lookup)."""
+    lookup); with ``mac_per_endpoint`` (Docker 26 to an API 1.44 client) the container-wide
+    MacAddress is only deprecated, not a conflict."""
     mode = network_mode(host_config)
     links = host_config.get("Links") or ()
     if is_container_mode(mode) and links:
         raise messages.conflict_network_and_links("container type network")
-    if (is_container_mode(mode) or mode == "host") and config.get("MacAddress"):
+    if (is_container_mode(mode) or mode == "host") and config.get("MacAddress") and not mac_per_endpoint:
         raise messages.conflict_mac_and_network_mode()
     if mode == "host" and links:
         raise messages.conflict_network_and_links("host type networking")
+
+
+def endpoint_create_problems(net: Any, epc: dict[str, Any]) -> list[str]:
+    """What Docker 26 finds wrong with an endpoint's settings at create, on an existing
+    network ``net`` (20.10 finds most of it only at start)."""
+    ipam = epc.get("IPAMConfig") or {}
+    problems: list[str] = []
+    for key, version in (("IPv4Address", 4), ("IPv6Address", 6)):
+        text = ipam.get(key) or ""
+        if not text:
+            continue
+        pools = [p for p in net.pools if p.user_subnet and p.version == version]
+        if not _parses_as(text, version):
+            problems += [f"invalid IPv{version} address: {text}", messages.no_range_contains(text)]
+        elif not net.user_defined:
+            problems += [messages.ip_on_predefined_network().message, messages.no_range_contains(text)]
+        elif net.scope == "swarm":  # the manager's allocator gives the daemon its subnets
+            continue
+        elif not pools:
+            problems.append(messages.ip_without_subnet().message)
+        elif not any(ipaddress.ip_address(text) in p.subnet for p in pools):
+            problems.append(messages.no_range_contains(text))
+    if epc.get("Aliases") and not net.user_defined:
+        problems.append(messages.alias_on_predefined_network().message)
+    return problems
 
 
 def _parses_as(text: str, version: int) -> bool:
@@ -97,10 +126,30 @@ def check_endpoints_config(endpoints: dict[str, Any], request_api: str = "1.41",
             raise messages.invalid_requested_ipv6(v6)
 
 
-def endpoint_settings(epc: dict[str, Any], empty: dict[str, Any]) -> dict[str, Any]:
+def endpoint_macs(endpoints: dict[str, Any], container_wide: str, mode: str) -> dict[str, Any]:
+    """Docker 26 to an API 1.44 client: each endpoint's MacAddress checked at create (a 400
+    naming the network), the container-wide one moved to the endpoint on the mode's network
+    unless that endpoint names its own. Returns the endpoints to create with."""
+    endpoints = {name: dict(epc) for name, epc in endpoints.items()}
+    if container_wide and not is_container_mode(mode) and mode not in ("host", "none"):
+        primary = endpoints.setdefault(mode_network_name(mode), {})
+        primary["MacAddress"] = primary.get("MacAddress") or container_wide
+    for name, epc in endpoints.items():
+        mac = epc.get("MacAddress") or ""
+        if mac:
+            try:
+                parse_mac(mac)
+            except DaemonError:
+                raise messages.endpoint_mac_invalid(name, mac) from None
+    return endpoints
+
+
+def endpoint_settings(epc: dict[str, Any], empty: dict[str, Any], mac: bool = False) -> dict[str, Any]:
     """The EndpointSettings a create stores for one requested endpoint (``empty``: the
-    not-running shape to fill in)."""
+    not-running shape to fill in; ``mac``: it keeps a requested MacAddress, API 1.44 on Docker 26)."""
     ep = dict(empty)
+    if mac and epc.get("MacAddress"):
+        ep["MacAddress"] = epc["MacAddress"]
     ipam = epc.get("IPAMConfig")
     if isinstance(ipam, dict):
         kept: dict[str, Any] = {}

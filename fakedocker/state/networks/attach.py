@@ -54,6 +54,22 @@ def endpoint_config_error(net: Network, ep: dict[str, Any]) -> DaemonError | Non
     return None
 
 
+def endpoint_aliases(container: Container, aliases: list[str] | None, profile: Any) -> list[str] | None:
+    """The aliases of an endpoint on a user-defined network: 20.10 adds the container's short
+    id; 26.1 keeps those asked for (its ``DNSNames`` lists every name the network's DNS
+    answers to)."""
+    kept = list(aliases or [])
+    if not profile.at_least("26.1") and container.id[:12] not in kept:
+        kept.append(container.id[:12])
+    return kept or None
+
+
+def dns_names(container: Container, user_defined: bool, aliases: list[str] | None) -> list[str] | None:
+    """26.1's ``DNSNames`` of an endpoint: the name, the aliases and the short id on a
+    user-defined network (none on the default bridge)."""
+    return [container.name, *(aliases or []), container.id[:12]] if user_defined else None
+
+
 def primary_mac(container: Container, net: Network) -> str:
     """The container's ``MacAddress`` when ``net`` is its ``NetworkMode`` network ("" if
     none given or another network); the daemon's 500 when it is malformed."""
@@ -114,6 +130,8 @@ class NetworkAttachments:
             ep["Links"] = list(links) if links else None
             ep["Aliases"] = list(aliases) if aliases else None
             ep["DriverOpts"] = dict(driver_opts) if driver_opts else None
+            if engine.profile.at_least("26.1"):
+                ep["DNSNames"] = dns_names(container, net.user_defined, aliases)
             container.networks[net.name] = ep
             if container.running:
                 try:
@@ -153,8 +171,8 @@ class NetworkAttachments:
             aliases = list(cfg.get("Aliases") or [])
             ipv4 = ipam_cfg.get("IPv4Address") or None
             ipv6 = ipam_cfg.get("IPv6Address") or None
-            if net.user_defined and container.id[:12] not in aliases:
-                aliases.append(container.id[:12])
+            if net.user_defined:
+                aliases = endpoint_aliases(container, aliases, self.engine.profile) or []
             error = endpoint_config_error(net, {"IPAMConfig": ipam_cfg, "Aliases": aliases})
             if error is not None:
                 raise error
@@ -258,10 +276,9 @@ class NetworkAttachments:
                     if container.id in net.endpoints:
                         continue
                     if net.user_defined:
-                        aliases = list(ep.get("Aliases") or [])
-                        if container.id[:12] not in aliases:
-                            aliases.append(container.id[:12])
-                        ep["Aliases"] = aliases
+                        ep["Aliases"] = endpoint_aliases(container, ep.get("Aliases"), engine.profile)
+                    if engine.profile.at_least("26.1"):
+                        ep["DNSNames"] = dns_names(container, net.user_defined, ep.get("Aliases"))
                     error = endpoint_config_error(net, ep)
                     if error is not None:
                         raise error
@@ -322,7 +339,9 @@ class NetworkAttachments:
     def _join(self, net: Network, container: Container, ep: dict[str, Any]) -> None:
         """Give ``container`` an endpoint on ``net``; fills ``ep``'s operational fields."""
         ipam_cfg = ep.get("IPAMConfig") or {}
-        mac = primary_mac(container, net)
+        # an endpoint's own MacAddress (kept from the request only where the engine and API
+        # take one per endpoint), else the container-wide one on the mode's network
+        mac = parse_mac(ep["MacAddress"]) if ep.get("MacAddress") else primary_mac(container, net)
         check_link_local_ips(ipam_cfg.get("LinkLocalIPs") or [])
         endpoint = Endpoint(container.id, container.name, self.engine.new_id())
         task_address = self._task_addresses.get((net.id, container.id))

@@ -160,7 +160,9 @@ class TaskContainers:
             extra = {ref["Target"]: list(ref.get("Aliases") or [])
                      for ref in task.spec.get("Networks") or []}
             for view, addr in task.attachments:
-                aliases = [container.id[:12]] + ([hostname] if hostname else [])
+                # 20.10's executor adds the short id to the aliases; 26.1's does not
+                aliases = [] if self.engine.profile.at_least("26.1") else [container.id[:12]]
+                aliases += [hostname] if hostname else []
                 aliases += [a for a in extra.get(view.id, []) if a not in aliases]
                 self.networks.attach_task(view.network, container, addr, aliases)
         return container
