@@ -347,6 +347,10 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
         except Exception as err:
             if not errors.is_docker_failure(err):
                 raise
+            if not self.object_id and errors.daemon_answered(err):
+                # refused before this server had an object: nothing of it exists, and the poll
+                # JupyterHub makes to clean up need not ask the daemon, which may refuse again
+                self._ended_status = 0
             raise errors.user_error(err, action="start", daemon=self.daemon_address, log=self.log,
                                     log_name=self._log_name) from None
         finally:

@@ -19,7 +19,7 @@ import html
 import ssl
 from typing import Any
 
-from docker.errors import DockerException
+from docker.errors import APIError, DockerException
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import SSLError as RequestsSSLError
 from tornado import web
@@ -99,6 +99,13 @@ def daemon_unreachable(err: BaseException | None) -> bool:
             return True
         err = err.__cause__ or err.__context__
     return False
+
+
+def daemon_answered(err: BaseException) -> bool:
+    """Whether ``err`` is the daemon's own refusal (an HTTP error status it answered), as
+    opposed to a call whose outcome is unknown (a timeout, a dropped connection)."""
+    response = getattr(err, "response", None)
+    return isinstance(err, APIError) and response is not None and response.status_code >= 400
 
 
 def is_docker_failure(err: BaseException) -> bool:

@@ -53,6 +53,9 @@ ENGINES=(docker26 podman5 podman5-rootless)
 declare -A ADDRESS=([docker26]=10.216.216.10 [podman5]=10.216.216.11 [podman5-rootless]=10.216.216.12)
 declare -A MODE=([docker26]=docker [podman5]=podman [podman5-rootless]=podman-rootless)
 declare -A SOCKET=([docker26]=docker.sock [podman5]=podman.sock [podman5-rootless]=podman.sock)
+# the rootless user's subordinate ids: a container's uid (and gid) N >= 1 is the node's
+# SUBORDINATE_IDS + N - 1 (0 is the user podman itself)
+SUBORDINATE_IDS=100000
 LABEL=org.jupyter.hub.test-engines=1
 TEST_IMAGES="fakedocker-test/busybox:1.36 fakedocker-test/web:1 busybox:1.30.1"
 IMAGES=${ENGINES_IMAGES:-}           # extra images to load into every engine (space separated)
@@ -158,13 +161,13 @@ CONTAINERS
             printf '[[registry]]\nlocation = "%s:%s"\ninsecure = true\n\n' "$GATEWAY" "$port"
         done
     } >"$root/etc/containers/registries.conf.d/50-dockerspawner-host-registry.conf"
-    echo podman:100000:65536 >"$root/etc/subuid"
-    echo podman:100000:65536 >"$root/etc/subgid"
+    echo "podman:$SUBORDINATE_IDS:65536" >"$root/etc/subuid"
+    echo "podman:$SUBORDINATE_IDS:65536" >"$root/etc/subgid"
 }
 
 recipe() {
     # what the node image is made of: the packages and the code that makes it
-    { echo "$SUITE $PACKAGES $GATEWAY $REGISTRY_PORT $RELAY_PORTS"; declare -f write_node_files build_node_image; } |
+    { echo "$SUITE $PACKAGES $GATEWAY $REGISTRY_PORT $RELAY_PORTS $SUBORDINATE_IDS"; declare -f write_node_files build_node_image; } |
         sha256sum | cut -c1-16
 }
 
@@ -381,7 +384,11 @@ ENGINE_API=${version#* }
 REGISTRY=$GATEWAY:$REGISTRY_PORT
 RELAY_HOST=$GATEWAY
 RELAY_PORTS=${RELAY_PORTS// /,}
+NODE=$(node "$engine")
 EOF
+    if [[ ${MODE[$engine]} == podman-rootless ]]; then
+        echo "SUBORDINATE_IDS=$SUBORDINATE_IDS"
+    fi
 }
 
 case ${1:-} in

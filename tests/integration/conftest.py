@@ -310,10 +310,20 @@ def poll() -> Callable[..., Any]:
 
 
 def pytest_collection_modifyitems(config, items):
-    """``host_daemon_only`` tests need what only the host's own daemon shares with a hub on the
+    """``engines(NAME, ...)``: a test of what only those engines have (a swarm) or lack (Podman's
+    answer to a service) is deselected on the others: it does not apply there, it is not skipped.
+    ``host_daemon_only`` tests need what only the host's own daemon shares with a hub on the
     host (the registry on 127.0.0.1, host paths, routes to container addresses): with ENGINE
     naming an engine in a node, they are skipped with the marker's reason; everything else runs."""
-    if (os.environ.get("ENGINE") or "docker20") == "docker20":
+    name = engines.selected_name()
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("engines")
+        (dropped if marker is not None and name not in marker.args else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+    if name == "docker20":
         return
     for item in items:
         marker = item.get_closest_marker("host_daemon_only")

@@ -42,6 +42,17 @@ class Engine:
     #: (the host's daemon treats every port of 127.0.0.0/8 as plain HTTP)
     relay_host: str = "127.0.0.1"
     relay_ports: tuple[int, ...] = ()
+    #: the node container the engine runs in (None: the host's own daemon)
+    node: str | None = None
+    #: a rootless engine's first subordinate id: a container's uid N >= 1 owns files in the
+    #: node as ``subordinate_ids + N - 1`` (None: ids are the same inside and out)
+    subordinate_ids: int | None = None
+
+    def outside_id(self, inside: int) -> int:
+        """The uid (or gid) that files of a container's ``inside`` id belong to in the node."""
+        if self.subordinate_ids is None or inside == 0:
+            return inside
+        return self.subordinate_ids + inside - 1
 
     @property
     def fake_version(self) -> str:
@@ -56,6 +67,13 @@ class Engine:
     @property
     def is_host_daemon(self) -> bool:
         return self.name == "docker20"
+
+    def run_on_host(self, command: list[str], timeout: float = 30) -> subprocess.CompletedProcess:
+        """``command`` where the engine's bind mounts come from: this host for the host's daemon,
+        the node's own filesystem (``docker exec``) for an engine in a node."""
+        if self.node is not None:
+            command = ["docker", "exec", self.node, *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
     def hub_environment(self) -> dict[str, str]:
         """What the demo configuration reads to run against this engine."""
@@ -115,4 +133,6 @@ def selected() -> Engine:
         unavailable(f"engine {name} is not up (scripts/engines.sh up): {out.stderr.strip() or socket}")
     return Engine(name, values["DOCKER_HOST"], values.get("HOST_IP"), values.get("HUB_CONNECT_IP"),
                   registry=values["REGISTRY"], relay_host=values["RELAY_HOST"],
-                  relay_ports=tuple(int(port) for port in values["RELAY_PORTS"].split(",") if port))
+                  relay_ports=tuple(int(port) for port in values["RELAY_PORTS"].split(",") if port),
+                  node=values["NODE"],
+                  subordinate_ids=int(values["SUBORDINATE_IDS"]) if "SUBORDINATE_IDS" in values else None)

@@ -2,6 +2,9 @@
 single-user image; the server runs as a service whose task publishes its port in host mode
 (this machine's routing mesh does not work); spawn -> answers through the proxy -> stop.
 
+On the engine ENGINE names: the host's Docker 20.10, or Docker 26 in its node (a single-node
+swarm manager advertising the node's address, where the task's port is published).
+
 Skipped (under CI: failed, see tests/needs.py) when no daemon answers, the swarm is not active, or the image is missing.
 """
 
@@ -14,12 +17,14 @@ from pathlib import Path
 
 import docker
 import docker.errors
+import engines
 import pytest
 import requests
 from demo_hub import (
     CONFIG,
     HTTP_TIMEOUT,
     IMAGE,
+    SPAWN_TIMEOUT,
     STOP_TIMEOUT,
     Hub,
     log_in,
@@ -35,13 +40,15 @@ pytestmark = pytest.mark.real
 
 @pytest.fixture(scope="module")
 def swarm_client() -> Iterator[docker.DockerClient]:
+    engine = engines.selected()
     try:
-        client = docker.DockerClient(base_url="unix:///var/run/docker.sock", timeout=30)
+        client = docker.DockerClient(base_url=engine.docker_host, timeout=30)
         info = client.info()
     except Exception as exc:
-        unavailable(f"no Docker daemon: {exc}")
-    if info["Swarm"]["LocalNodeState"] != "active":
-        unavailable("the daemon is not in an active swarm (scripts/provision.sh initialises one)")
+        unavailable(f"no Docker daemon at {engine.docker_host}: {exc}")
+    if info["Swarm"]["LocalNodeState"] != "active" and not engine.is_podman:
+        unavailable(f"the {engine.name} daemon is not in an active swarm (scripts/provision.sh and "
+                    "scripts/engines.sh up initialise one)")
     try:
         client.images.get(IMAGE)
     except docker.errors.ImageNotFound:
@@ -54,7 +61,8 @@ def swarm_client() -> Iterator[docker.DockerClient]:
 def user_name(swarm_client: docker.DockerClient) -> Iterator[str]:
     name = f"swarmtest{secrets.token_hex(4)}"
     yield name
-    for service in swarm_client.services.list(filters={"name": f"jupyter-{name}"}):
+    services = [] if engines.selected().is_podman else swarm_client.services.list(filters={"name": f"jupyter-{name}"})
+    for service in services:
         service.remove()
     with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
         swarm_client.volumes.get(f"jupyterhub-user-{name}").remove(force=True)
@@ -74,6 +82,7 @@ def hub(tmp_path: Path, swarm_client: docker.DockerClient, user_name: str) -> It
         yield hub
 
 
+@pytest.mark.engines("docker20", "docker26")
 def test_swarm_spawn_answer_stop(hub: Hub, user_name: str, swarm_client: docker.DockerClient):
     browser = requests.Session()
     log_in(browser, hub, user_name)
@@ -98,6 +107,7 @@ def test_swarm_spawn_answer_stop(hub: Hub, user_name: str, swarm_client: docker.
     assert user["servers"] == {}
 
 
+@pytest.mark.engines("docker20", "docker26")
 def test_swarm_hub_hears_of_a_killed_task_and_a_removed_service(hub: Hub, user_name: str,
                                                                 swarm_client: docker.DockerClient):
     """JupyterHub's start_polling() answered by the monitor on the real swarm: a task whose
@@ -128,3 +138,21 @@ def test_swarm_hub_hears_of_a_killed_task_and_a_removed_service(hub: Hub, user_n
     wait_for("the hub to hear the service is gone", no_server, 60, alive=hub.check_alive)
     log = hub.log_tail(400)
     assert "Not following" not in log and "event stream ended" not in log, log
+
+
+@pytest.mark.engines("podman5", "podman5-rootless")
+def test_swarm_spawner_on_podman_says_it_has_no_swarm(hub: Hub, user_name: str):
+    """Podman has no swarm mode: the spawn fails at once with Podman's own words, to the user
+    and in one log line, and nothing is left."""
+    browser = requests.Session()
+    log_in(browser, hub, user_name)
+    api = user_token_session(browser, hub, user_name, "podman swarm test")
+    started = api.post(f"{hub.url}/hub/api/users/{user_name}/server", timeout=SPAWN_TIMEOUT)
+    podman = f"Podman does not support service: /v1.41/services/jupyter-{user_name}"
+    assert (started.status_code, started.json()["message"]) == (
+        500, f"Docker could not start your server: {podman}")
+    log = hub.log_tail(200)
+    assert f"Docker failed starting {user_name}: {podman}" in log
+    assert "Traceback" not in log, log
+    user = api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()
+    assert user["servers"] == {}

@@ -8,6 +8,9 @@ through the proxy with the Jupyter contents API, and checks the file is in the u
 the host, owned by the user's uid.  Then stops the server and checks the container is gone.
 The container, the hub (and its proxy) and the user (with its home) are removed, pass or fail.
 
+On an engine in a node (``ENGINE=docker26``, ...) the account is the host's (the hub reads it)
+and the home directory the node's own, where that engine's bind mounts come from.
+
 Skipped (under CI: failed, see tests/needs.py) when no Docker daemon answers, the single-user image or
 configurable-http-proxy is missing, or the test cannot create users (not root, no useradd).
 """
@@ -27,6 +30,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import engines
 import pytest
 import requests
 from demo_hub import (
@@ -72,14 +76,31 @@ def docker0_address(client: docker.DockerClient) -> str:
     return out[out.index("inet") + 1].split("/")[0]
 
 
+def on_engine_host(command: list[str]) -> str:
+    """Run ``command`` where the engine's bind mounts come from; its output (fails the test
+    with its stderr when it fails)."""
+    done = engines.selected().run_on_host(command)
+    assert done.returncode == 0, f"{command} failed: {done.stderr}"
+    return done.stdout
+
+
 @pytest.fixture
 def system_user(docker_client: docker.DockerClient) -> Iterator[pwd.struct_passwd]:
-    """A fresh host account with a home directory; removed afterwards (after its container)."""
+    """A fresh host account with a home directory (on an engine in a node, the same directory
+    in the node too); removed afterwards (after its container)."""
     name = f"sustest{secrets.token_hex(4)}"
     subprocess.run(["useradd", "-m", "-s", "/bin/bash", name], check=True, capture_output=True, timeout=30)
+    user = pwd.getpwnam(name)
+    engine = engines.selected()
+    in_node = engine.node is not None
     try:
-        yield pwd.getpwnam(name)
+        if in_node:  # owned, on a rootless engine, by the ids the user's are outside its namespace
+            owner = f"{engine.outside_id(user.pw_uid)}:{engine.outside_id(user.pw_gid)}"
+            on_engine_host(["sh", "-c", f"mkdir -p {user.pw_dir} && chown {owner} {user.pw_dir}"])
+        yield user
     finally:
+        if in_node:
+            engines.selected().run_on_host(["rm", "-rf", user.pw_dir])
         # the container's processes run as the user: userdel refuses while they exist
         with contextlib.suppress(docker.errors.NotFound):
             docker_client.containers.get(f"jupyter-{name}").remove(force=True)
@@ -91,7 +112,7 @@ def system_user(docker_client: docker.DockerClient) -> Iterator[pwd.struct_passw
 class Hub(DemoHub):
     """The demo test's hub subprocess, started with SystemUserSpawner's configuration."""
 
-    def __init__(self, tmp_path: Path, hub_connect_ip: str) -> None:
+    def __init__(self, tmp_path: Path, hub_connect_ip: str, host_ip: str | None = None) -> None:
         super().__init__(tmp_path)
         state = tmp_path / "state"
         state.mkdir()
@@ -118,6 +139,8 @@ class Hub(DemoHub):
             "Spawner.start_timeout": 120,
             "Spawner.http_timeout": 60,
         }
+        if host_ip:  # an engine in a node publishes the server's port on the node's address
+            settings["SystemUserSpawner.host_ip"] = host_ip
         lines = ["c = get_config()  # noqa: F821"]
         lines += [f"c.{key} = {value!r}" for key, value in settings.items()]
         self.config.write_text("\n".join(lines) + "\n")
@@ -126,7 +149,8 @@ class Hub(DemoHub):
 @pytest.fixture
 def hub(tmp_path: Path, docker_client: docker.DockerClient, system_user: pwd.struct_passwd) -> Iterator[Hub]:
     # (system_user first: its clean-up then runs after the hub has stopped)
-    with running(Hub(tmp_path, docker0_address(docker_client))) as hub:
+    engine = engines.selected()
+    with running(Hub(tmp_path, engine.hub_connect_ip or docker0_address(docker_client), engine.host_ip)) as hub:
         yield hub
 
 
@@ -145,10 +169,16 @@ def test_system_user_spawn_writes_into_the_host_home(hub: Hub, system_user: pwd.
     assert config["User"] == f"{uid}:{gid}"
     assert config["WorkingDir"] == str(home)
     assert f"HOME={home}" in config["Env"]
-    assert container.attrs["HostConfig"]["Binds"] == [f"{home}:{home}:rw"]
-    top = container.top(ps_args="-o pid,uid,args")
-    column = top["Titles"].index("UID")
-    assert {row[column] for row in top["Processes"]} == {str(uid)}, top  # nothing runs as root
+    [bind] = container.attrs["HostConfig"]["Binds"]
+    source, target, options = bind.split(":")
+    # Podman lists its defaults too: rw,rprivate,rbind
+    assert (source, target, "rw" in options.split(",")) == (str(home), str(home), True)
+    # nothing runs as root: the real uid of every process (read in the container, as Podman's
+    # top takes other columns than ps's)
+    code, out = container.exec_run(["sh", "-c", "cat /proc/[0-9]*/status"])
+    assert code == 0, out
+    uids = {line.split()[1] for line in out.decode().splitlines() if line.startswith("Uid:")}
+    assert uids == {str(uid)}, out
 
     # -- a file written through the proxy lands in the host home, owned by the user -----------------
     tree = browser.get(f"{hub.url}/user/{name}/lab", timeout=HTTP_TIMEOUT)
@@ -161,8 +191,10 @@ def test_system_user_spawn_writes_into_the_host_home(hub: Hub, system_user: pwd.
                       json={"type": "file", "format": "text", "content": text})
     assert put.status_code in (200, 201), f"writing a file answered {put.status_code}: {put.text[:300]}"
     written = home / "hello.txt"
-    assert written.read_text() == text
-    assert (written.stat().st_uid, written.stat().st_gid) == (uid, gid)
+    assert on_engine_host(["cat", str(written)]) == text
+    engine = engines.selected()
+    assert on_engine_host(["stat", "-c", "%u %g", str(written)]).split() == [
+        str(engine.outside_id(uid)), str(engine.outside_id(gid))]
 
     # -- stop through the REST API, as the user -----------------------------------------------------
     stop = browser.delete(f"{hub.url}/hub/api/users/{name}/server", timeout=STOP_TIMEOUT,
@@ -171,4 +203,4 @@ def test_system_user_spawn_writes_into_the_host_home(hub: Hub, system_user: pwd.
 
     wait_for(f"container jupyter-{name} to be removed", lambda: container_gone(docker_client, f"jupyter-{name}"),
              STOP_TIMEOUT, alive=hub.check_alive)
-    assert written.read_text() == text  # the home outlives the container
+    assert on_engine_host(["cat", str(written)]) == text  # the home outlives the container

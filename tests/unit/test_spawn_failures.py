@@ -126,6 +126,18 @@ async def test_no_node_can_run_the_server(hub, lines, engine):
     assert "No node of the swarm can run your server now: no suitable node" in message
 
 
+@pytest.mark.spawner(cls="SwarmSpawner")
+async def test_an_engine_without_services(hub, lines, engine):
+    """Podman answers every service call with a 503 of its own: the spawn says so, and the
+    poll JupyterHub makes to clean up after it asks the engine nothing (nothing was made), so
+    no traceback is logged."""
+    podman = "Podman does not support service: /v1.41/services/jupyter-x"
+    engine.faults.fail("inspect_service", status=503, message=podman, times=None)
+    engine.faults.fail("create_service", status=503, message=podman, times=None)
+    message = await refused(hub, lines, new_user(hub), 500, errors.REASON_DOCKER)
+    assert f"Docker could not start your server: {podman}" in message
+
+
 @pytest.mark.spawner(cls="SystemUserSpawner")
 async def test_no_system_account(hub, lines, engine):
     message = await refused(hub, lines, new_user(hub, "nosuchaccount"), 403, errors.REASON_ACCOUNT)
