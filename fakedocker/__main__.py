@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 import docker.errors
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     except (DaemonError, docker.errors.DockerException, seeding.SeedError, TypeError, ValueError) as err:
         engine.close()
         parser.error(f"seeding the engine: {getattr(err, 'explanation', None) or err}")
+    # what the fake cannot do as the daemon would (a program it cannot run) is said on stderr too
+    logging.basicConfig(level=logging.WARNING, format="fakedocker: %(message)s")
     serve_until_stopped(engine, args.socket, f"fakedocker: serving on unix://{args.socket}")
     return 0
 

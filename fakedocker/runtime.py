@@ -40,7 +40,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .scripts import Phase, Script, parse_script, run_phase
+from .scripts import Phase, Script, parse_script, run_phase, unrunnable_program
 from .transitions import Step
 
 if TYPE_CHECKING:
@@ -147,6 +147,8 @@ class IdleRuntime:
             script = parse_script(ctx.cmd)
             if script is not None:
                 _run_script(ctx, process, script)
+            if process.exit_at_start is None:
+                process.unrunnable = unrunnable_program(ctx.cmd, bool(ctx.container.config.get("OpenStdin")))
         return process
 
     def __repr__(self) -> str:
@@ -233,7 +235,7 @@ def _run_script(ctx: RuntimeContext, process: _IdleProcess, script: Script) -> N
 
 class _IdleProcess:
     __slots__ = ("runtime", "stop_signal", "pid", "exits", "exit_code", "exit_at_start",
-                 "ended", "transitions", "progression")
+                 "ended", "transitions", "progression", "unrunnable")
 
     def __init__(self, runtime: IdleRuntime, stop_signal: int, exits: bool, exit_code: int):
         self.runtime = runtime
@@ -241,6 +243,9 @@ class _IdleProcess:
         self.exits = exits
         self.exit_code = exit_code
         self.exit_at_start: int | None = None
+        #: the command line of a short-lived program this idle process stands in for, whose
+        #: output and exit code are unknown (see scripts.unrunnable_program)
+        self.unrunnable: str | None = None
         self.pid = next(_fake_pids)
         self.ended = False
         self.transitions: Any = None

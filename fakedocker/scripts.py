@@ -238,3 +238,48 @@ def run_script(script: Script, write: Writer | None = None
         if code is not None:
             return output, code
     return output, None if script.runs_on else status
+
+
+#: programs that print something and exit at once, whose output and exit code the model does
+#: not know: a container running one of them is not left to "run until stopped" silently
+SHORT_LIVED = frozenset({
+    "id", "ls", "cat", "env", "printenv", "pwd", "whoami", "hostname", "uname", "date", "stat",
+    "test", "[", "head", "wc", "grep", "find", "df", "du", "mount", "ps", "touch", "mkdir", "rm",
+    "cp", "mv", "chmod", "chown", "ln", "readlink", "realpath", "sha256sum", "md5sum", "nproc",
+    "free", "getent", "which", "sort", "uniq", "cut", "tr", "sed", "awk", "basename", "dirname",
+    "expr", "seq", "printf", "ulimit", "umask", "groups", "tty", "stty", "ip", "ifconfig",
+    "netstat", "nslookup", "dmesg", "lsblk", "file", "md5", "base64", "xxd", "od", "cmp", "diff",
+    "true", "false", "echo",
+})
+
+
+#: of those, the ones that read their standard input when it is open (``cat`` with
+#: ``stdin_open``: a container that runs until its input ends)
+STDIN_READERS = frozenset({"cat", "head", "wc", "grep", "sort", "uniq", "cut", "tr", "sed", "awk",
+                           "base64", "xxd", "od", "sha256sum", "md5sum"})
+
+
+def unrunnable_program(cmd: list[str], open_stdin: bool = False) -> str | None:
+    """The command line of a short-lived program whose run the model cannot give (``id -g``,
+    ``sh -c 'ls /data'``): what a wait, an attach or a read of the logs would need to answer as
+    the daemon does.  None for what the model runs (:func:`parse_script`) and for anything that
+    may run until stopped (a server, a shell, a loop, a script it cannot take apart, a program
+    reading an open standard input)."""
+    if not cmd:
+        return None
+    script = parse_script(cmd)
+    if script is not None and not script.runs_on:
+        return None  # modelled to its end
+    if os.path.basename(cmd[0]) in SHELLS:
+        if len(cmd) != 3 or cmd[1] != "-c" or re.search(r"[;&|\n`$()<>]", cmd[2]):
+            return None
+        try:
+            words = shlex.split(cmd[2])
+        except ValueError:
+            return None
+    else:
+        words = list(cmd)
+    program = os.path.basename(words[0]) if words else ""
+    if program not in SHORT_LIVED or (open_stdin and program in STDIN_READERS):
+        return None
+    return shlex.join(words)

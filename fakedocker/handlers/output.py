@@ -72,6 +72,7 @@ def logs(engine: Any, req: Request) -> Response:
         c = engine.containers.get(req.params["id"])
         if not reads_logs(c.host_config.get("LogConfig")):
             raise messages.logs_not_readable()
+        engine.containers.lifecycle.refuse_unrunnable(c)
         tty = bool(c.config.get("Tty"))
         entries = [e for e in c.logs if e[1] in streams and (since is None or e[0] >= since)
                    and (until is None or e[0] <= until)]
@@ -111,6 +112,7 @@ def attach(engine: Any, req: Request) -> Response:
         c = engine.containers.get(req.params["id"])
         if not reads_logs(c.host_config.get("LogConfig")) and with_logs:
             raise messages.logs_not_readable()
+        engine.containers.lifecycle.refuse_unrunnable(c)
         tty = bool(c.config.get("Tty"))
         earlier = [e for e in c.logs if e[1] in streams] if with_logs else []
         index = len(c.logs)

@@ -203,6 +203,15 @@ def conflicting_cpu_options(other: str) -> DaemonError:
     return DaemonError(400, f"Conflicting options: Nano CPUs and {other} cannot both be set")
 
 
+def cannot_run_program(command: str, name: str) -> DaemonError:
+    """A wait, attach or logs of a running container whose short-lived program fakedocker
+    cannot run: its answer would need the program's output and exit code."""
+    return DaemonError(501, f"fakedocker cannot run `{command}` (container {name}): its output and exit "
+                            "code are unknown, so it runs until stopped. Give the container a behaviour "
+                            "with engine.set_runtime(...), e.g. a CallableRuntime whose function "
+                            "writes the output with ctx.log() and returns the exit code")
+
+
 def invalid_wait_condition(condition: str) -> DaemonError:
     return DaemonError(400, f'invalid condition: "{condition}"')
 

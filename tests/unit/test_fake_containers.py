@@ -607,3 +607,34 @@ def test_default_runtime_runs_trivial_scripts(engine, api):
     assert client.containers.run("busybox:1.36", "echo hi there", remove=True) == b"hi there\n"
     with pytest.raises(docker.errors.ContainerError):
         client.containers.run("busybox:1.36", ["sh", "-c", "false"])
+
+
+def test_a_short_lived_program_the_fake_cannot_run_is_said_at_once(engine, api, caplog):
+    """`id -g` would print and exit at once; the fake does not know what, so waiting on it,
+    attaching to it or reading its logs answers 501 naming it and how to give it a behaviour
+    (logged once), instead of a wait that never ends."""
+    c = api.create_container("busybox:1.36", ["id", "-g"], name="ids")
+    api.start(c)
+    for call, args in ((api.wait, ()), (api.logs, ()), (api.attach, ())):
+        with pytest.raises(docker.errors.APIError) as caught:
+            call(c, *args)
+        assert caught.value.status_code == 501
+        assert caught.value.explanation.startswith("fakedocker cannot run `id -g` (container ids)")
+        assert "engine.set_runtime" in caught.value.explanation
+    assert sum("cannot run `id -g`" in r.getMessage() for r in caught_records(caplog)) == 1
+    # stopped, it has an answer again (the stop's), as has everything the fake runs
+    api.stop(c, timeout=0)
+    assert api.wait(c)["StatusCode"] == 0
+    readers = api.create_container("busybox:1.36", ["cat"], stdin_open=True)
+    server = api.create_container("busybox:1.36", ["httpd", "-f"])
+    for running in (readers, server):
+        api.start(running)
+        assert api.logs(running) == b""
+    engine.set_runtime("busybox:1.36", fakedocker.runtime.CallableRuntime(lambda ctx: ctx.log("1000\n") or 0))
+    given = api.create_container("busybox:1.36", ["id", "-g"])
+    api.start(given)
+    assert api.wait(given)["StatusCode"] == 0 and api.logs(given) == b"1000\n"
+
+
+def caught_records(caplog):
+    return [r for r in caplog.records if r.name == "fakedocker"]

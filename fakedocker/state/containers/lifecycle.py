@@ -11,6 +11,7 @@ its events come first (the swarm ends a task container's task there).
 
 from __future__ import annotations
 
+import logging
 import signal as _signal
 import threading
 from collections.abc import Callable
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from ..volumes import VolumeStore
 
 _SIGKILL = int(_signal.SIGKILL)
+_log = logging.getLogger("fakedocker")
 ExitListener = Callable[[Container, int], None]
 
 
@@ -56,6 +58,7 @@ class ContainerLifecycle:
         # the ``die`` events of containers being stopped, held back until their ``stop`` event
         # on an engine that reports them in that order (EngineProfile.stop_before_die)
         self._held_dies: dict[str, list[dict[str, str]]] = {}
+        self._told_unrunnable: set[str] = set()  # containers whose unrunnable program was logged
         self._remove_after_stop: set[str] = set()
 
     def _as_container(self, ref: str | Container) -> Container:
@@ -557,6 +560,19 @@ class ContainerLifecycle:
             except DaemonError:
                 pass
 
+    def refuse_unrunnable(self, c: Container) -> None:
+        """A wait, attach or logs needs what a running container's program did: for a
+        short-lived program the fake cannot run, the 501 that says so (logged once per
+        container, so ``fakedocker serve`` shows it too) rather than a silent wait."""
+        command = getattr(c.process, "unrunnable", None) if c.running else None
+        if command is None:
+            return
+        err = messages.cannot_run_program(command, c.name)
+        if c.id not in self._told_unrunnable:
+            self._told_unrunnable.add(c.id)
+            _log.warning("%s", err.message)
+        raise err
+
     def waiter(self, ref: str, condition: str | None = None
                ) -> tuple[Callable[[], bool], Callable[[], dict[str, Any]]]:
         """The decision of a /wait, taken when the request arrives: ``(done, answer)``,
@@ -565,6 +581,7 @@ class ContainerLifecycle:
         ``removed`` is ``not-running``, as the daemon takes it."""
         with self.engine.lock:
             c = self.table.get(ref)
+            self.refuse_unrunnable(c)
             exits = c.exits
             if condition == "next-exit":
                 done: Callable[[], bool] = lambda: c.exits > exits or c.removed  # noqa: E731
