@@ -9,7 +9,7 @@ kind chosen from the first letter of the user name (so one hub serves every phas
 Read from the environment (spawn_bench.py sets all of them):
 
     SPAWNBENCH_PORT, SPAWNBENCH_HUB_PORT, SPAWNBENCH_PROXY_API_PORT, SPAWNBENCH_HUB_IP,
-    SPAWNBENCH_HUB_CONNECT_IP, SPAWNBENCH_STATE_DIR, SPAWNBENCH_TOKEN, SPAWNBENCH_PREFIX,
+    SPAWNBENCH_HUB_CONNECT_IP, SPAWNBENCH_HOST_IP, SPAWNBENCH_STATE_DIR, SPAWNBENCH_TOKEN, SPAWNBENCH_PREFIX,
     SPAWNBENCH_RUN (a label on every container), SPAWNBENCH_IMAGE, SPAWNBENCH_PULL_IMAGE,
     SPAWNBENCH_STOP_GRACE (optional: DockerSpawner.stop_grace_period), SPAWNBENCH_LOG_LEVEL
     (optional, e.g. DEBUG for the hub's wait-for-HTTP timings), DOCKER_HOST.
@@ -54,6 +54,8 @@ c.DockerSpawner.image = env["SPAWNBENCH_IMAGE"]
 c.DockerSpawner.prefix = env["SPAWNBENCH_PREFIX"]
 c.DockerSpawner.remove = True
 c.DockerSpawner.pull_policy = "ifnotpresent"
+# where the server's port is published and reached (an engine in a node: the node's address)
+c.DockerSpawner.host_ip = env.get("SPAWNBENCH_HOST_IP", "127.0.0.1")
 c.DockerSpawner.extra_create_kwargs = {"labels": {"org.spawnbench.run": env["SPAWNBENCH_RUN"]}}
 if env.get("SPAWNBENCH_STOP_GRACE"):
     c.DockerSpawner.stop_grace_period = int(env["SPAWNBENCH_STOP_GRACE"])

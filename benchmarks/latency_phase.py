@@ -96,11 +96,12 @@ async def latency_phase(backend: sb.Backend, tmp: Path, cleanup: sb.Cleanup, run
     reference_version = subprocess.run(
         [str(oracle), "-c", "import dockerspawner; print(dockerspawner.__version__)"],
         capture_output=True, text=True, check=True, cwd="/").stdout.strip()
-    relays = {impl: CountingRelay(tmp, impl, cleanup) for impl in IMPLEMENTATIONS}
+    relays = {impl: CountingRelay(tmp, f"{impl}-{backend.engine}", cleanup, upstream=backend.url)
+              for impl in IMPLEMENTATIONS}
     hubs: dict[str, sb.Hub] = {}
     for impl, python in (("ours", sys.executable), ("reference", str(oracle))):
         prefix = f"sb{run_id}{impl[0]}"
-        hubs[impl] = hub = sb.Hub(backend, tmp, run_id, prefix, [], python=python, name=f"hub-{impl}",
+        hubs[impl] = hub = sb.Hub(backend, tmp, run_id, prefix, [], python=python, name=f"hub-{impl}-{backend.engine}",
                                   extra_env={"DOCKER_HOST": relays[impl].url})
         cleanup.add(f"stop the {impl} hub", hub.stop)
         sb.log(f"latency: starting the {impl} hub (log {hub.log_path})")

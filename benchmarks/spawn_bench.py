@@ -207,10 +207,30 @@ class Backend:
         self.pull_image = f"127.0.0.1:{self.proxy_port}/{big_image.REPOSITORY}:{big_image.tag_for(pull_mb)}"
         self.relay: subprocess.Popen | None = None
         self.fake: subprocess.Popen | None = None
+        #: the engine (scripts/engines.sh): docker20 is the host's own daemon
+        self.engine = "docker20"
+        #: where a server's port is published and reached (an engine in a node: its address)
+        self.host_ip = "127.0.0.1"
+        self.connect_ip: str | None = None  # where servers reach the hub (None: docker0's address)
         if kind == "real":
             self.url = DOCKER_SOCKET
         else:
             self.url = f"unix://{tmp / 'fakedocker.sock'}"
+
+    def on_engine(self, engine: str) -> Backend:
+        """This backend, talking to the engine of scripts/engines.sh named ``engine`` (its
+        socket, the node's address for published ports, the host's address on its network)."""
+        if engine == "docker20":
+            return self
+        out = subprocess.run([str(HERE.parent / "scripts" / "engines.sh"), "env", engine],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise SystemExit(f"engine {engine} is not up (scripts/engines.sh up): {out.stderr.strip()}")
+        values = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+        other = Backend(self.kind, self.tmp, self.cleanup, self.pull_mb, self.pull_rate)
+        other.engine, other.url = engine, values["DOCKER_HOST"]
+        other.host_ip, other.connect_ip = values["HOST_IP"], values["HUB_CONNECT_IP"]
+        return other
 
     def start(self) -> None:
         if self.kind == "fake":
@@ -251,6 +271,8 @@ class Backend:
     def hub_connect_ip(self) -> str:
         if self.kind == "fake":
             return "127.0.0.1"
+        if self.connect_ip:
+            return self.connect_ip
         attrs = self.api().inspect_network("bridge")
         for config in (attrs.get("IPAM") or {}).get("Config") or []:
             if config.get("Gateway") and ":" not in config["Gateway"]:
@@ -292,6 +314,7 @@ class Hub:
             SPAWNBENCH_PROXY_API_PORT=str(free_port()),
             SPAWNBENCH_HUB_IP="0.0.0.0" if backend.kind == "real" else "127.0.0.1",
             SPAWNBENCH_HUB_CONNECT_IP=backend.hub_connect_ip(),
+            SPAWNBENCH_HOST_IP=backend.host_ip,
             SPAWNBENCH_STATE_DIR=str(tmp / f"{name}-state"),
             SPAWNBENCH_TOKEN=self.token,
             SPAWNBENCH_PREFIX=prefix,
@@ -547,7 +570,7 @@ def floor_spawn(backend: Backend, n: int, prefix: str, run: str, hub_connect_ip:
         try:
             barrier.wait(timeout=60)
             t0 = t0_box[0]
-            host_config = client.create_host_config(port_bindings={8888: ("127.0.0.1", None)})
+            host_config = client.create_host_config(port_bindings={8888: (backend.host_ip, None)})
             created = client.create_container(
                 IMAGE, command=command, name=name, environment=floor_env(user, hub_connect_ip, hub_port), ports=[8888],
                 host_config=host_config,
@@ -559,7 +582,7 @@ def floor_spawn(backend: Backend, n: int, prefix: str, run: str, hub_connect_ip:
                 ids.append(created["Id"])
             client.start(created["Id"])
             binding = client.port(created["Id"], 8888)[0]
-            url = f"http://127.0.0.1:{binding['HostPort']}/user/{user}/api"
+            url = f"http://{backend.host_ip}:{binding['HostPort']}/user/{user}/api"
             deadline = time.monotonic() + FLOOR_TIMEOUT
             while not http_ok(url):
                 if time.monotonic() > deadline:
@@ -984,12 +1007,15 @@ async def run(args: argparse.Namespace, cleanup: Cleanup) -> str:
             Path(args.keep_hub_log).write_text(hub_log)
         pool_warnings = hub_log.count("Connection pool is full")
         hub.stop()
-    latency = None
+    latency: dict[str, Any] = {}  # engine -> its latency result, in --engines order
     if "latency" in args.phases:
         import latency_phase
 
-        latency = await latency_phase.latency_phase(backend, tmp, cleanup, run_id, args.latency_sizes,
-                                                    args.latency_repeats)
+        for engine in args.engines:
+            on = backend.on_engine(engine)
+            log(f"latency phase on {engine} ({on.url})")
+            latency[engine] = await latency_phase.latency_phase(on, tmp, cleanup, f"{run_id}{engine[-2:]}",
+                                                                args.latency_sizes, args.latency_repeats)
     poll_rows = await poll_phase(args.poll_sizes, args.poll_interval, args.poll_intervals) \
         if "poll" in args.phases else []
 
@@ -1009,11 +1035,13 @@ async def run(args: argparse.Namespace, cleanup: Cleanup) -> str:
         "## Targets",
         "",
         *targets(per_size, pull, poll_rows),
-        *(latency_phase.latency_targets(latency) if latency else []),
+        *[line.replace("| ", f"| {engine}: ", 1) for engine, result in latency.items()
+          for line in latency_phase.latency_targets(result)],
     ]
-    if latency is not None:
-        out += ["", "## The real single-user server: ours, the reference and the floor", "",
-                *latency_phase.latency_tables(latency)]
+    for engine, result in latency.items():
+        version = backend.on_engine(engine).api().version().get("Version", "?")
+        out += ["", f"## The real single-user server on {engine} (Docker {version}): ours, the reference "
+                    "and the floor", "", *latency_phase.latency_tables(result)]
     if per_size:
         out += [
             "",
@@ -1060,6 +1088,9 @@ def main() -> None:
                              "Docker calls per spawn), poll; default all (fake: sizes,pull,poll)")
     parser.add_argument("--latency-sizes", default="1,20,50", help="N of the latency phase")
     parser.add_argument("--latency-repeats", type=int, default=3, help="rounds of the latency phase at N = 1")
+    parser.add_argument("--engines", default="docker20",
+                        help="engines of the latency phase, one after the other: docker20 (the host's "
+                             "daemon), docker26 (scripts/engines.sh)")
     parser.add_argument("--poll-sizes", default=None, help="running servers for the poll count (default 20,200)")
     parser.add_argument("--poll-interval", type=float, default=1.0, help="poll_interval of the poll count (s)")
     parser.add_argument("--poll-intervals", type=int, default=None, help="intervals counted (default 5)")
@@ -1080,6 +1111,7 @@ def main() -> None:
     if args.backend == "fake" and "latency" in args.phases:
         parser.error("--phases latency: the real single-user server needs the real daemon")
     args.latency_sizes = [int(s) for s in args.latency_sizes.split(",")]
+    args.engines = [e for e in args.engines.split(",") if e]
     args.experiment = [e for e in args.experiment.split(",") if e]
     args.sizes = [int(s) for s in (args.sizes or ("1,5" if args.quick else "1,10,20,50")).split(",")]
     args.poll_sizes = [int(s) for s in (args.poll_sizes or "20,200").split(",")]
@@ -1091,6 +1123,8 @@ def main() -> None:
     name = "spawn_bench_fake" if args.backend == "fake" else "spawn_bench"
     if args.phases != every_phase:  # a partial run does not overwrite the full run's results
         name += "_" + "_".join(sorted(args.phases))
+    if args.engines != ["docker20"]:
+        name += "_" + "_".join(args.engines)
     out_path = Path(args.out) if args.out else HERE / "results" / f"{name}.md"
 
     cleanup = Cleanup()
