@@ -24,7 +24,12 @@ Images = Mapping[str, "dict[str, Any] | None"]
 
 def new_engine(images: Images, swarm: bool = False, **kwargs: Any) -> fakedocker.FakeEngine:
     """A FakeEngine (``kwargs`` as FakeEngine takes them) with ``images`` (ref -> Config)
-    present; with ``swarm``, its swarm initialised through the API, as provision.sh does."""
+    present; with ``swarm``, its swarm initialised through the API, as provision.sh does.
+
+    It answers as Docker 20.10 unless told: these tests state 20.10's answers, as the parity
+    scenarios checked them; what 26.1 (the default) answers differently is tested in
+    test_fake_versions.py and beside Docker 26 by the parity scenarios."""
+    kwargs.setdefault("engine_version", "20.10")
     engine = fakedocker.FakeEngine(**kwargs)
     for ref, config in images.items():
         engine.add_image(ref, config=config)

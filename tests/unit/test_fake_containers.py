@@ -564,6 +564,9 @@ def test_auto_remove_removes_an_exited_container_but_not_a_restarted_one(engine,
     exits = api.create_container("busybox:1.36", ["sh", "-c", "exit 3"], volumes=["/scratch"], host_config=rm)
     volume = api.inspect_container(exits)["Mounts"][0]["Name"]
     api.start(exits)
+    # still there a moment after its exit (the daemon cleans up first): its logs can be read
+    assert api.wait(exits)["StatusCode"] == 3
+    assert api.wait(exits, condition="removed")["StatusCode"] == 3
     assert actions(engine, exits["Id"]) == ["create", "start", "die", "destroy"]
     assert api.volumes()["Volumes"] is None or volume not in {v["Name"] for v in api.volumes()["Volumes"]}
 
@@ -572,6 +575,7 @@ def test_auto_remove_removes_an_exited_container_but_not_a_restarted_one(engine,
     api.restart(kept, timeout=0)  # the daemon suspends AutoRemove while it restarts
     assert api.inspect_container(kept)["State"]["Running"] is True
     api.stop(kept, timeout=0)
+    api.wait(kept, condition="removed")
     with pytest.raises(docker.errors.NotFound):
         api.inspect_container(kept)
     assert actions(engine, kept["Id"])[-3:] == ["die", "stop", "destroy"]

@@ -28,7 +28,7 @@ def clock():
 
 @pytest.fixture
 def engine(clock):
-    with fakedocker.FakeEngine(clock=clock) as engine:
+    with fakedocker.FakeEngine(clock=clock, engine_version="20.10") as engine:  # 20.10's answers
         engine.add_image(IMAGE, config={"Cmd": ["sh"]})
         yield engine
 

@@ -28,7 +28,7 @@ class FakeClock:
 
 
 def _engine(**kwargs) -> fakedocker.FakeEngine:
-    engine = fakedocker.FakeEngine(**kwargs)
+    engine = fakedocker.FakeEngine(**{"engine_version": "20.10", **kwargs})  # 20.10's answers
     engine.add_image(IMAGE, config={"Cmd": ["sh"]})
     return engine
 

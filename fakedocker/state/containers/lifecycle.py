@@ -21,6 +21,7 @@ from ... import messages
 from ...routing import DaemonError
 from ...runtime import RuntimeContext
 from ...timestamps import ZERO_TIME
+from ...transitions import Step
 from ..ports import HostPorts, PortAlreadyAllocated
 from .health import HealthMonitor
 from .model import Container, ContainerTable, signal_number
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from ..volumes import VolumeStore
 
 _SIGKILL = int(_signal.SIGKILL)
+#: how long after an exit an AutoRemove container is removed (the daemon's clean-up first)
+AUTO_REMOVE_AFTER = 0.5
 _log = logging.getLogger("fakedocker")
 ExitListener = Callable[[Container, int], None]
 
@@ -265,10 +268,21 @@ class ContainerLifecycle:
 
     def _auto_remove(self, c: Container) -> None:
         """``--rm`` (HostConfig.AutoRemove): an exited container goes, with its anonymous
-        volumes, once its exit is reported; a restart starts it again instead (the daemon
-        suspends AutoRemove while it restarts a container)."""
-        if c.host_config.get("AutoRemove") and not (c.running or c.removed or c.id in self._stopping):
-            self.remove(c.id, v=True)
+        volumes, :data:`AUTO_REMOVE_AFTER` seconds (on the engine's clock, in every transition
+        mode) after its exit is reported, as the daemon removes it once it has cleaned up after
+        the exit: a client that reads its logs or waits right after starting it (docker-py's
+        ``containers.run(auto_remove=True)``) still finds it. A restart starts it again instead
+        (the daemon suspends AutoRemove while it restarts a container)."""
+        if not c.host_config.get("AutoRemove") or c.running or c.removed or c.id in self._stopping:
+            return
+        generation = c.generation
+
+        def remove() -> None:
+            with self.engine.lock:
+                if not (c.running or c.removed or c.generation != generation):
+                    self.remove(c.id, v=True)
+
+        self.engine.transitions.schedule(f"auto-remove:{c.name}", [Step(remove, AUTO_REMOVE_AFTER)], clocked=True)
 
     def process_exited(self, c: Container, generation: int, code: int) -> None:
         """A runtime reports that its process ended by itself."""
