@@ -14,6 +14,7 @@ from ..routing import DaemonError, Request, Response, route
 from ..state.containers import Container
 from ..state.filters import label_matches, parse_until, prune_label_ok, reject_unknown_filters
 from ..timestamps import ZERO_TIME, parse_rfc3339
+from ..versions import version_tuple
 
 # create -------------------------------------------------------------------------------------
 
@@ -31,7 +32,15 @@ def create_container(engine: Any, req: Request) -> Response:
 @route("GET", "/containers/{id}/json", "inspect_container")
 def inspect_container(engine: Any, req: Request) -> dict[str, Any]:
     with engine.lock:
-        return engine.containers.get(req.params["id"]).inspect()
+        c = engine.containers.get(req.params["id"])
+        info = c.inspect()
+    if engine.profile.at_least("26.1") and version_tuple(req.api_version or engine.api_version) < (1, 44):
+        # 26.1 keeps the short id out of Aliases (it is in DNSNames) but gives it back, last,
+        # to a client older than API 1.44, on the networks whose DNS answers to it
+        for endpoint in info["NetworkSettings"]["Networks"].values():
+            if endpoint.get("DNSNames") and c.id[:12] not in (endpoint.get("Aliases") or []):
+                endpoint["Aliases"] = [*(endpoint.get("Aliases") or []), c.id[:12]]
+    return info
 
 
 # list ---------------------------------------------------------------------------------------

@@ -197,3 +197,17 @@ def tar_names(chunks) -> set[str]:
 
     with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
         return {m.name for m in tar.getmembers()}
+
+
+def test_a_client_older_than_api_1_44_gets_the_short_id_back_in_aliases():
+    engine = FakeEngine(engine_version="26.1")
+    engine.add_image("img:1", config={"Cmd": ["sh"]})
+    new, old = engine.api_client(), engine.api_client(version="1.41")
+    new.create_network("net")
+    c = new.create_container("img:1", ["sh", "-c", "sleep 1000"], name="box")
+    new.connect_container_to_network(c, "net", aliases=["a1"])
+    short = c["Id"][:12]
+    assert new.inspect_container(c)["NetworkSettings"]["Networks"]["net"]["Aliases"] == ["a1"]
+    seen = old.inspect_container(c)["NetworkSettings"]["Networks"]
+    assert (seen["net"]["Aliases"], seen["net"]["DNSNames"]) == (["a1", short], ["box", "a1", short])
+    assert seen["bridge"]["Aliases"] is None
