@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .versions import version_tuple
+
 Handler = Callable[[Any, "Request"], Any]
 
 
@@ -33,8 +35,8 @@ class DaemonError(Exception):
     def answer_as(self, engine_version: str) -> tuple[int, str]:
         """The status and wording of the engine version ``engine_version`` (a profile name)."""
         status, text = self.status, self.message
-        for since, answer in sorted(self.newer.items(), key=lambda item: _numbers(item[0])):
-            if _numbers(engine_version) >= _numbers(since):
+        for since, answer in sorted(self.newer.items(), key=lambda item: version_tuple(item[0])):
+            if version_tuple(engine_version) >= version_tuple(since):
                 status, text = answer if isinstance(answer, tuple) else (status, answer)
         return status, text
 
@@ -43,18 +45,14 @@ class DaemonError(Exception):
         return self.answer_as(engine_version)[1]
 
 
-_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def go_json_text(value: Any) -> str:
     """``value`` as the daemon's Go encoder writes it: compact, UTF-8, with ``<``, ``>``, ``&``
     and the two line separators escaped."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return text.translate(str.maketrans(_GO_ESCAPES))
-
-
-def _numbers(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+    return text.translate(_GO_ESCAPES)
 
 
 @dataclass

@@ -209,7 +209,8 @@ class Image:
     def summary(self, created_unix: int, api_version: str = "1.41") -> dict[str, Any]:
         """An entry of ``GET /images/json``: from API 1.44 on, plain lists (no ``<none>``
         placeholders, no null) and no ``VirtualSize``."""
-        if version_tuple(api_version) >= (1, 44):
+        api_1_44 = version_tuple(api_version) >= (1, 44)
+        if api_1_44:
             digests, tags = list(self.repo_digests), list(self.repo_tags)
         else:
             digests = list(self.repo_digests) or (None if self.repo_tags else ["<none>@<none>"])
@@ -226,7 +227,7 @@ class Image:
             "Size": self.size,
             "VirtualSize": self.size,
         }
-        if version_tuple(api_version) >= (1, 44):
+        if api_1_44:
             del entry["VirtualSize"]
         return entry
 
