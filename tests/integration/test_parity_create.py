@@ -88,6 +88,27 @@ def test_mac_address(api, names, daemon):
         "APIError", 400, "conflicting options: mac-address and the network mode")
 
 
+def test_mac_address_at_connect(api, names):
+    """A MAC address given at connect: a created container shows it until it starts; joining
+    the network (at its start, or at once for a running one) takes the address-derived one."""
+    net_name = names("net")
+    net = api.create_network(net_name)["Id"]
+    mac = "02:42:ac:11:00:02"
+    created = api.create_container(BUSYBOX, SLEEP, name=names("created"))
+    api.connect_container_to_network(created, net, mac_address=mac)
+
+    def endpoint_mac(c):
+        return api.inspect_container(c)["NetworkSettings"]["Networks"][net_name]["MacAddress"]
+
+    assert endpoint_mac(created) == mac
+    api.start(created)
+    assert endpoint_mac(created) not in ("", mac)
+    running = api.create_container(BUSYBOX, SLEEP, name=names("running"))
+    api.start(running)
+    api.connect_container_to_network(running, net, mac_address=mac)
+    assert endpoint_mac(running) not in ("", mac)
+
+
 def test_log_config(api, names):
     shown, made = {}, {}
     for key, given in [("absent", None), ("empty", {"Type": "", "Config": {}}),

@@ -73,6 +73,9 @@ class Container:
         self.labels: dict[str, str] = config.get("Labels") or {}
         #: network name -> EndpointSettings, written by the network store
         self.networks: dict[str, dict[str, Any]] = {}
+        #: networks whose endpoint shows a MacAddress given at connect: the daemon shows it
+        #: until the container joins, then uses the address-derived one
+        self.connect_macs: set[str] = set()
         #: in the inspect ``Mounts`` shape
         self.mounts: list[dict[str, Any]] = []
         self.anonymous_volumes: list[str] = []

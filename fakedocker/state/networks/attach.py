@@ -190,10 +190,14 @@ class NetworkAttachments:
                     raise messages.conflict_shared_network()
                 if other.name == "none" or net.name == "none":
                     raise messages.conflict_no_network()
-            self.connect(net, container, aliases=aliases, ipv4=ipv4,
-                         links=cfg.get("Links") or None, ipv6=ipv6,
-                         link_local_ips=ipam_cfg.get("LinkLocalIPs") or None,
-                         driver_opts=cfg.get("DriverOpts") or None)
+            ep = self.connect(net, container, aliases=aliases, ipv4=ipv4,
+                              links=cfg.get("Links") or None, ipv6=ipv6,
+                              link_local_ips=ipam_cfg.get("LinkLocalIPs") or None,
+                              driver_opts=cfg.get("DriverOpts") or None)
+            if cfg.get("MacAddress") and not running:
+                # shown as given until the container joins the network, not used then
+                ep["MacAddress"] = cfg["MacAddress"]
+                container.connect_macs.add(net.name)
 
     def disconnect(self, network: Network | str, container: Container, force: bool = False) -> None:
         """``POST /networks/{id}/disconnect`` for an existing container."""
@@ -341,7 +345,9 @@ class NetworkAttachments:
         ipam_cfg = ep.get("IPAMConfig") or {}
         # an endpoint's own MacAddress (kept from the request only where the engine and API
         # take one per endpoint), else the container-wide one on the mode's network
-        mac = parse_mac(ep["MacAddress"]) if ep.get("MacAddress") else primary_mac(container, net)
+        given = ep.get("MacAddress") if net.name not in container.connect_macs else ""
+        container.connect_macs.discard(net.name)
+        mac = parse_mac(given) if given else primary_mac(container, net)
         check_link_local_ips(ipam_cfg.get("LinkLocalIPs") or [])
         endpoint = Endpoint(container.id, container.name, self.engine.new_id())
         task_address = self._task_addresses.get((net.id, container.id))
