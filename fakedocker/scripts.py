@@ -8,6 +8,10 @@ operands add up, ``inf`` sleeps for ever), ``;``/newline/``&&`` between statemen
 ``> file`` / ``>> file`` after a statement (written into the container's file tree, with
 busybox sh's ``can't create`` error when the directory is missing or the target is one).
 
+A caller that runs more programs names them (``parse_script(cmd, programs)``) and runs them
+(``run_phase(..., run=...)``): an exec runs those of :mod:`fakedocker.programs`, whose answer
+depends on the container; a run of one the model cannot answer raises :class:`NotModelled`.
+
 Anything else is not pretended: a statement the model does not know (``$VAR``, globs, a
 server, a loop) ends the script's model there and the container runs on until stopped, as
 it would while that statement runs; a script the reader cannot take apart at all (pipes,
@@ -57,6 +61,13 @@ class Script:
 
 #: write(path, data, append) -> None, or the reason the shell could not create the file
 Writer = Callable[[str, bytes, bool], "str | None"]
+#: run(name, args) -> (stdout, stderr, exit code) of a program the caller models, or None when
+#: this run of it is not modelled (see :mod:`fakedocker.programs`)
+ProgramRunner = Callable[[str, tuple[str, ...]], "tuple[bytes, bytes, int] | None"]
+
+
+class NotModelled(Exception):
+    """A statement's program answered None: the script's run is not modelled from there."""
 
 
 def sleep_seconds(args: tuple[str, ...]) -> float | None:
@@ -76,10 +87,14 @@ def sleep_seconds(args: tuple[str, ...]) -> float | None:
 
 #: programs a command may run directly (exec form): no shell, so no redirection or expansion
 _PROGRAMS = {"echo", "true", "false", "sleep"}
+#: what a statement of a shell script may be without a caller's programs
+_BUILTINS = ("echo", "exit", "true", "false", ":", "trap", "sleep")
 
 
-def _program(cmd: list[str]) -> Script | None:
+def _program(cmd: list[str], programs: frozenset[str]) -> Script | None:
     name, args = os.path.basename(cmd[0]), tuple(cmd[1:])
+    if name in programs and name not in _PROGRAMS:
+        return Script((Phase(0.0, (Statement(name, args),)),))
     if name not in _PROGRAMS:
         return Script((Phase(0.0, ()),), runs_on=True)
     if name == "sleep":
@@ -103,7 +118,7 @@ def _tokens(script: str) -> list[str] | None:
         return None
 
 
-def _statement(words: list[str], only_if_ok: bool) -> Statement | None:
+def _statement(words: list[str], only_if_ok: bool, programs: frozenset[str]) -> Statement | None:
     """One simple command; None when it is not modelled."""
     stream = "stdout"
     if "__STDERR__" in words:
@@ -125,19 +140,21 @@ def _statement(words: list[str], only_if_ok: bool) -> Statement | None:
             "/dev/null", "/dev/stdout", "/dev/stderr"):
         return None
     name, args = words[0], tuple(words[1:])
-    if name not in ("echo", "exit", "true", "false", ":", "trap", "sleep"):
+    if name not in _BUILTINS and name not in programs:
         return None
     if name == "sleep" and (redirect or sleep_seconds(args) is None):
         return None
     return Statement(name, args, stream, redirect, append, only_if_ok)
 
 
-def parse_script(cmd: list[str]) -> Script | None:
-    """``cmd`` (entrypoint + command) as a :class:`Script`; None when nothing of it is modelled."""
+def parse_script(cmd: list[str], programs: frozenset[str] = frozenset()) -> Script | None:
+    """``cmd`` (entrypoint + command) as a :class:`Script`; None when nothing of it is modelled.
+
+    ``programs``: more program names the caller runs (:func:`run_phase`'s ``run``)."""
     if not cmd:
         return None
     if os.path.basename(cmd[0]) not in SHELLS:
-        return _program(cmd)
+        return _program(cmd, programs)
     if len(cmd) < 3 or cmd[1] != "-c":
         return None  # an interactive shell: runs until stopped
     tokens = _tokens(cmd[2])
@@ -161,7 +178,7 @@ def parse_script(cmd: list[str]) -> Script | None:
     for words, only_if_ok in raw:
         if not words:
             continue
-        statement = _statement(words, only_if_ok)
+        statement = _statement(words, only_if_ok, programs)
         if statement is None:
             return Script(tuple(phases) + (Phase(delay, tuple(current)),), runs_on=True)
         if statement.name == "sleep":
@@ -179,23 +196,36 @@ def parse_script(cmd: list[str]) -> Script | None:
     return Script(tuple(phases))
 
 
-def run_phase(phase: Phase, status: int, write: Writer | None
+def _builtin(st: Statement, run: ProgramRunner | None) -> tuple[bytes, bytes, int]:
+    """What one statement prints on stdout and stderr, and its status."""
+    if st.name == "echo":
+        args, newline = list(st.args), "\n"
+        if args[:1] == ["-n"]:
+            newline, args = "", args[1:]
+        return (" ".join(args) + newline).encode(), b"", 0
+    if st.name in _BUILTINS:
+        return b"", b"", 1 if st.name == "false" else 0
+    answer = run(st.name, st.args) if run is not None else None
+    if answer is None:
+        raise NotModelled(st.name)
+    return answer
+
+
+def run_phase(phase: Phase, status: int, write: Writer | None, run: ProgramRunner | None = None
               ) -> tuple[list[tuple[str, bytes]], int, int | None]:
     """Run one phase: ``(output [(stream, bytes)], last status, exit code or None)``.
 
     ``status`` is the status the phase starts with (the last one of the phase before);
-    ``write`` puts redirected output into the container's files (None: discard it)."""
+    ``write`` puts redirected output into the container's files (None: discard it); ``run``
+    runs the programs :func:`parse_script` was given (:class:`NotModelled` when it answers
+    None)."""
     output: list[tuple[str, bytes]] = []
     for st in phase.statements:
         if st.only_if_ok and status != 0:
             continue
-        data = b""
-        if st.name == "echo":
-            args, newline = list(st.args), "\n"
-            if args[:1] == ["-n"]:
-                newline, args = "", args[1:]
-            data = (" ".join(args) + newline).encode()
-        new_status = 1 if st.name == "false" else 0
+        data, err, new_status = _builtin(st, run)
+        if err:
+            output.append(("stderr", err))
         if st.redirect is not None:
             problem = _redirect(st, data, write, output)
             if problem is not None:
@@ -227,13 +257,13 @@ def _redirect(st: Statement, data: bytes, write: Writer | None,
     return write(target, data, st.append)
 
 
-def run_script(script: Script, write: Writer | None = None
+def run_script(script: Script, write: Writer | None = None, run: ProgramRunner | None = None
                ) -> tuple[list[tuple[str, bytes]], int | None]:
     """Every phase at once (no clock): the output, and the exit code (None: runs on)."""
     output: list[tuple[str, bytes]] = []
     status = 0
     for phase in script.phases:
-        out, status, code = run_phase(phase, status, write)
+        out, status, code = run_phase(phase, status, write, run)
         output += out
         if code is not None:
             return output, code

@@ -2,19 +2,27 @@
 
 What an exec prints and its exit code come from, in order: the container's runtime, if it
 implements ``exec(container, cmd, env, user, workdir)`` and does not return ``None``; else
-``engine.exec_handler`` (same signature); else exit 0 with no output.  The answer is
-``(exit_code, stdout_bytes, stderr_bytes)``; a bare int, bytes/str (stdout) or ``None`` are
-accepted too.
+``engine.exec_handler`` (same signature); else the model, for a command it can run to its
+end (:mod:`fakedocker.scripts`: ``echo``, ``exit``, ``sh -c`` scripts of those; and
+:mod:`fakedocker.programs`: ``whoami``, ``id -u``, ``pwd``, ``env``, ``printf``, ``cat`` of a
+file the model wrote); else exit 0 with no output.  The answer is ``(exit_code,
+stdout_bytes, stderr_bytes)``; a bare int, bytes/str (stdout) or ``None`` are accepted too.
+
+As the daemon does, the exec's own ``Tty`` (at create) shapes the output (a terminal: one
+stream, ``\r\n`` line ends) and the start request's ``Tty`` frames it (multiplexed or raw).
 """
 
 from __future__ import annotations
 
 import itertools
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import messages
+from ..programs import PROGRAMS, ProcessContext, process_env, run_program
 from ..routing import DaemonError, Request, Response, route
+from ..scripts import NotModelled, parse_script, run_script
 from ..state.containers import merge_env
 from .output import frame
 
@@ -106,6 +114,34 @@ def _exec_instance(engine: Any, exec_id: str) -> ExecInstance:
     return inst
 
 
+Output = list[tuple[int, bytes]]  # (stream: 1 stdout, 2 stderr; data), in the order written
+
+
+def _modelled_run(engine: Any, c: Any, inst: ExecInstance, user: str, workdir: str
+                  ) -> tuple[int, Output] | None:
+    """The exit code and output of ``inst``'s command when the model runs it to its end."""
+    script = parse_script(inst.cmd, PROGRAMS)
+    if script is None:
+        return None
+    env = process_env(c.config.get("Env"), c.config.get("Hostname") or "", inst.tty, user, inst.env)
+    files = engine.containers.files
+    ctx = ProcessContext(user, workdir, env or (), lambda path: files.known_content(c, path))
+
+    def run(name: str, args: tuple[str, ...]) -> tuple[bytes, bytes, int] | None:
+        if env is None and name in ("env", "printenv"):
+            return None
+        return run_program(name, list(args), ctx)
+
+    try:
+        output, code = run_script(script, lambda path, data, append: files.write_file(
+            c, posixpath.join(workdir, path), data, append), run)
+    except NotModelled:
+        return None
+    if code is None:
+        return None  # it runs on (sleep inf, a statement not modelled)
+    return code, [(1 if stream == "stdout" else 2, data) for stream, data in output]
+
+
 def _exec_result(result: Any) -> tuple[int, bytes, bytes]:
     if result is None:
         return 0, b"", b""
@@ -153,7 +189,12 @@ def exec_start(engine: Any, req: Request) -> Response:
             result = runtime_exec(c, list(inst.cmd), env_dict, user, workdir)
         if result is None and handler is not None:
             result = handler(c, list(inst.cmd), env_dict, user, workdir)
-        code, out, err = _exec_result(result)
+        modelled = _modelled_run(engine, c, inst, user, workdir) if result is None else None
+        if modelled is not None:
+            code, output = modelled
+        else:
+            code, out, err = _exec_result(result)
+            output = [(1, out), (2, err)]
     except Exception:
         with engine.lock:
             inst.running = False
@@ -165,20 +206,21 @@ def exec_start(engine: Any, req: Request) -> Response:
         engine.emit("container", "exec_die", c.id, c.attributes(execID=inst.id, exitCode=str(code)))
     if detach:
         return Response(200, None)
-    tty = inst.tty or bool(body.get("Tty"))
-    chunks: list[bytes] = []
-    if tty:
-        data = (out if inst.attach_stdout else b"") + (err if inst.attach_stderr else b"")
-        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-        if data:
-            chunks.append(data)
-    else:
-        if out and inst.attach_stdout:
-            chunks.append(frame(1, out))
-        if err and inst.attach_stderr:
-            chunks.append(frame(2, err))
-    content_type = "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
+    raw = bool(body.get("Tty"))
+    # a raw stream carries the process's stdout alone (a terminal's, which has stderr in it)
+    chunks = [data if raw else frame(stream, data) for stream, data in _shaped(inst, output)
+              if not raw or stream == 1]
+    content_type = "application/vnd.docker.raw-stream" if raw else "application/vnd.docker.multiplexed-stream"
     return Response(200, iter(chunks), kind="hijack", content_type=content_type)
+
+
+def _shaped(inst: ExecInstance, output: Output) -> Output:
+    """The attached streams of the output; through a terminal, one stream with CRLF line ends."""
+    attached = [(stream, data) for stream, data in output if data and (
+        inst.attach_stdout if stream == 1 else inst.attach_stderr)]
+    if not inst.tty:
+        return attached
+    return [(1, data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")) for _, data in attached]
 
 
 @route("GET", "/exec/{id}/json", "exec_inspect")

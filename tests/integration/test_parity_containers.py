@@ -394,6 +394,38 @@ def test_exec(api, names, daemon):
     )
 
 
+def test_exec_output_of_what_the_model_runs(api, names):
+    """What an exec prints, its exit code, and how its start request frames it."""
+    c = api.create_container(BUSYBOX, command=SLEEP, name=names("c"), environment={"A": "1"})
+    api.start(c)
+    hostname = api.inspect_container(c)["Config"]["Hostname"]
+
+    def run(cmd, start=None, **create):
+        e = api.exec_create(c, cmd, **create)
+        out = api.exec_start(e, **(start or {}))
+        return out, api.exec_inspect(e)["ExitCode"]
+
+    assert run(["echo", "hello\nworld"]) == (b"hello\nworld\n", 0)
+    assert run("whoami") == (b"root\n", 0)
+    assert run("whoami", user="nobody") == (b"nobody\n", 0)
+    assert run("pwd", workdir="/tmp") == (b"/tmp\n", 0)
+    assert run("id -u", user="1000") == (b"1000\n", 0)
+    assert run("id -g") == (b"0\n", 0)
+    assert run("id -g", user="1000:5") == (b"5\n", 0)
+    out, code = run("env", environment=["X=Y", "A=2"])
+    assert (out.decode().replace(hostname, "<host>").splitlines(), code) == ([
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=<host>",
+        "A=2", "X=Y", "HOME=/root"], 0)
+    assert run(["sh", "-c", "echo out; echo err >&2; exit 3"], {"demux": True}) == ((b"out\n", b"err\n"), 3)
+    assert run(["sh", "-c", "echo hi > /tmp/f"]) == (b"", 0)
+    assert run(["cat", "/tmp/f"]) == (b"hi\n", 0)
+    # a terminal (the exec's Tty) makes one stream of CRLF lines; the start's Tty frames it
+    assert run(["printf", "a\\nb"], {"demux": True}, tty=True) == ((b"a\r\nb", None), 0)
+    assert run(["printf", "a\\nb"], {"tty": True}, tty=True) == (b"a\r\nb", 0)
+    # a raw stream of a process without a terminal carries its stdout alone
+    assert run(["sh", "-c", "echo out; echo err >&2"], {"tty": True}) == (b"out\n", 0)
+
+
 @pytest.fixture
 def two_containers(api, names):
     """A created busybox container and a running web container, both labelled."""

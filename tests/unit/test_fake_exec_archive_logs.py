@@ -88,6 +88,39 @@ def test_exec_handler_output_demux_tty_and_env(engine, api, running):
     assert api.exec_start(api.exec_create(running, "x"), detach=True) == ""
 
 
+def test_exec_runs_what_the_model_knows(api, running):
+    def run(cmd, start=None, **create):
+        e = api.exec_create(running, cmd, **create)
+        return api.exec_start(e, **(start or {})), api.exec_inspect(e)["ExitCode"]
+
+    assert run("whoami", user="postgres") == (b"postgres\n", 0)
+    assert run("pwd") == (b"/work\n", 0)  # the container's working directory
+    assert run("pwd", workdir="/var/opt") == (b"/var/opt\n", 0)
+    hostname = api.inspect_container(running)["Config"]["Hostname"]
+    assert run("env", environment=["X=Y"])[0].decode().splitlines() == [
+        "PATH=/bin", f"HOSTNAME={hostname}", "MINE=1", "FROM=image", "X=Y", "HOME=/root"]
+    assert run(["sh", "-c", "echo a > f; cat f; exit 42"]) == (b"a\n", 42)
+    assert run(["cat", "/work/f"]) == (b"a\n", 0)  # the file the first exec wrote
+    script = 'sh -c "echo hello out ; sleep 0.5 ; echo hello err >&2"'
+    assert run(script, {"demux": True}) == ((b"hello out\n", b"hello err\n"), 0)
+    assert list(api.exec_start(api.exec_create(running, script), stream=True, demux=True)) == [
+        (b"hello out\n", None), (None, b"hello err\n")]
+    assert run(script, {"demux": True}, tty=True) == ((b"hello out\r\nhello err\r\n", None), 0)
+    assert run(script, {"tty": True}) == (b"hello out\n", 0)  # a raw stream: stdout alone
+
+
+def test_exec_model_comes_after_handlers_and_falls_back_whole(engine, api, running):
+    # a script with a statement the model does not know is not half-answered
+    e = api.exec_create(running, ["sh", "-c", "echo partial; cat /etc/os-release"])
+    assert (api.exec_start(e), api.exec_inspect(e)["ExitCode"]) == (b"", 0)
+    engine.exec_handler = lambda c, cmd, env, user, workdir: (7, "handled\n", "")
+    e = api.exec_create(running, ["echo", "hi"])
+    assert (api.exec_start(e), api.exec_inspect(e)["ExitCode"]) == (b"handled\n", 7)
+    engine.exec_handler = lambda *args: None  # declines: the model answers
+    e = api.exec_create(running, ["echo", "hi"])
+    assert (api.exec_start(e), api.exec_inspect(e)["ExitCode"]) == (b"hi\n", 0)
+
+
 def test_exec_events(engine, api, running):
     e = api.exec_create(running, ["echo", "hi"])
     api.exec_start(e)

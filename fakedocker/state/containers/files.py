@@ -71,6 +71,18 @@ def _walk(files: Tree, root: str) -> Iterator[tuple[str, FileNode]]:
             yield path, files[path]
 
 
+def _follow(files: Tree, path: str) -> tuple[str, FileNode | None]:
+    """The path a (chain of) symlink(s) at ``path`` ends at, and its node (None: absent)."""
+    node = files.get(path)
+    for _ in range(8):
+        if node is None or node.kind != "symlink":
+            break
+        target = node.link if node.link.startswith("/") else posixpath.dirname(path) + "/" + node.link
+        path = normalise(target)
+        node = files.get(path)
+    return path, node
+
+
 class ContainerFiles:
     def __init__(self, engine: FakeEngine, table: ContainerTable) -> None:
         self.engine = engine
@@ -98,6 +110,13 @@ class ContainerFiles:
                 raise KeyError(path)
             return node.data
 
+    def known_content(self, c: Container, path: str) -> bytes | None:
+        """The content of a file the model holds in ``c`` (an absolute path; a symlink is
+        followed); None when the tree lacks it: the image may still ship it."""
+        with self.engine.lock:
+            path, node = _follow(self.tree(c), normalise(path))
+            return node.data if node is not None and node.kind == "file" else None
+
     def write_file(self, c: Container, path: str, data: bytes, append: bool = False) -> str | None:
         """A shell's ``> path`` (``>> path`` when ``append``) in the container: None, or
         busybox sh's reason it cannot create the file.  A relative path is taken from the
@@ -106,14 +125,7 @@ class ContainerFiles:
             files = self.tree(c)
             if not path.startswith("/"):
                 path = (c.config.get("WorkingDir") or "/") + "/" + path
-            path = normalise(path)
-            node = files.get(path)
-            for _ in range(8):  # a symlink (chain) ends at the file written
-                if node is None or node.kind != "symlink":
-                    break
-                target = node.link if node.link.startswith("/") else posixpath.dirname(path) + "/" + node.link
-                path = normalise(target)
-                node = files.get(path)
+            path, node = _follow(files, normalise(path))  # a symlink (chain) ends at the file written
             if node is not None and node.kind == "dir":
                 return "Is a directory"
             parent = files.get(posixpath.dirname(path))
