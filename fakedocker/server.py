@@ -8,13 +8,19 @@ The same routes and handlers answer as through the in-process transport.
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import logging
 import os
+import select
 import signal
+import socket
 import socketserver
 import sys
+import termios
 import threading
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +35,29 @@ log = logging.getLogger("fakedocker.server")
 #: a client that hangs up before its answer is written (docker CLI timeouts, Ctrl-C, a test's
 #: client closed early): the daemon carries on without a word, so does the fake, with one line
 CLIENT_WENT_AWAY = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+
+#: how long a hijacked answer waits for its client to read the headers before writing on
+HEADERS_READ_WAIT = 5.0
+
+
+def _wait_until_read(conn: socket.socket) -> None:
+    """Wait until the client has read what was sent (the answer's headers): docker-py reads a
+    hijacked stream from the raw socket once its HTTP parser has the headers, and bytes that
+    arrived with them are left in the parser's buffer, lost to it.  A daemon's process takes
+    its time to write; the fake's output is there at once.  On a unix socket, the bytes a
+    peer has not read yet stay counted in the sender's queue (``TIOCOUTQ``)."""
+    deadline = time.monotonic() + HEADERS_READ_WAIT
+    poller = select.poll()
+    poller.register(conn, select.POLLHUP | select.POLLERR)
+    unread = array.array("i", [0])
+    while time.monotonic() < deadline:
+        try:
+            fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, unread, True)
+        except OSError:
+            return  # not a socket that says: write on
+        if unread[0] == 0 or poller.poll(1):
+            return  # read, or the client went away
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -88,6 +117,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.flush()
+        if answer.kind == "hijack":
+            _wait_until_read(self.connection)
         iterator = iter(answer.body or ())
         try:
             for chunk in iterator:

@@ -145,3 +145,18 @@ def test_a_client_that_hangs_up_early_costs_one_quiet_line_not_a_traceback(tmp_p
     assert [r.getMessage() for r in caplog.records if r.name == "fakedocker.server"] == [
         "a client went away before its answer was sent (BrokenPipeError)"]
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_hijacked_answer_reaches_docker_py_reading_the_raw_socket(tmp_path):
+    """The output of an exec is there at once; docker-py reads it from the socket after its
+    HTTP parser took the headers, so the server writes it only once those are read."""
+    engine = fakedocker.FakeEngine()
+    engine.add_image("busybox:1.36")
+    with FakeDaemonServer(engine, str(tmp_path / "docker.sock")) as server:
+        api = docker.APIClient(base_url=f"unix://{server.path}")
+        c = api.create_container("busybox:1.36", "cat", stdin_open=True)
+        api.start(c)
+        answers = {api.exec_start(api.exec_create(c, ["echo", "hello"]), demux=True) for _ in range(20)}
+        api.close()
+    engine.close()
+    assert answers == {(b"hello\n", None)}
