@@ -8,7 +8,8 @@ installed docker-py (its sdist has no tests). The suite runs in a virtualenv of 
 (docker-py, pytest, pytest-timeout and this checkout's fakedocker) and, since some of its tests
 reach for the default socket or for addresses of their own, inside new mount and network
 namespaces (``unshare``, as root): the host's ``/var/run/docker.sock`` is hidden there and no
-network interface is up, so the only daemon it can reach is the fake's unix socket. A test
+network interface is up, so the only daemon it can reach is the fake's unix socket; its HOME is a
+fresh folder of the work directory (its context tests write ``~/.docker``). A test
 still waiting after ``--timeout`` seconds counts as hung.
 
 Prints passed / failed / errors / skipped / hung, the share passed of what ran, and the
@@ -35,7 +36,7 @@ NOT_MODELLED = {"api_build_test", "api_config_test", "api_plugin_test", "api_sec
                 "credentials"}
 #: the images docker-py's tests use: present, or pullable from the fake's registry
 IMAGES = ["alpine:3.10"]
-REGISTRY_IMAGES = ["alpine:latest", "busybox:latest", "hello-world:latest"]
+REGISTRY_IMAGES = ["alpine:3.10", "alpine:latest", "busybox:latest", "hello-world:latest"]
 #: tests not run: one talks to an address of its own (a TCP endpoint on another network); one
 #: replaces os.environ with a dict of its own for good, so that every later test's client goes
 #: to the default socket instead of DOCKER_HOST (it sent the rest of the suite to this
@@ -74,12 +75,15 @@ def main() -> int:
     serve += [f"--image={ref}" for ref in IMAGES] + [f"--registry-image={ref}" for ref in REGISTRY_IMAGES]
     pytest = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--timeout={args.timeout}",
               f"--junitxml={junit}", "tests/integration"] + [f"--deselect={t}" for t in DESELECT]
+    # a home of its own: the suite's context tests write ~/.docker, and keep nothing between runs
+    home = shlex.quote(str(args.work / "home"))
     script = (
         "mount --bind /dev/null /run/docker.sock 2>/dev/null; "
         f"rm -f {shlex.quote(str(socket))}; {shlex.join(serve)} >{shlex.quote(str(args.work / 'serve.log'))} 2>&1 & "
         "fake=$!; "
         f"for i in $(seq 50); do [ -S {shlex.quote(str(socket))} ] && break; sleep 0.1; done; "
-        f"DOCKER_HOST=unix://{socket} {shlex.join(pytest)} >{shlex.quote(str(args.work / 'pytest.log'))} 2>&1; "
+        f"rm -rf {home}; mkdir -p {home}; "
+        f"HOME={home} DOCKER_HOST=unix://{socket} {shlex.join(pytest)} >{shlex.quote(str(args.work / 'pytest.log'))} 2>&1; "
         'kill "$fake"'
     )
     started = time.monotonic()
