@@ -95,9 +95,13 @@ class RuntimeContext:
         return self._lifecycle.engine
 
     def log(self, data: bytes | str, stream: str = "stdout") -> None:
-        """Append output to the container's logs (``stream``: ``stdout`` or ``stderr``)."""
+        """Append output to the container's logs (``stream``: ``stdout`` or ``stderr``).  A
+        container with a terminal (``Tty``) has one stream, whose line ends the terminal makes
+        ``\r\n``."""
         if isinstance(data, str):
             data = data.encode()
+        if self.container.config.get("Tty"):
+            data, stream = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), "stdout"
         self._lifecycle.append_log(self.container, data, 2 if stream == "stderr" else 1)
 
     def exited(self, code: int) -> None:

@@ -331,6 +331,16 @@ def test_logs_after_wait(api, names, daemon):
     assert state_of(api, c)["ExitCode"] == 0
 
 
+def test_logs_of_a_terminal(api, names, daemon):
+    """A container with a terminal: its stdout and stderr are one stream of CRLF lines."""
+    c = api.create_container(BUSYBOX, command=["sh", "-c", "echo hello; echo err >&2"],
+                             name=names("c"), tty=True)
+    api.start(c)
+    assert api.wait(c, timeout=30) == daemon.wait_answer(0)
+    assert api.logs(c) == b"hello\r\nerr\r\n"
+    assert api.logs(c, stdout=False, stderr=True) == b""
+
+
 def test_exit_code_of_command(api, names, daemon):
     c = api.create_container(BUSYBOX, command=["sh", "-c", "exit 3"], name=names("c"))
     api.start(c)

@@ -274,3 +274,17 @@ def test_high_level_logs(engine):
     assert ct.wait()["StatusCode"] == 0
     assert ct.logs() == b"hi\nwarn\n"
     assert ct.logs(stderr=False) == b"hi\n"
+
+
+def test_a_process_writing_to_a_terminal_makes_one_stream_of_crlf_lines(engine, api):
+    def job(ctx):
+        ctx.log("hi\nthere\n")
+        ctx.log("warn\r\n", "stderr")
+        return 0
+
+    engine.set_runtime("busybox", CallableRuntime(job))
+    c = api.create_container("busybox:1.36", tty=True)
+    api.start(c)
+    assert api.wait(c)["StatusCode"] == 0
+    assert api.logs(c) == b"hi\r\nthere\r\nwarn\r\n"
+    assert api.logs(c, stdout=False) == b""
