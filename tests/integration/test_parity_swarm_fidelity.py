@@ -17,9 +17,10 @@ def _post(api, path, body, **params):
     return api._result(api._post_json(api._url(path), data=body, params=params), json=True)
 
 
-def _service(api, name, mounts=None, command=SCRIPT, labels=None):
+def _service(api, name, mounts=None, command=SCRIPT, labels=None, tty=False):
     body = {"Name": name, "Labels": labels or {},
-            "TaskTemplate": {"ContainerSpec": {"Image": BUSYBOX, "Command": command, "Mounts": mounts or []},
+            "TaskTemplate": {"ContainerSpec": {"Image": BUSYBOX, "Command": command, "Mounts": mounts or [],
+                                               "TTY": tty},
                              "RestartPolicy": {"Condition": "none"}}}
     return _post(api, "/services/create", body)["ID"]
 
@@ -59,6 +60,15 @@ def test_service_logs(api, names, poll):
     missing = names("missing")
     assert error_of(lambda: list(api.service_logs(missing, stdout=True))) == (
         "NotFound", 404, f"service {missing} not found")
+
+
+def test_service_logs_of_a_terminal(api, names, poll):
+    """A task with a terminal: one stream of CRLF lines, sent unframed."""
+    sid = _service(api, names("tty"), labels=names.label, tty=True)
+    _task(api, poll, sid, lambda t: t["Status"]["State"] == "running")
+    lines = poll(lambda: b"".join(api.service_logs(sid, stdout=True, stderr=True)),
+                 lambda out: out.count(b"\n") == 3)
+    assert lines == b"hello\r\nerr\r\ntwo\r\n"
 
 
 # 6: the swarm's defaults -------------------------------------------------------------------

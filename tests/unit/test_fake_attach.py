@@ -40,7 +40,7 @@ def test_a_tty_container_streams_raw(api):
     container = api.create_container("busybox:1.36", ["echo", "hi"], tty=True)
     stream = api.attach(container, stream=True)
     api.start(container)
-    assert b"".join(stream) == b"hi\n"
+    assert b"".join(stream) == b"hi\r\n"  # unframed, with the terminal's line end
 
 
 def test_attaching_to_a_missing_container_is_404(api):

@@ -82,9 +82,11 @@ def test_timestamps_come_before_the_details(api, engine):
 
 def test_a_tty_service_sends_bare_lines(api):
     sid = _service(api, tty=True)
-    assert _raw(api, sid, stdout=1, stderr=1) == b"hello\nerr\ntwo\n"
+    # the terminal makes one stream of CRLF lines (as test_service_logs_of_a_terminal checks on
+    # the daemon)
+    assert _raw(api, sid, stdout=1, stderr=1) == b"hello\r\nerr\r\ntwo\r\n"
     # docker-py reads a TTY service's logs unframed (it inspects the service for TTY)
-    assert b"".join(api.service_logs(sid, stdout=True, stderr=True)) == b"hello\nerr\ntwo\n"
+    assert b"".join(api.service_logs(sid, stdout=True, stderr=True)) == b"hello\r\nerr\r\ntwo\r\n"
 
 
 def test_errors(api):
