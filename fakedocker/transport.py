@@ -105,7 +105,7 @@ class FakeTransport(HTTPAdapter):
         # The whole body is in memory already: hand it over instead of streaming it back
         # out of the raw response (what response.content would otherwise do).
         response._content = content
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag, beside _content
         return response
 
 
@@ -136,7 +136,8 @@ def _dispatch_within(engine: FakeEngine, req: Request, request: requests.Prepare
     threading.Thread(target=run, name="fakedocker-call", daemon=True).start()
     if not finished.wait(read_timeout):
         error = urllib3.exceptions.ReadTimeoutError(
-            None, request.url, f"Read timed out. (read timeout={read_timeout})")
+            None,  # type: ignore[arg-type]  # no pool: the call never left the process
+            request.url, f"Read timed out. (read timeout={read_timeout})")
         raise requests.exceptions.ReadTimeout(error, request=request)
     if isinstance(outcome[0], BaseException):
         raise outcome[0]

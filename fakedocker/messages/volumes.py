@@ -24,7 +24,7 @@ def volume_plugin_not_found(name: str, driver: str) -> DaemonError:
 def invalid_mount(message: str, mount: dict[str, Any]) -> DaemonError:
     """A container create whose ``Mounts`` the daemon refuses (see :mod:`.state.mounts`); 26.1
     refuses a bind with VolumeOptions in its API layer, before the mount parser, in its own words."""
-    newer = None
+    newer: dict[str, str | tuple[int, str]] | None = None
     if mount.get("Type") == "bind" and mount.get("VolumeOptions") is not None:
         newer = {"26.1": 'VolumeOptions must not be specified on mount type "bind"'}
     return DaemonError(400, message, newer=newer)

@@ -25,6 +25,7 @@ import tarfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from docker.auth import INDEX_NAME, split_repo_name
 
@@ -79,7 +80,7 @@ class _Zeros(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b) -> int:  # type: ignore[override]
+    def readinto(self, b) -> int:
         n = min(len(b), self.left)
         b[:n] = bytes(n)
         self.left -= n
@@ -113,7 +114,7 @@ def write_save_tar(items: Iterable[SaveItem], mtime: float) -> bytes:
         files[image.id.split(":", 1)[1] + ".json"] = (image.blob, created)
         v1_ids = _v1_ids(image.layers)
         for i, (layer, v1_id) in enumerate(zip(image.layers, v1_ids, strict=True)):
-            legacy = {"id": v1_id, "created": image.created}
+            legacy: dict[str, Any] = {"id": v1_id, "created": image.created}
             if i:
                 legacy["parent"] = v1_ids[i - 1]
             if i == len(image.layers) - 1:
@@ -179,7 +180,8 @@ def write_oci_save_tar(items: Iterable[SaveItem], mtime: float) -> bytes:
         }, separators=(",", ":")).encode()
         digest, _ = blob(oci_manifest, 0)
         entry = {"mediaType": _OCI_MANIFEST, "digest": digest, "size": len(oci_manifest)}
-        for tag in item.tags or [None]:
+        names: list[str | None] = list(item.tags) or [None]
+        for tag in names:
             annotations = {}
             if tag is not None:
                 repo, _, name = tag.rpartition(":")

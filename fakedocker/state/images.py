@@ -210,6 +210,8 @@ class Image:
         """An entry of ``GET /images/json``: from API 1.44 on, plain lists (no ``<none>``
         placeholders, no null) and no ``VirtualSize``."""
         api_1_44 = version_tuple(api_version) >= (1, 44)
+        digests: list[str] | None
+        tags: list[str] | None
         if api_1_44:
             digests, tags = list(self.repo_digests), list(self.repo_tags)
         else:

@@ -353,7 +353,7 @@ class ContainerFactory:
             except DaemonError:
                 continue
             problems = endpoint_create_problems(net, epc) if net is not None else []
-            if problems:
+            if problems and net is not None:
                 raise messages.invalid_endpoint_settings(net.name, problems)
 
     def _mode_network(self, mode: str) -> tuple[str, str] | None:

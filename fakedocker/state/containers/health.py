@@ -161,6 +161,7 @@ class HealthMonitor:
             output = output.decode(errors="replace")
         engine.emit("container", "exec_die", c.id, c.attributes(execID=exec_id, exitCode=str(code)))
         entry = {"Start": start, "End": engine.now_iso(), "ExitCode": int(code), "Output": output[:MAX_OUTPUT]}
+        assert c.health is not None  # set when the container started with a check
         before = c.health["Status"]
         c.health = apply_result(c.health, c.config["Healthcheck"], parse_rfc3339(c.started_at), entry)
         if c.health["Status"] != before:

@@ -138,10 +138,10 @@ def take_address(network_name: str, pool: Pool, wanted: str, v6: bool) -> IPAddr
         if not pool.reserve(address):
             raise messages.address_in_use()
         return address
-    address = pool.allocate()
-    if address is None:
+    allocated = pool.allocate()
+    if allocated is None:
         raise messages.no_available_address(network_name)
-    return address
+    return allocated
 
 
 class AddressPools:

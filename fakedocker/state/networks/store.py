@@ -10,6 +10,7 @@ Receives the swarm's cluster (whether the node is in a swarm; its node for ``Pee
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Any
 
 from ... import messages
@@ -259,9 +260,9 @@ class NetworkStore:
 
     # attachments (see attach.py) -------------------------------------------------------
     def connect(self, network: Network | str, container: Container,
-                aliases: list[str] | None = None, ipv4: str | None = None,
-                links: list[str] | None = None, *, ipv6: str | None = None,
-                link_local_ips: list[str] | None = None,
+                aliases: builtins.list[str] | None = None, ipv4: str | None = None,
+                links: builtins.list[str] | None = None, *, ipv6: str | None = None,
+                link_local_ips: builtins.list[str] | None = None,
                 driver_opts: dict[str, str] | None = None) -> dict[str, Any]:
         return self.attachments.connect(network, container, aliases, ipv4, links, ipv6=ipv6,
                                         link_local_ips=link_local_ips, driver_opts=driver_opts)
@@ -283,7 +284,7 @@ class NetworkStore:
         self.attachments.on_remove(container)
 
     def attach_task(self, network: Network | str, container: Container, ip: str,
-                    aliases: list[str] | None = None) -> dict[str, Any]:
+                    aliases: builtins.list[str] | None = None) -> dict[str, Any]:
         return self.attachments.attach_task(network, container, ip, aliases)
 
     # swarm-scoped networks (see swarm.py) ----------------------------------------------

@@ -212,8 +212,8 @@ class Orchestrator:
         for slot in range(1, wanted + 1):
             if slot not in current and not self._slot_exhausted(service, slot):
                 self._new_task(service, slot)
-        for slot, task in current.items():
-            if slot is not None and slot > wanted:
+        for standing, task in current.items():
+            if standing is not None and standing > wanted:
                 self._record_change(task, desired="remove")
                 self._retire(task)
 

@@ -108,7 +108,7 @@ def _update_config(value: dict[str, Any]) -> dict[str, Any]:
 def _restart_policy(value: dict[str, Any]) -> dict[str, Any]:
     """A RestartPolicy after the same round trip: MaxAttempts always there, Delay and Window
     when given (zero included: they are pointers)."""
-    out = {k: value[k] for k in ("Condition", "Delay") if k in value}
+    out: dict[str, Any] = {k: value[k] for k in ("Condition", "Delay") if k in value}
     out["MaxAttempts"] = int(value.get("MaxAttempts") or 0)
     if "Window" in value:
         out["Window"] = value["Window"]
