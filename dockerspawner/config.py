@@ -434,8 +434,7 @@ class DockerSpawnerConfig(DeprecatedOptions):
             return ByteSpecification().validate(self, value)
         return float(value)
 
-    _change_hooks: ClassVar[dict[str, str]] = {**DeprecatedOptions._change_hooks,
-                                               "user_options": "_reevaluate_limits"}
+    _change_hooks: ClassVar[dict[str, str]] = {"user_options": "_reevaluate_limits"}
 
     def _reevaluate_limits(self, change: Any) -> None:
         for name, function in list(self._limit_sources.items()):

@@ -58,7 +58,9 @@ class DeprecatedOptions(HasTraits):
 
     #: trait name -> the method called with its change.  Class-level, in place of @observe:
     #: traitlets registers each observer on every object, a dict and a list per trait name,
-    #: which made a third of a spawner object's memory (a hub holds one per server)
+    #: which made a third of a spawner object's memory (a hub holds one per server).  A
+    #: subclass names only its own hooks: ``__init_subclass__`` keeps every class's, so none
+    #: can drop another's (the deprecation forwarding here among them).
     _change_hooks: ClassVar[dict[str, str]] = {
         **dict.fromkeys(_RENAMED_OPTIONS, "_forward_renamed"),
         **dict.fromkeys(_IGNORED_TLS_OPTIONS, "_ignore_tls_option"),
@@ -66,11 +68,24 @@ class DeprecatedOptions(HasTraits):
         "hub_ip_connect": "_ignore_hub_ip_connect",
     }
 
+    #: trait name -> every class's hook for it, base classes first (made by __init_subclass__)
+    _all_change_hooks: ClassVar[dict[str, tuple[str, ...]]] = {
+        name: (hook,) for name, hook in _change_hooks.items()}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        chains: dict[str, tuple[str, ...]] = {}
+        for klass in reversed(cls.__mro__):
+            for name, hook in vars(klass).get("_change_hooks", {}).items():
+                if hook not in chains.get(name, ()):
+                    chains[name] = chains.get(name, ()) + (hook,)
+        cls._all_change_hooks = chains
+
     def notify_change(self, change: Any) -> None:
         super().notify_change(change)
-        hook = self._change_hooks.get(change.name)
-        if hook is not None and change.type == "change":
-            getattr(self, hook)(change)
+        if change.type == "change":
+            for hook in self._all_change_hooks.get(change.name, ()):
+                getattr(self, hook)(change)
 
     def _forward_renamed(self, change: Any) -> None:
         new, version = _RENAMED_OPTIONS[change.name]

@@ -14,7 +14,7 @@ from jupyterhub.objects import Hub, Server
 from tornado import web
 from traitlets.config import Config
 
-from dockerspawner import DockerSpawner, volumenamingstrategy
+from dockerspawner import DockerSpawner, process_state, volumenamingstrategy
 from dockerspawner.client import client_kwargs_for, remote_daemon_host
 from dockerspawner.spec import build_create_kwargs
 
@@ -512,13 +512,12 @@ async def test_the_monitor_trusts_what_the_spawner_just_did(make_spawner, engine
 
 
 async def test_a_new_hub_process_sees_the_daemon_as_it_is(make_spawner, engine):
-    from dockerspawner.monitor import MonitorRegistry
 
     spawner = make_spawner()
     await spawner.start()
     assert await spawner.poll() is None
     engine.api_client().stop(spawner.object_id, timeout=0)
-    MonitorRegistry.clear()  # a hub restart: a fresh process has no view yet
+    process_state.reset()  # a hub restart: a fresh process has no view yet
     restored = make_spawner()
     restored.load_state(spawner.get_state())
     assert "exited" in await restored.poll()
@@ -668,3 +667,30 @@ async def test_a_spawn_inspects_its_image_once(make_spawner, engine):
     await spawner.start()
     assert engine.calls.get("inspect_image", 0) == 0
     await spawner.stop()
+
+
+def test_a_subclass_with_change_hooks_of_its_own_keeps_every_base_class_hook(engine, caplog):
+    """A subclass names only its own hooks; the deprecation forwarding and the spawner's own
+    hooks (user_options re-evaluating limits) still run."""
+    seen = []
+
+    class Mine(DockerSpawner):
+        _change_hooks = {"image": "_on_image", "user_options": "_on_options"}
+
+        def _on_image(self, change):
+            seen.append(("image", change.new))
+
+        def _on_options(self, change):
+            seen.append(("user_options", change.new))
+
+    user = SimpleNamespace(name="alice", url="/user/alice/", escaped_name="alice")
+    spawner = Mine(user=user, hub=Hub(ip="127.0.0.1", port=8081),
+                   orm_spawner=SimpleNamespace(name="", server=None),
+                   mem_limit=lambda spawner: "2G" if spawner.user_options.get("big") else "1G")
+    with caplog.at_level(logging.WARNING):
+        spawner.container_image = "old/image:1"
+    assert spawner.image == "old/image:1"  # forwarded, with the deprecation warning
+    assert any("container_image is deprecated" in r.getMessage() for r in caplog.records)
+    spawner.user_options = {"big": True}
+    assert spawner.mem_limit == 2 * 1024**3  # the base class's hook re-evaluated the limit
+    assert seen == [("image", "old/image:1"), ("user_options", {"big": True})]
