@@ -54,8 +54,12 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from dockerspawner import DockerSpawner, SwarmSpawner, spec  # noqa: E402
-from dockerspawner.client import ClientCache  # noqa: E402
+from dockerspawner import (  # noqa: E402
+    DockerSpawner,
+    SwarmSpawner,
+    process_state,  # noqa: E402
+    spec,
+)
 from dockerspawner.monitor import Monitor  # noqa: E402
 
 IMAGE = "quay.io/jupyterhub/singleuser:6.1"
@@ -161,7 +165,7 @@ def populate(kind: str, daemon: FakeDaemon, names: list[tuple[str, str]]) -> lis
 
     with ThreadPoolExecutor(8) as pool:
         states = list(pool.map(make, every))
-    ClientCache.clear()
+    process_state.reset()
     return states
 
 
@@ -173,7 +177,7 @@ class CallCounter:
         self.hooked: set[int] = set()
 
     def hook(self) -> None:
-        for client in list(ClientCache._clients.values()):
+        for client in list(process_state.STATE.clients.values()):
             if id(client) not in self.hooked:
                 client.hooks["response"].append(self._count)
                 self.hooked.add(id(client))
@@ -242,7 +246,7 @@ def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
 
         # a hub restart: new spawner objects from the states, a new client and monitor
         def restart(counter: CallCounter | None) -> tuple[list, list]:
-            ClientCache.clear()
+            process_state.reset()
             spawners = [make_spawner(cls, daemon.url, u, s, st) for (u, s), st in zip(names, states, strict=True)]
 
             async def first_round() -> list:
@@ -265,7 +269,7 @@ def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
         async def session() -> None:
             # the restart: fresh objects, client and monitor; every server reattached and polled
             cpu, wall = time.process_time(), time.monotonic()
-            ClientCache.clear()
+            process_state.reset()
             spawners = [make_spawner(cls, daemon.url, u, s, st) for (u, s), st in zip(names, states, strict=True)]
             await spawners[0].docker_client()
             counter.hook()
@@ -323,7 +327,7 @@ def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
 
         asyncio.run(session())
     finally:
-        ClientCache.clear()
+        process_state.reset()
         daemon.stop()
     log(f"  {row}")
     return row
@@ -351,7 +355,7 @@ def concurrent_spawns(kind: str, n: int, tmp: Path) -> SpawnRow:
             return None
 
     try:
-        ClientCache.clear()
+        process_state.reset()
         spawners = [make_spawner(NoHTTP, daemon.url, f"spawn{i}", "") for i in range(n)]
         counter = CallCounter()
 
@@ -378,7 +382,7 @@ def concurrent_spawns(kind: str, n: int, tmp: Path) -> SpawnRow:
         if row.errors:
             log(f"  first error: {next(r for r in results if isinstance(r, BaseException))!r}")
     finally:
-        ClientCache.clear()
+        process_state.reset()
         daemon.stop()
     log(f"  {row}")
     return row

@@ -22,6 +22,8 @@ import docker
 from docker.utils import kwargs_from_env
 from traitlets import HasTraits
 
+from .process_state import STATE, reset
+
 
 @runtime_checkable
 class DockerClient(Protocol):
@@ -156,16 +158,13 @@ class DockerCalls:
     servers' calls proceed in parallel.
     """
 
-    _lock = threading.Lock()
-    _pools: dict[int, ThreadPoolExecutor] = {}
-
     @classmethod
     def executor(cls, max_workers: int) -> ThreadPoolExecutor:
-        with cls._lock:
-            pool = cls._pools.get(max_workers)
+        with STATE.lock:
+            pool = STATE.pools.get(max_workers)
             if pool is None:
                 pool = ThreadPoolExecutor(max_workers, thread_name_prefix="dockerspawner")
-                cls._pools[max_workers] = pool
+                STATE.pools[max_workers] = pool
             return pool
 
     #: calls that mostly wait on the daemon (a stop's grace period, a pull) run here, so they
@@ -174,11 +173,11 @@ class DockerCalls:
 
     @classmethod
     def waiting_executor(cls) -> ThreadPoolExecutor:
-        with cls._lock:
-            pool = cls._pools.get(-1)
+        with STATE.lock:
+            pool = STATE.pools.get(-1)
             if pool is None:
                 pool = ThreadPoolExecutor(cls.WAITING_WORKERS, thread_name_prefix="dockerspawner-wait")
-                cls._pools[-1] = pool
+                STATE.pools[-1] = pool
             return pool
 
     @staticmethod
@@ -221,52 +220,41 @@ class ClientCache:
     Building a client asks the daemon for its version (a blocking round trip: up to the client
     timeout for an unreachable daemon), so :meth:`get` is called in worker threads, never on the
     event loop; it holds a lock per configuration while it builds, so a slow daemon delays only
-    the calls bound for it."""
-
-    _lock = threading.Lock()
-    _clients: dict[str, Any] = {}
-    _building: dict[str, threading.Lock] = {}
-    _getters: dict[str, Callable[[], Any]] = {}
+    the calls bound for it.  The clients live in :mod:`.process_state`."""
 
     @classmethod
     def getter(cls, key: str, factory: Callable[[], Any]) -> Callable[[], Any]:
         """One function per configuration that returns its client (building it with
         ``factory`` on first use), shared by every spawner of that configuration."""
-        found = cls._getters.get(key)
+        found = STATE.getters.get(key)
         if found is None:
-            found = cls._getters.setdefault(key, lambda: cls.get(key, factory))
+            found = STATE.getters.setdefault(key, lambda: cls.get(key, factory))
         return found
 
     @classmethod
     def peek(cls, key: str) -> Any:
         """The client for ``key`` if it is built, else None (never blocks)."""
-        return cls._clients.get(key)
+        return STATE.clients.get(key)
 
     @classmethod
     def get(cls, key: str, factory: Any) -> Any:
-        client = cls._clients.get(key)
+        client = STATE.clients.get(key)
         if client is not None:
             return client
-        with cls._lock:
-            building = cls._building.setdefault(key, threading.Lock())
+        with STATE.lock:
+            building = STATE.building.setdefault(key, threading.Lock())
         with building:
-            client = cls._clients.get(key)
+            client = STATE.clients.get(key)
             if client is None:
                 client = factory()  # a failure is not cached: the next call tries again
-                cls._clients[key] = client
+                STATE.clients[key] = client
             return client
 
-    @classmethod
-    def clear(cls) -> None:
-        """Forget every cached client, and the monitors of their objects (tests use this
-        between engines)."""
-        from .monitor import MonitorRegistry
-
-        with cls._lock:
-            cls._clients.clear()
-            cls._building.clear()
-            cls._getters.clear()
-            MonitorRegistry.clear()
+    @staticmethod
+    def clear() -> None:
+        """Forget every cached client, and the monitors of their objects: see
+        :func:`.process_state.reset`."""
+        reset()
 
 
 def make_client(kwargs: dict, pool_size: int = 0) -> Any:

@@ -85,7 +85,7 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
         poll() answers from (an event-fed view, or one list call per poll_interval, however
         many servers).  Remembered per spawner: poll() asks for it every interval."""
         memo = self._monitor_memo
-        if memo is not None and memo[0] == MonitorRegistry.generation:
+        if memo is not None and memo[0] == MonitorRegistry.generation():
             return memo[1]
         monitor = MonitorRegistry.get(
             (self.client_key, self.object_type),
@@ -95,12 +95,11 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
         # answers are never older than the shortest poll_interval of the spawners asking
         if 0 < self.poll_interval < monitor.max_age:
             monitor.max_age = self.poll_interval
-        self._monitor_memo = (MonitorRegistry.generation, monitor)
+        self._monitor_memo = (MonitorRegistry.generation(), monitor)
         return monitor
 
-    _change_hooks = {**DockerSpawnerConfig._change_hooks,
-                     **dict.fromkeys(("client_kwargs", "tls_config", "poll_interval", "poll_events"),
-                                     "_monitor_settings_changed")}
+    _change_hooks = dict.fromkeys(("client_kwargs", "tls_config", "poll_interval", "poll_events"),
+                                  "_monitor_settings_changed")
 
     def _monitor_settings_changed(self, change: Any) -> None:
         self._monitor_memo = None

@@ -5,28 +5,28 @@ process at the same moment."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from typing import Any
 
 from traitlets import HasTraits
 
 from . import errors, gpus
+from .process_state import STATE
 
 
 class GpuReservations:
     """The ids promised to servers of one daemon that are starting now (their containers do not
     run yet, so their labels do not count), and the lock an assignment is made under."""
 
-    _by_daemon: ClassVar[dict[str, GpuReservations]] = {}
-
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.promised: dict[int, list[str]] = {}
 
-    @classmethod
-    def of(cls, daemon_key: str) -> GpuReservations:
-        reservations = cls._by_daemon.get(daemon_key)
+    @staticmethod
+    def of(daemon_key: str) -> GpuReservations:
+        """The reservations of one daemon, kept in :mod:`.process_state`."""
+        reservations: GpuReservations | None = STATE.gpu_reservations.get(daemon_key)
         if reservations is None:
-            reservations = cls._by_daemon[daemon_key] = GpuReservations()
+            reservations = STATE.gpu_reservations[daemon_key] = GpuReservations()
         return reservations
 
     def held_by_others(self, owner: int) -> set[str]:

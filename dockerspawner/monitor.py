@@ -30,6 +30,7 @@ from traitlets.log import get_logger
 from .client import DockerCalls
 from .event_feed import EventFeed, event_state
 from .monitor_state import GONE, RUNNING, RUNNING_STATE, ObjectState
+from .process_state import STATE, reset
 from .spec import LABEL_MANAGED_BY, MANAGED_BY
 
 __all__ = ["GONE", "RUNNING", "RUNNING_STATE", "ObjectState", "Monitor", "MonitorRegistry", "Watch"]
@@ -532,22 +533,22 @@ class ServiceView(ContainerView):
 
 
 class MonitorRegistry:
-    """One monitor per daemon configuration (its client key) and object type, per process."""
+    """One monitor per daemon configuration (its client key) and object type, per process
+    (kept in :mod:`.process_state`, whose generation counts its resets: spawners remember
+    their monitor until it changes)."""
 
-    _monitors: dict[tuple[Any, str], Monitor] = {}
-    #: counts clear()s: spawners remember their monitor until it changes
-    generation = 0
+    @staticmethod
+    def generation() -> int:
+        return STATE.monitor_generation
 
-    @classmethod
-    def get(cls, key: tuple[Any, str], factory: Callable[[], Monitor]) -> Monitor:
-        monitor = cls._monitors.get(key)
+    @staticmethod
+    def get(key: tuple[Any, str], factory: Callable[[], Monitor]) -> Monitor:
+        monitor: Monitor | None = STATE.monitors.get(key)
         if monitor is None:
-            monitor = cls._monitors[key] = factory()
+            monitor = STATE.monitors[key] = factory()
         return monitor
 
-    @classmethod
-    def clear(cls) -> None:
-        for monitor in cls._monitors.values():
-            monitor.close()
-        cls._monitors.clear()
-        cls.generation += 1
+    @staticmethod
+    def clear() -> None:
+        """Close and forget every monitor (and every client): :func:`.process_state.reset`."""
+        reset()

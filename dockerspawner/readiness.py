@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from . import errors
+from .process_state import STATE
 
 #: the first gap (seconds) before the container's own state is checked while waiting, and the
 #: longest gap; each gap doubles the one before
@@ -27,13 +28,6 @@ STATUS_MAX = 30.0
 
 #: HTTP checks per second for all servers waiting in this hub process together
 PROBES_PER_SECOND = 20.0
-
-
-class WaitingServers:
-    """How many servers of this hub process are being waited for now (shared by the spawners, as
-    the Docker client and its worker pool are)."""
-
-    count = 0
 
 
 def probe_interval(interval: float, waiting: int, per_second: float = PROBES_PER_SECOND) -> float:
@@ -77,7 +71,7 @@ async def wait_until_answering(ip: str, port: int, path: str, *, timeout: float,
     deadline = loop.time() + timeout
     gaps = status_gaps()
     next_status = loop.time() + next(gaps)
-    WaitingServers.count += 1
+    STATE.waiting_servers += 1  # shared by the spawners, as the Docker client is
     try:
         while loop.time() < deadline:
             if await answers_http(ip, port, path):
@@ -87,6 +81,6 @@ async def wait_until_answering(ip: str, port: int, path: str, *, timeout: float,
                 ended = await status()
                 if ended is not None:
                     raise errors.exited_failure(ended)
-            await asyncio.sleep(probe_interval(interval, WaitingServers.count))
+            await asyncio.sleep(probe_interval(interval, STATE.waiting_servers))
     finally:
-        WaitingServers.count -= 1
+        STATE.waiting_servers -= 1

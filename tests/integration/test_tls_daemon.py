@@ -57,8 +57,7 @@ from jupyterhub.objects import Hub, Server
 from needs import unavailable
 from tornado import web
 
-from dockerspawner import DockerSpawner
-from dockerspawner.client import ClientCache
+from dockerspawner import DockerSpawner, process_state
 
 pytestmark = pytest.mark.real
 
@@ -386,9 +385,9 @@ class HostNetworkSpawner(DockerSpawner):
 def clean_env(monkeypatch) -> Iterator[None]:
     for name in DOCKER_ENV + REQUESTS_ENV:
         monkeypatch.delenv(name, raising=False)
-    ClientCache.clear()
+    process_state.reset()
     yield
-    ClientCache.clear()
+    process_state.reset()
 
 
 def make_spawner(port: int, **traits) -> HostNetworkSpawner:

@@ -73,9 +73,9 @@ def forget_clients() -> None:
     import dockerspawner
 
     with contextlib.suppress(ImportError):
-        from dockerspawner.client import ClientCache
+        from dockerspawner import process_state
 
-        ClientCache.clear()
+        process_state.reset()
     for name in SPAWNER_CLASSES.values():
         cls = getattr(dockerspawner, name)
         for klass in cls.__mro__:

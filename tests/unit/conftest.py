@@ -15,6 +15,7 @@ from strict_client import StrictClient
 from traitlets.config import Config
 
 import fakedocker
+from dockerspawner import process_state
 from dockerspawner.client import ClientCache
 from dockerspawner.monitor import Monitor
 from fakedocker.runtime import HostProcessRuntime
@@ -85,10 +86,10 @@ def engine(monkeypatch):
     engine.add_image(SINGLEUSER_IMAGE, config=SINGLEUSER_CONFIG)
     engine.add_image("busybox:1.30.1", config={"Cmd": ["sh"]})
     engine.set_runtime(SINGLEUSER_IMAGE, SINGLEUSER_RUNTIME)
-    ClientCache.clear()
+    process_state.reset()
     with fakedocker.patch(engine):
         yield engine
-    ClientCache.clear()
+    process_state.reset()
     engine.close()
 
 

@@ -12,8 +12,8 @@ import pytest
 from conftest import SINGLEUSER_IMAGE
 from hub_helpers import handed_over_spawner
 
-from dockerspawner import DockerSpawner, SwarmSpawner
-from dockerspawner.client import ClientCache, client_key
+from dockerspawner import DockerSpawner, SwarmSpawner, process_state
+from dockerspawner.client import client_key
 
 TOKEN = "tok-cache"
 
@@ -46,12 +46,12 @@ async def test_one_client_and_one_monitor_per_configuration(engine, certs, monke
     engine.calls.clear()
     for _ in range(3):
         await asyncio.gather(*(s.docker("ping") for s in spawners))
-    assert len(ClientCache._clients) == 1
+    assert len(process_state.STATE.clients) == 1
     assert engine.calls.get("version", 0) == 1  # the one client's version negotiation
     assert engine.calls["ping"] == 15
     assert len({id(s.monitor) for s in spawners}) == 1
     await asyncio.gather(*(s.poll() for s in spawners))
-    assert len(ClientCache._clients) == 1 and len({id(s.monitor) for s in spawners}) == 1
+    assert len(process_state.STATE.clients) == 1 and len({id(s.monitor) for s in spawners}) == 1
 
 
 def test_the_key_is_the_settings_not_the_objects(certs):
@@ -70,7 +70,7 @@ async def test_a_daemon_that_does_not_answer_does_not_block_the_loop(monkeypatch
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)  # connections are accepted by the kernel, never answered
     address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
-    ClientCache.clear()
+    process_state.reset()
     spawner = handed_over_spawner(DockerSpawner, "alice", "", TOKEN,
                                   client_kwargs={"base_url": address, "timeout": 30})
 
@@ -90,7 +90,7 @@ async def test_a_daemon_that_does_not_answer_does_not_block_the_loop(monkeypatch
     with pytest.raises(Exception):  # noqa: B017 - whatever the connection error
         await asyncio.wait_for(call, 30)
     await asyncio.wait_for(polled, 30)
-    ClientCache.clear()
+    process_state.reset()
 
 
 async def test_a_slow_daemon_delays_only_its_own_calls(engine, monkeypatch):

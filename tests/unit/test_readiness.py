@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import islice
 
+from dockerspawner import process_state
 from dockerspawner.readiness import probe_interval, status_gaps
 
 
@@ -25,14 +26,14 @@ async def test_a_wait_is_counted_while_it_lasts_and_not_after(monkeypatch):
     seen = []
 
     async def answers_on_the_third_check(host, port, path, timeout=1.0):
-        seen.append(readiness.WaitingServers.count)
+        seen.append(process_state.STATE.waiting_servers)
         return len(seen) == 3
 
     async def running():
         return None
 
     monkeypatch.setattr(readiness, "answers_http", answers_on_the_third_check)
-    before = readiness.WaitingServers.count
+    before = process_state.STATE.waiting_servers
     await readiness.wait_until_answering("127.0.0.1", 1, "/", timeout=30, interval=0, status=running)
     assert seen == [before + 1] * 3
-    assert readiness.WaitingServers.count == before
+    assert process_state.STATE.waiting_servers == before

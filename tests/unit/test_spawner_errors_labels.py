@@ -12,7 +12,7 @@ from hub_helpers import handed_over_spawner, new_user, spawn
 from jupyterhub.objects import Hub, Server
 from tornado import web
 
-from dockerspawner import DockerSpawner
+from dockerspawner import DockerSpawner, process_state
 from dockerspawner.spec import LABEL_CONFIG, LABEL_USER
 
 TOKEN = "tok-0f1e2d3c4b5a69788796a5b4"
@@ -196,13 +196,12 @@ async def test_tls_handshake_failure_is_named(caplog):
     import http.server
     import threading
 
-    from dockerspawner.client import ClientCache
 
     server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
     server.RequestHandlerClass.log_message = lambda *args: None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     address = f"https://127.0.0.1:{server.server_address[1]}"
-    ClientCache.clear()
+    process_state.reset()
     user = SimpleNamespace(name="tls", url="/user/tls/", escaped_name="tls")
     spawner = DockerSpawner(user=user, hub=Hub(ip="127.0.0.1", port=8081),
                             orm_spawner=SimpleNamespace(name="", server=None),
@@ -214,7 +213,7 @@ async def test_tls_handshake_failure_is_named(caplog):
             await spawner.start()
     finally:
         server.shutdown()
-        ClientCache.clear()
+        process_state.reset()
     assert err.value.status_code == 503
     assert err.value.log_message.startswith(f"TLS handshake with the Docker daemon at {address} failed:")
     assert "Traceback" not in caplog.text

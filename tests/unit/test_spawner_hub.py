@@ -12,8 +12,7 @@ from hub_helpers import answers_through_proxy, new_user, spawn, spawn_ready, sto
 from jupyterhub.tests.utils import add_user, auth_header, public_host
 from jupyterhub.utils import url_path_join
 
-from dockerspawner import DockerSpawner
-from dockerspawner.monitor import MonitorRegistry
+from dockerspawner import DockerSpawner, process_state
 from dockerspawner.spec import LABEL_SERVER_NAME, LABEL_USER
 
 
@@ -150,7 +149,7 @@ async def test_hub_restart_reattaches_running_servers(engine, hub_config, tmp_pa
             await result
 
     async def new_hub():
-        MonitorRegistry.clear()  # a new hub process starts with no view of the daemon
+        process_state.reset()  # a new hub process starts with no view of the daemon
         app = MockHub(test_clean_db=False, config=hub_config)
         hubs.append(app)
         await app.initialize([])

@@ -21,9 +21,8 @@ from jupyterhub.objects import Hub, Server
 from tornado import web
 
 import fakedocker
-from dockerspawner import DockerSpawner
-from dockerspawner.client import ClientCache
-from dockerspawner.monitor import Monitor, MonitorRegistry, ObjectState
+from dockerspawner import DockerSpawner, process_state
+from dockerspawner.monitor import Monitor, ObjectState
 from dockerspawner.spec import LABEL_SERVER_NAME, LABEL_USER
 
 IMAGE = "quay.io/jupyterhub/singleuser:test"
@@ -53,7 +52,7 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         self.engine.add_image(IMAGE, config={"Cmd": ["jupyterhub-singleuser"], "ExposedPorts": {"8888/tcp": {}}})
         self.patch = fakedocker.patch(self.engine)
         self.patch.__enter__()
-        ClientCache.clear()
+        process_state.reset()
         self.now = 1000.0
         self.original_clock = Monitor.default_clock
         Monitor.default_clock = staticmethod(lambda: self.now)
@@ -68,7 +67,7 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         if hasattr(self, "patch"):
             Monitor.default_clock = self.original_clock
             self.patch.__exit__(None, None, None)
-            ClientCache.clear()
+            process_state.reset()
             self.engine.close()
             self.loop.close()
 
@@ -181,8 +180,8 @@ class SpawnerLifecycle(RuleBasedStateMachine):
         """A new hub process: spawners from the saved state, each polled by init_spawners."""
         TOTALS["restarts"] += 1
         states = {key: spawner.get_state() for key, spawner in self.spawners.items()}
-        MonitorRegistry.clear()
-        ClientCache.clear()
+        process_state.reset()
+        process_state.reset()
         self.spawners = {key: self.new_spawner(*key, state=states[key]) for key in self.keys()}
         for key in self.keys():
             if not self.running.get(key):

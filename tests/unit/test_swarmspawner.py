@@ -13,7 +13,7 @@ from strict_client import StrictClient
 from tornado import web
 
 import fakedocker
-from dockerspawner import SwarmSpawner
+from dockerspawner import SwarmSpawner, process_state
 from dockerspawner.client import ClientCache
 from dockerspawner.spec import ContainerRequest, ServiceOptions, build_service_kwargs
 
@@ -37,7 +37,7 @@ def make_spawner(monkeypatch):
 
     def make(engine, username: str = "alice", server_name: str = "", **traits) -> SwarmSpawner:
         if not patches:
-            ClientCache.clear()
+            process_state.reset()
             patch = fakedocker.patch(engine)
             patch.__enter__()
             patches.append(patch)
@@ -55,7 +55,7 @@ def make_spawner(monkeypatch):
     yield make
     for patch in patches:
         patch.__exit__(None, None, None)
-    ClientCache.clear()
+    process_state.reset()
 
 
 # the spec ---------------------------------------------------------------------------------------
