@@ -8,9 +8,11 @@ answers, and stopping it (a service cannot be paused: stopping removes it).
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 from docker.errors import ImageNotFound, NotFound
+from jupyterhub.utils import exponential_backoff
 from tornado import web
 from traitlets import Bool, CaselessStrEnum, Dict, Unicode, default
 
@@ -252,34 +254,39 @@ class SwarmSpawner(DockerSpawner):
         return sorted(tasks, key=lambda t: (t.get("CreatedAt", ""), t["Version"]["Index"]), reverse=True)
 
     async def running_task(self) -> dict:
-        """Wait for the service's task to run; a task that fails reports its own error."""
-        delay = 0.05
-        last_state = None
-        while True:
+        """Wait for the service's task to run; a task that fails reports its own error.  No
+        deadline of its own: JupyterHub's start_timeout ends the spawn."""
+        last_state: list[str | None] = [None]
+
+        async def task_if_running() -> dict | None:
             tasks = await self.tasks()
-            if tasks:
-                task = tasks[0]
-                status = task["Status"]
-                state = status["State"]
-                if state != last_state:
-                    self.log.debug("Task of %s is %s (%s)", self.service_name, state, status.get("Message", ""))
-                    message = f"Swarm task {state}"
-                    if state in TASK_PROGRESS and self.progress_log.last_message != message:
-                        self.report_progress(TASK_PROGRESS[state], message)
-                    last_state = state
-                if state == "running":
-                    return task
-                unschedulable = placement.unschedulable_reason(task)
-                if unschedulable is not None:
-                    raise self._unschedulable(unschedulable)
-                if state in FINAL_TASK_STATES:
-                    reason = status.get("Err") or status.get("Message") or state
-                    self.log.error("Swarm task of %s %s: %s", self.service_name, state, reason)
-                    raise errors.spawn_failure(
-                        500, f"The swarm could not run your server (task {state}): {reason}",
-                        reason=errors.REASON_DOCKER if state == "rejected" else errors.REASON_EXITED)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 1.0)
+            if not tasks:
+                return None
+            task = tasks[0]
+            status = task["Status"]
+            state = status["State"]
+            if state != last_state[0]:
+                self.log.debug("Task of %s is %s (%s)", self.service_name, state, status.get("Message", ""))
+                message = f"Swarm task {state}"
+                if state in TASK_PROGRESS and self.progress_log.last_message != message:
+                    self.report_progress(TASK_PROGRESS[state], message)
+                last_state[0] = state
+            if state == "running":
+                return task
+            unschedulable = placement.unschedulable_reason(task)
+            if unschedulable is not None:
+                raise self._unschedulable(unschedulable)
+            if state in FINAL_TASK_STATES:
+                reason = status.get("Err") or status.get("Message") or state
+                self.log.error("Swarm task of %s %s: %s", self.service_name, state, reason)
+                raise errors.spawn_failure(
+                    500, f"The swarm could not run your server (task {state}): {reason}",
+                    reason=errors.REASON_DOCKER if state == "rejected" else errors.REASON_EXITED)
+            return None
+
+        task: dict = await exponential_backoff(
+            task_if_running, "", start_wait=0.05, max_wait=1.0, timeout=math.inf, timeout_tolerance=0)
+        return task
 
     async def get_ip_and_port(self) -> tuple[str, int]:
         """Where the hub reaches the server.
@@ -357,18 +364,17 @@ class SwarmSpawner(DockerSpawner):
         its service name, which resolves to the old task while that still runs.  Once the
         service is gone its tasks can be listed by name only."""
         grace = self.stop_grace_period if self.stop_grace_period is not None else 10
-        deadline = asyncio.get_running_loop().time() + grace + self.TASK_END_MARGIN
-        delay = 0.05
-        while True:
+
+        async def ended() -> bool:
             tasks = await self.docker("tasks", filters={"name": self.service_name})
-            if not any(t["ID"] in task_ids and _still_wanted(t, removing=True) for t in tasks):
-                return
-            if asyncio.get_running_loop().time() >= deadline:
-                self.log.warning("The task of service %s is still shutting down after %s s; "
-                                 "not waiting longer", self.service_name, grace + self.TASK_END_MARGIN)
-                return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.5)
+            return not any(t["ID"] in task_ids and _still_wanted(t, removing=True) for t in tasks)
+
+        try:
+            await exponential_backoff(ended, "", start_wait=0.05, max_wait=0.5,
+                                      timeout=grace + self.TASK_END_MARGIN, timeout_tolerance=0)
+        except asyncio.TimeoutError:
+            self.log.warning("The task of service %s is still shutting down after %s s; "
+                             "not waiting longer", self.service_name, grace + self.TASK_END_MARGIN)
 
     async def _ended_on_its_own(self, status: Any) -> None:
         """A service whose task ended is removed (it is never resumed), its report kept."""
