@@ -9,7 +9,8 @@ installed docker-py (its sdist has no tests). The suite runs in a virtualenv of 
 reach for the default socket or for addresses of their own, inside new mount and network
 namespaces (``unshare``, as root): the host's ``/var/run/docker.sock`` is hidden there and no
 network interface is up, so the only daemon it can reach is the fake's unix socket; its HOME is a
-fresh folder of the work directory (its context tests write ``~/.docker``). A test
+fresh folder of the work directory with an empty ``~/.docker/config.json`` (its context tests
+write their contexts beside that file: without one, into the checkout). A test
 still waiting after ``--timeout`` seconds counts as hung.
 
 Prints passed / failed / errors / skipped / hung, the share passed of what ran, and the
@@ -75,14 +76,15 @@ def main() -> int:
     serve += [f"--image={ref}" for ref in IMAGES] + [f"--registry-image={ref}" for ref in REGISTRY_IMAGES]
     pytest = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--timeout={args.timeout}",
               f"--junitxml={junit}", "tests/integration"] + [f"--deselect={t}" for t in DESELECT]
-    # a home of its own: the suite's context tests write ~/.docker, and keep nothing between runs
+    # a home of its own, with a docker config file: the suite's context tests write their
+    # contexts beside that file (without one, into the checkout), and keep nothing between runs
     home = shlex.quote(str(args.work / "home"))
     script = (
         "mount --bind /dev/null /run/docker.sock 2>/dev/null; "
         f"rm -f {shlex.quote(str(socket))}; {shlex.join(serve)} >{shlex.quote(str(args.work / 'serve.log'))} 2>&1 & "
         "fake=$!; "
         f"for i in $(seq 50); do [ -S {shlex.quote(str(socket))} ] && break; sleep 0.1; done; "
-        f"rm -rf {home}; mkdir -p {home}; "
+        f"rm -rf {home}; mkdir -p {home}/.docker; echo {{}} >{home}/.docker/config.json; "
         f"HOME={home} DOCKER_HOST=unix://{socket} {shlex.join(pytest)} >{shlex.quote(str(args.work / 'pytest.log'))} 2>&1; "
         'kill "$fake"'
     )
