@@ -36,14 +36,7 @@ from .config import DockerSpawnerConfig
 from .deprecations import add_renamed_methods
 from .gpu_choice import GpuAssignment
 from .images import ImageChoice
-from .monitor import (
-    GONE,
-    RUNNING_STATE,
-    ContainerView,
-    Monitor,
-    MonitorRegistry,
-    ObjectState,
-)
+from .monitor import GONE, RUNNING_STATE, Monitor, MonitorRegistry, ObjectState
 from .profile_choice import ProfileChoice
 from .progress import (
     PROGRESS_CREATE,
@@ -57,6 +50,7 @@ from .redaction import redact_text, redacted_create_kwargs
 from .replacement import replacement_reasons
 from .resolve import ServerResolution
 from .server_objects import ServerObjects
+from .views import ContainerView
 
 
 class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignment, ImageChoice,

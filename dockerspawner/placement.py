@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .monitor import task_given_up
 from .spec import render_templates
+from .swarm_tasks import task_given_up
 
 #: the scheduler's Err for a task no node can take
 NO_SUITABLE_NODE = "no suitable node"

@@ -18,14 +18,14 @@ from traitlets import Bool, CaselessStrEnum, Dict, Unicode, default
 
 from . import errors, placement, spec
 from .dockerspawner import DockerSpawner
-from .monitor import (
+from .resolve import alias
+from .swarm_tasks import (
     FINAL_TASK_STATES,
     PENDING_TASK_STATES,
     WANTED_TASK_STATES,
     ServiceView,
     task_given_up,
 )
-from .resolve import alias
 
 #: where each task state puts the progress bar (between "starting service" and "waiting")
 TASK_PROGRESS = {"new": 81, "pending": 82, "assigned": 83, "accepted": 84, "preparing": 85,

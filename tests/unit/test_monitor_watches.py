@@ -208,7 +208,8 @@ async def test_swarm_interval_is_one_small_call_and_a_second_only_for_changes(ma
 async def test_the_changes_call_asks_each_service_when_one_of_them_is_gone():
     from docker.errors import NotFound
 
-    from dockerspawner.monitor import GONE, RUNNING_STATE, ObjectState, ServiceView
+    from dockerspawner.monitor import GONE, RUNNING_STATE, ObjectState
+    from dockerspawner.swarm_tasks import ServiceView
 
     failed = {"ID": "t1", "ServiceID": "s1", "DesiredState": "shutdown", "CreatedAt": "1",
               "Status": {"State": "failed", "Err": "task: non-zero exit (1)"}}
