@@ -22,6 +22,7 @@ import docker
 from docker.utils import kwargs_from_env
 from traitlets import HasTraits
 
+from . import docker_internals
 from .process_state import STATE, reset
 
 
@@ -273,15 +274,12 @@ def make_client(kwargs: dict, pool_size: int = 0) -> Any:
     # made with a pinned version so no request leaves before trust_env is off
     client = docker.APIClient(**{**kwargs, "version": "1.24" if negotiate else version})
     if pool_size:
-        for adapter in set(client.adapters.values()):
-            if hasattr(adapter, "init_poolmanager") and getattr(adapter, "_pool_maxsize", pool_size) < pool_size:
-                adapter._pool_maxsize = pool_size
-                adapter.init_poolmanager(adapter._pool_connections, pool_size, block=adapter._pool_block)
+        docker_internals.widen_pools(client, pool_size)
     # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE and proxy variables are for the hub's outbound HTTPS;
     # read by requests per call, they would replace tls_config's CA for the daemon
     client.trust_env = False
     if negotiate:
-        client._version = client._retrieve_server_version()
+        docker_internals.negotiate_version(client)
     return client
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from docker.errors import DockerException
 
+from . import docker_internals
 from .monitor_state import GONE, RUNNING_STATE, ObjectState
 
 #: what a container event says of the container's state afterwards (other actions — exec,
@@ -127,7 +128,7 @@ class EventFeed:
 def _raise_for_answer(stream: Any) -> None:
     """docker-py hands back the stream of an error answer too, and ends it without a word
     (its reader takes the error for the end of the stream): read the daemon's reason here."""
-    response = getattr(stream, "_response", None)
+    response = docker_internals.stream_response(stream)
     status = getattr(response, "status_code", 200)
     if status >= 400:
         try:
