@@ -46,7 +46,7 @@ class Faults:
         (``times=None``: every call until :meth:`clear`)."""
         with self._lock:
             self._failures.setdefault(operation, []).append(
-                _Failure(DaemonError(status, message), times)
+                _Failure(messages.injected(status, message), times)
             )
 
     def latency(self, operation: str, seconds: float) -> None:

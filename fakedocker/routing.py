@@ -115,13 +115,7 @@ class Request:
         return value.lower() in ("1", "true", "yes")
 
     def int_arg(self, name: str, default: int | None = None) -> int | None:
-        value = self.arg(name)
-        if value in (None, ""):
-            return default
-        try:
-            return int(value)
-        except ValueError:
-            raise DaemonError(400, f"invalid value for {name}: {value!r}") from None
+        return int_value(name, self.arg(name), default)
 
     def json_arg(self, name: str, default: Any = None) -> Any:
         value = self.arg(name)
@@ -130,7 +124,9 @@ class Request:
         try:
             return json.loads(value)
         except ValueError:
-            raise DaemonError(400, f"invalid {name} parameter: {value!r}") from None
+            from . import messages  # not at the top: messages imports DaemonError from here
+
+            raise messages.invalid_json_argument(name, value) from None
 
     def filters(self) -> dict[str, list[str]]:
         """The ``filters`` query argument, normalised to ``{key: [values]}``."""
@@ -151,7 +147,22 @@ class Request:
         try:
             return json.loads(self.body)
         except ValueError:
-            raise DaemonError(400, "invalid JSON in request body") from None
+            from . import messages  # not at the top: messages imports DaemonError from here
+
+            raise messages.invalid_json_body() from None
+
+
+def int_value(name: str, value: str | None, default: int | None = None) -> int | None:
+    """The integer query argument ``name`` whose text is ``value`` (``default`` when absent or
+    empty); the daemon's 400 when it is not a number."""
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        from . import messages  # not at the top: messages imports DaemonError from here
+
+        raise messages.invalid_argument_value(name, value) from None
 
 
 _VERSION_PREFIX = re.compile(r"^/v(\d+\.\d+)(?=/)")

@@ -4,25 +4,27 @@ attach: :mod:`.output`)."""
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..routing import DaemonError, Request, Response, route
+from ..routing import Request, Response, route
 from ..state.containers import Container
-from ..state.filters import label_matches, parse_until, prune_label_ok, reject_unknown_filters
+from ..state.filters import parse_until, prune_label_ok, reject_unknown_filters, select_containers
 from ..timestamps import ZERO_TIME, parse_rfc3339
 from ..versions import version_tuple
+
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
 
 # create -------------------------------------------------------------------------------------
 
 @route("POST", "/containers/create", "create_container")
-def create_container(engine: Any, req: Request) -> Response:
+def create_container(engine: FakeEngine, req: Request) -> Response:
     body = req.json()
     if not isinstance(body, dict):
-        raise DaemonError(400, "invalid JSON in request body")
+        raise messages.invalid_json_body()
     c = engine.containers.create(body, req.arg("name") or None, api_version=req.api_version)
     return Response(201, {"Id": c.id, "Warnings": list(c.create_warnings)})
 
@@ -30,7 +32,7 @@ def create_container(engine: Any, req: Request) -> Response:
 # inspect ------------------------------------------------------------------------------------
 
 @route("GET", "/containers/{id}/json", "inspect_container")
-def inspect_container(engine: Any, req: Request) -> dict[str, Any]:
+def inspect_container(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         c = engine.containers.get(req.params["id"])
         info = c.inspect()
@@ -73,7 +75,7 @@ def human_duration(seconds: float) -> str:
     return f"{hours // 24 // 365} years"
 
 
-def _status_text(engine: Any, c: Container) -> str:
+def _status_text(engine: FakeEngine, c: Container) -> str:
     now = engine.now()
     if c.status in ("running", "paused", "restarting"):
         text = "Up " + human_duration(now - parse_rfc3339(c.started_at))
@@ -106,7 +108,7 @@ def _summary_ports(c: Container) -> list[dict[str, Any]]:
     return out
 
 
-def summary(engine: Any, c: Container, size: bool = False) -> dict[str, Any]:
+def summary(engine: FakeEngine, c: Container, size: bool = False) -> dict[str, Any]:
     mode = c.host_config.get("NetworkMode") or "default"
     out = {
         "Id": c.id,
@@ -134,123 +136,20 @@ def summary(engine: Any, c: Container, size: bool = False) -> dict[str, Any]:
     return out
 
 
-_FILTER_KEYS = {"ancestor", "before", "exited", "health", "id", "isolation", "is-task", "label",
-                "name", "network", "publish", "expose", "since", "status", "volume"}
-_STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
-_HEALTH = {"starting", "healthy", "unhealthy", "none"}
-
-
-def _label_ok(labels: dict[str, str], wanted: list[str]) -> bool:
-    return all(label_matches(labels, w) for w in wanted)
-
-
-def _ancestor_ids(engine: Any, refs: list[str]) -> set[str]:
-    ids = set()
-    for ref in refs:
-        image = engine.images.resolve(ref)
-        if image is not None:
-            ids.add(image.id)
-    return ids
-
-
-def _name_matches(c: Container, patterns: list[str]) -> bool:
-    for p in patterns:
-        try:
-            if re.search(p, "/" + c.name):
-                return True
-        except re.error:
-            if p in c.name:
-                return True
-    return False
-
-
 @route("GET", "/containers/json", "containers")
-def list_containers(engine: Any, req: Request) -> list[dict[str, Any]]:
+def list_containers(engine: FakeEngine, req: Request) -> list[dict[str, Any]]:
     filters = req.filters()
-    for key in filters:
-        if key not in _FILTER_KEYS:
-            raise messages.invalid_filter(key)
-    for s in filters.get("status", ()):
-        if s not in _STATUSES:
-            raise messages.invalid_filter(f"status={s}")
-    for h in filters.get("health", ()):
-        if h not in _HEALTH:
-            raise messages.invalid_health_filter(h)
-    show_all = req.flag("all")
-    limit = req.int_arg("limit", -1) or -1
     size = req.flag("size")
-    store = engine.containers
     with engine.lock:
-        candidates = sorted(store.by_id.values(), key=lambda c: (c.created_unix, c.created), reverse=True)
-        before = [req.arg("before")] if req.arg("before") else []
-        since = [req.arg("since")] if req.arg("since") else []
-        before += filters.get("before", [])
-        since += filters.get("since", [])
-        if before or since or limit > 0 or "status" in filters or "exited" in filters:
-            show_all = True
-        if before:
-            ref = store.get(before[-1])
-            candidates = [c for c in candidates if c.created_unix < ref.created_unix
-                          or (c.created_unix == ref.created_unix and c.created < ref.created)]
-        if since:
-            ref = store.get(since[-1])
-            candidates = [c for c in candidates if c.created_unix > ref.created_unix
-                          or (c.created_unix == ref.created_unix and c.created > ref.created)]
-        ancestors = _ancestor_ids(engine, filters["ancestor"]) if "ancestor" in filters else None
-        networks = filters.get("network")
-        net_names: set[str] = set()
-        if networks:
-            for ref in networks:
-                net = engine.networks.resolve(ref)
-                net_names.add(net.name if net is not None else ref)
-        out = []
-        for c in candidates:
-            if not show_all and not c.running:
-                continue
-            if "name" in filters and not _name_matches(c, filters["name"]):
-                continue
-            if "id" in filters and not any(c.id.startswith(i) for i in filters["id"]):
-                continue
-            if "label" in filters and not _label_ok(c.labels, filters["label"]):
-                continue
-            if "status" in filters and c.status not in filters["status"]:
-                continue
-            if "health" in filters and c.health_status() not in filters["health"]:
-                continue
-            if "exited" in filters and (c.status != "exited"
-                                        or str(c.exit_code) not in filters["exited"]):
-                continue
-            if ancestors is not None and c.image_id not in ancestors and c.image not in filters["ancestor"]:
-                continue
-            if networks and not (set(c.networks) & net_names or any(
-                    ep.get("NetworkID", "").startswith(n) for ep in c.networks.values() for n in networks if n)):
-                continue
-            if "volume" in filters and not any(
-                    m.get("Name") in filters["volume"] or m.get("Destination") in filters["volume"]
-                    or m.get("Source") in filters["volume"] for m in c.mounts):
-                continue
-            if "is-task" in filters:
-                is_task = "com.docker.swarm.task" in c.labels
-                if (filters["is-task"][-1].lower() in ("1", "true")) != is_task:
-                    continue
-            if "publish" in filters or "expose" in filters:
-                published = {k.partition("/")[0] for k in c.ports} | set(c.ports)
-                exposed = set(c.exposed_ports()) | {k.partition("/")[0] for k in c.exposed_ports()}
-                if "expose" in filters and not set(filters["expose"]) & exposed:
-                    continue
-                if "publish" in filters and not (set(filters["publish"]) & published or any(
-                        b["HostPort"] in filters["publish"] for v in c.ports.values() for b in v)):
-                    continue
-            out.append(summary(engine, c, size))
-            if limit > 0 and len(out) >= limit:
-                break
-        return out
+        chosen = select_containers(engine, filters, show_all=req.flag("all"), limit=req.arg("limit"),
+                                   before=req.arg("before"), since=req.arg("since"))
+        return [summary(engine, c, size) for c in chosen]
 
 
 # lifecycle ----------------------------------------------------------------------------------
 
 @route("POST", "/containers/{id}/start", "start")
-def start(engine: Any, req: Request) -> Response:
+def start(engine: FakeEngine, req: Request) -> Response:
     started = engine.containers.start(req.params["id"])
     return Response(204 if started else 304, None)
 
@@ -260,37 +159,37 @@ def _timeout_arg(req: Request) -> int | None:
 
 
 @route("POST", "/containers/{id}/stop", "stop")
-def stop(engine: Any, req: Request) -> Response:
+def stop(engine: FakeEngine, req: Request) -> Response:
     stopped = engine.containers.stop(req.params["id"], _timeout_arg(req))
     return Response(204 if stopped else 304, None)
 
 
 @route("POST", "/containers/{id}/restart", "restart")
-def restart(engine: Any, req: Request) -> Response:
+def restart(engine: FakeEngine, req: Request) -> Response:
     engine.containers.restart(req.params["id"], _timeout_arg(req))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/kill", "kill")
-def kill(engine: Any, req: Request) -> Response:
+def kill(engine: FakeEngine, req: Request) -> Response:
     engine.containers.kill(req.params["id"], req.arg("signal"))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/pause", "pause")
-def pause(engine: Any, req: Request) -> Response:
+def pause(engine: FakeEngine, req: Request) -> Response:
     engine.containers.pause(req.params["id"])
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/unpause", "unpause")
-def unpause(engine: Any, req: Request) -> Response:
+def unpause(engine: FakeEngine, req: Request) -> Response:
     engine.containers.unpause(req.params["id"])
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/wait", "wait")
-def wait(engine: Any, req: Request) -> Response:
+def wait(engine: FakeEngine, req: Request) -> Response:
     """The daemon answers 200 at once (headers flushed) and sends the body when the
     condition holds: a client's read timeout then ends in the body, not the headers."""
     condition = req.arg("condition")
@@ -312,20 +211,20 @@ def wait(engine: Any, req: Request) -> Response:
 
 
 @route("DELETE", "/containers/{id:path}", "remove_container")  # ?link=1 names /parent/alias
-def remove_container(engine: Any, req: Request) -> Response:
+def remove_container(engine: FakeEngine, req: Request) -> Response:
     engine.containers.remove(req.params["id"], v=req.flag("v"), force=req.flag("force"),
                           link=req.flag("link"))
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/rename", "rename")
-def rename(engine: Any, req: Request) -> Response:
+def rename(engine: FakeEngine, req: Request) -> Response:
     engine.containers.rename(req.params["id"], req.arg("name") or "")
     return Response(204, None)
 
 
 @route("POST", "/containers/{id}/resize", "resize")
-def resize(engine: Any, req: Request) -> Response:
+def resize(engine: FakeEngine, req: Request) -> Response:
     with engine.lock:
         c = engine.containers.get(req.params["id"])
         if not c.running:
@@ -334,7 +233,7 @@ def resize(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/containers/prune", "prune_containers")
-def prune_containers(engine: Any, req: Request) -> dict[str, Any]:
+def prune_containers(engine: FakeEngine, req: Request) -> dict[str, Any]:
     """``POST /containers/prune``: every container not running or paused that was created
     before ``until`` and passes the ``label``/``label!`` filters."""
     filters = req.filters()
@@ -357,13 +256,13 @@ def prune_containers(engine: Any, req: Request) -> dict[str, Any]:
 
 
 @route("POST", "/containers/{id}/update", "update_container")
-def update_container(engine: Any, req: Request) -> dict[str, Any]:
+def update_container(engine: FakeEngine, req: Request) -> dict[str, Any]:
     body = req.json() or {}
     with engine.lock:
         c = engine.containers.get(req.params["id"])
         policy = body.get("RestartPolicy")
         if policy is not None and c.host_config.get("AutoRemove") and policy.get("Name") not in ("", "no"):
-            raise DaemonError(400, "Restart policy cannot be updated because AutoRemove is enabled for the container")
+            raise messages.restart_policy_with_auto_remove()
         for key, value in body.items():
             if key in c.host_config or key in ("RestartPolicy",):
                 c.host_config[key] = value
@@ -372,7 +271,7 @@ def update_container(engine: Any, req: Request) -> dict[str, Any]:
 
 
 @route("GET", "/containers/{id}/top", "top")
-def top(engine: Any, req: Request) -> dict[str, Any]:
+def top(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         c = engine.containers.get(req.params["id"])
         if not c.running:
@@ -384,7 +283,7 @@ def top(engine: Any, req: Request) -> dict[str, Any]:
         }
 
 
-def _stats(engine: Any, c: Container) -> dict[str, Any]:
+def _stats(engine: FakeEngine, c: Container) -> dict[str, Any]:
     running = c.running
     limit = c.host_config.get("Memory") or 25_000_000_000
     cpu = {"cpu_usage": {"total_usage": 0, "percpu_usage": [0], "usage_in_kernelmode": 0,
@@ -411,7 +310,7 @@ def _stats(engine: Any, c: Container) -> dict[str, Any]:
 
 
 @route("GET", "/containers/{id}/stats", "stats")
-def stats(engine: Any, req: Request) -> Response:
+def stats(engine: FakeEngine, req: Request) -> Response:
     store = engine.containers
     with engine.lock:
         c = store.get(req.params["id"])
@@ -440,7 +339,7 @@ _PATH_STAT = "X-Docker-Container-Path-Stat"
 
 
 @route("GET", "/containers/{id}/archive", "get_archive")
-def get_archive(engine: Any, req: Request) -> Response:
+def get_archive(engine: FakeEngine, req: Request) -> Response:
     files = engine.containers.files
     with engine.lock:
         c, path, node = files.existing(req.params["id"], req.arg("path"))
@@ -451,7 +350,7 @@ def get_archive(engine: Any, req: Request) -> Response:
 
 
 @route("HEAD", "/containers/{id}/archive", "archive_stat")
-def archive_stat(engine: Any, req: Request) -> Response:
+def archive_stat(engine: FakeEngine, req: Request) -> Response:
     files = engine.containers.files
     with engine.lock:
         _, path, node = files.existing(req.params["id"], req.arg("path"))
@@ -459,7 +358,7 @@ def archive_stat(engine: Any, req: Request) -> Response:
 
 
 @route("PUT", "/containers/{id}/archive", "put_archive")
-def put_archive(engine: Any, req: Request) -> Response:
+def put_archive(engine: FakeEngine, req: Request) -> Response:
     files = engine.containers.files
     with engine.lock:
         c, path, node = files.existing(req.params["id"], req.arg("path"))
@@ -470,7 +369,7 @@ def put_archive(engine: Any, req: Request) -> Response:
 
 
 @route("GET", "/containers/{id}/export", "export")
-def export(engine: Any, req: Request) -> Response:
+def export(engine: FakeEngine, req: Request) -> Response:
     # a missing container is the daemon's 404; the export itself (a tar of the whole root
     # filesystem) is not modelled
     with engine.lock:
@@ -479,7 +378,7 @@ def export(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/containers/{id}/copy", "copy")
-def copy(engine: Any, req: Request) -> Response:
+def copy(engine: FakeEngine, req: Request) -> Response:
     # removed in API 1.24: 20.10 still routes it and answers a bare 404; 26.1 routes it no more
     if engine.profile.at_least("26.1"):
         raise messages.page_not_found()
@@ -487,7 +386,7 @@ def copy(engine: Any, req: Request) -> Response:
 
 
 @route("GET", "/containers/{id}/changes", "diff")
-def diff(engine: Any, req: Request) -> Any:
+def diff(engine: FakeEngine, req: Request) -> Any:
     with engine.lock:
         engine.containers.get(req.params["id"])
     return None

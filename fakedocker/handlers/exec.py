@@ -17,14 +17,17 @@ from __future__ import annotations
 import itertools
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..programs import PROGRAMS, ProcessContext, process_env, run_program
-from ..routing import DaemonError, Request, Response, route
+from ..routing import Request, Response, route
 from ..scripts import NotModelled, parse_script, run_script
 from ..state.containers import merge_env
 from .output import frame
+
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
 
 _exec_pids = itertools.count(9000)
 
@@ -77,7 +80,7 @@ def _event_action(prefix: str, cmd: list[str]) -> str:
 
 
 @route("POST", "/containers/{id}/exec", "exec_create")
-def exec_create(engine: Any, req: Request) -> Response:
+def exec_create(engine: FakeEngine, req: Request) -> Response:
     body = req.json() or {}
     cmd = body.get("Cmd") or []
     if isinstance(cmd, str):
@@ -90,7 +93,7 @@ def exec_create(engine: Any, req: Request) -> Response:
         if not c.running:
             raise messages.container_not_running(c.id)
         if not cmd:
-            raise DaemonError(400, "No exec command specified")
+            raise messages.no_exec_command()
         inst = ExecInstance(
             id=engine.new_id(), container_id=c.id, cmd=[str(a) for a in cmd], env=body.get("Env"),
             user=body.get("User") or "", workdir=body.get("WorkingDir") or "",
@@ -107,7 +110,7 @@ def exec_create(engine: Any, req: Request) -> Response:
     return Response(201, {"Id": inst.id})
 
 
-def _exec_instance(engine: Any, exec_id: str) -> ExecInstance:
+def _exec_instance(engine: FakeEngine, exec_id: str) -> ExecInstance:
     inst = engine.containers.execs.get(exec_id)
     if inst is None:
         raise messages.no_such_exec(exec_id)
@@ -117,7 +120,7 @@ def _exec_instance(engine: Any, exec_id: str) -> ExecInstance:
 Output = list[tuple[int, bytes]]  # (stream: 1 stdout, 2 stderr; data), in the order written
 
 
-def _modelled_run(engine: Any, c: Any, inst: ExecInstance, user: str, workdir: str
+def _modelled_run(engine: FakeEngine, c: Any, inst: ExecInstance, user: str, workdir: str
                   ) -> tuple[int, Output] | None:
     """The exit code and output of ``inst``'s command when the model runs it to its end."""
     script = parse_script(inst.cmd, PROGRAMS)
@@ -160,7 +163,7 @@ def _exec_result(result: Any) -> tuple[int, bytes, bytes]:
 
 
 @route("POST", "/exec/{id}/start", "exec_start")
-def exec_start(engine: Any, req: Request) -> Response:
+def exec_start(engine: FakeEngine, req: Request) -> Response:
     body = req.json() or {}
     detach = bool(body.get("Detach"))
     store = engine.containers
@@ -172,7 +175,7 @@ def exec_start(engine: Any, req: Request) -> Response:
         if not c.running:
             raise messages.container_not_running(c.id)
         if inst.running:
-            raise DaemonError(409, f"Error: Exec command {inst.id} is already running")
+            raise messages.exec_already_running(inst.id)
         inst.running = True
         inst.exit_code = None
         inst.pid = next(_exec_pids)
@@ -224,13 +227,13 @@ def _shaped(inst: ExecInstance, output: Output) -> Output:
 
 
 @route("GET", "/exec/{id}/json", "exec_inspect")
-def exec_inspect(engine: Any, req: Request) -> dict[str, Any]:
+def exec_inspect(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         return _exec_instance(engine, req.params["id"]).inspect()
 
 
 @route("POST", "/exec/{id}/resize", "exec_resize")
-def exec_resize(engine: Any, req: Request) -> Response:
+def exec_resize(engine: FakeEngine, req: Request) -> Response:
     with engine.lock:
         _exec_instance(engine, req.params["id"])
     return Response(201, None)

@@ -7,7 +7,7 @@ import fnmatch
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..routing import DaemonError, Request, Response, route
@@ -38,6 +38,9 @@ from ..state.images import (
 )
 from ..transitions import Step
 
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
+
 
 def created_unix(image: Image) -> int:
     try:
@@ -55,7 +58,7 @@ def _reference_matches(image: Image, pattern: str) -> bool:
 
 
 @route("GET", "/images/json", "images")
-def list_images(engine: Any, req: Request) -> list[dict[str, Any]]:
+def list_images(engine: FakeEngine, req: Request) -> list[dict[str, Any]]:
     filters = req.filters()
     with engine.lock:
         out = []
@@ -77,7 +80,7 @@ def list_images(engine: Any, req: Request) -> list[dict[str, Any]]:
 
 
 @route("GET", "/images/{name:path}/json", "inspect_image")
-def inspect_image(engine: Any, req: Request) -> dict[str, Any]:
+def inspect_image(engine: FakeEngine, req: Request) -> dict[str, Any]:
     name = req.params["name"]
     with engine.lock:
         image = engine.images.resolve(name)
@@ -91,7 +94,7 @@ def inspect_image(engine: Any, req: Request) -> dict[str, Any]:
 
 
 @route("POST", "/images/{name:path}/tag", "tag")
-def tag_image(engine: Any, req: Request) -> Response:
+def tag_image(engine: FakeEngine, req: Request) -> Response:
     repo = req.arg("repo") or ""
     tag = req.arg("tag") or "latest"
     with engine.lock:
@@ -102,12 +105,12 @@ def tag_image(engine: Any, req: Request) -> Response:
     return Response(201, None)
 
 
-def _containers_using(engine: Any, image: Image) -> list[Any]:
+def _containers_using(engine: FakeEngine, image: Image) -> list[Any]:
     return [c for c in engine.containers.by_id.values() if c.image_id == image.id]
 
 
 @route("DELETE", "/images/{name:path}", "remove_image")
-def remove_image(engine: Any, req: Request) -> list[dict[str, str]]:
+def remove_image(engine: FakeEngine, req: Request) -> list[dict[str, str]]:
     name = req.params["name"]
     force = req.flag("force")
     with engine.lock:
@@ -127,17 +130,9 @@ def remove_image(engine: Any, req: Request) -> list[dict[str, str]]:
             if running:
                 raise messages.image_delete_running(image.short_id, running[0].id[:12])
             if users and not force:
-                raise DaemonError(
-                    409,
-                    f"conflict: unable to delete {image.short_id} (must be forced) - image is "
-                    f"being used by stopped container {users[0].id[:12]}",
-                )
+                raise messages.image_delete_stopped_container(image.short_id, users[0].id[:12])
             if len(image.repo_tags) > 1 and not force:
-                raise DaemonError(
-                    409,
-                    f"conflict: unable to delete {image.short_id} (must be forced) - image is "
-                    "referenced in multiple repositories",
-                )
+                raise messages.image_delete_several_repositories(image.short_id)
         result = [{"Untagged": t} for t in image.repo_tags]
         result += [{"Untagged": d} for d in image.repo_digests]
         engine.images.remove(image)
@@ -197,7 +192,7 @@ def _pull_ref(req: Request) -> Reference:
     return parse_reference(f"{from_image}:{tag}" if tag else from_image)
 
 
-def _find_in_registry(engine: Any, ref: Reference) -> RegistryImage:
+def _find_in_registry(engine: FakeEngine, ref: Reference) -> RegistryImage:
     if ref.domain in engine.registry.unreachable:
         raise messages.registry_unreachable(ref.domain)
     found = engine.registry.lookup(ref)
@@ -209,7 +204,7 @@ def _find_in_registry(engine: Any, ref: Reference) -> RegistryImage:
 
 
 @route("POST", "/images/create", "pull")
-def pull(engine: Any, req: Request) -> Response:
+def pull(engine: FakeEngine, req: Request) -> Response:
     if req.arg("fromSrc") is not None and not req.arg("fromImage"):
         return import_image(engine, req)
     ref = _pull_ref(req)
@@ -226,8 +221,8 @@ def pull(engine: Any, req: Request) -> Response:
         lines.append(header)
         done: list[bool] = [False]
 
-        def finish_present() -> None:
-            engine.images.tag(present, ref)
+        def finish_present(image: Image) -> None:
+            engine.images.tag(image, ref)
             lines.append(_progress_line(f"Digest: {remote.digest}"))
             lines.append(_progress_line(f"Status: Image is up to date for {ref}"))
             done[0] = True
@@ -235,7 +230,7 @@ def pull(engine: Any, req: Request) -> Response:
         if present is not None and ref.tagged in present.repo_tags or (
             present is not None and ref.digest
         ):
-            finish_present()
+            finish_present(present)
             return _pull_response(engine, lines, done)
 
         known_layers = {layer.digest for image in engine.images.by_id.values() for layer in image.layers}
@@ -280,15 +275,18 @@ def _appender(lines: list[bytes], line: bytes):
     return lambda: lines.append(line)
 
 
-def _pull_response(engine: Any, lines: list[bytes], done: list[bool]) -> Response:
+def _pull_response(engine: FakeEngine, lines: list[bytes], done: list[bool]) -> Response:
     return Response(200, _stream_lines(engine, lines, done), kind="stream", content_type="application/json")
 
 
-def _stream_lines(engine: Any, lines: list[bytes], done: list[bool]) -> Iterator[bytes]:
+def _stream_lines(engine: FakeEngine, lines: list[bytes], done: list[bool]) -> Iterator[bytes]:
     sent = 0
     while True:
         with engine.lock:
-            engine.transitions.wait(lambda n=sent: done[0] or len(lines) > n, timeout=0.25)
+            def grown(n: int = sent) -> bool:
+                return done[0] or len(lines) > n
+
+            engine.transitions.wait(grown, timeout=0.25)
             batch = lines[sent:]
             sent = len(lines)
             finished = done[0] and sent == len(lines)
@@ -300,7 +298,7 @@ def _stream_lines(engine: Any, lines: list[bytes], done: list[bool]) -> Iterator
 
 
 @route("POST", "/images/{name:path}/push", "push")
-def push(engine: Any, req: Request) -> Response:
+def push(engine: FakeEngine, req: Request) -> Response:
     name = req.params["name"]
     tag = req.arg("tag")
     ref_text = f"{name}:{tag}" if tag else name
@@ -323,7 +321,7 @@ def _json_line(obj: dict[str, Any]) -> bytes:
     return (json.dumps(obj, separators=(",", ":")) + "\r\n").encode()
 
 
-def import_image(engine: Any, req: Request) -> Response:
+def import_image(engine: FakeEngine, req: Request) -> Response:
     """``POST /images/create?fromSrc=-``: a root filesystem tar from the body becomes a
     one-layer image (``repo``/``tag`` name it, ``changes`` set its Config, ``message`` its
     comment).  Importing from a URL is not modelled: fakedocker dials nothing."""
@@ -351,7 +349,7 @@ def import_image(engine: Any, req: Request) -> Response:
                     content_type="application/json")
 
 
-def _save_items(engine: Any, names: list[str]) -> list[SaveItem]:
+def _save_items(engine: FakeEngine, names: list[str]) -> list[SaveItem]:
     """What ``docker save names...`` writes: each image once, with the tags it was named by
     (a name without a tag stands for every tag of its repository; an id for no tag)."""
     items: dict[str, SaveItem] = {}
@@ -382,7 +380,7 @@ def _save_items(engine: Any, names: list[str]) -> list[SaveItem]:
 
 @route("GET", "/images/get", "get_image")
 @route("GET", "/images/{name:path}/get", "get_image")
-def save_images(engine: Any, req: Request) -> Response:
+def save_images(engine: FakeEngine, req: Request) -> Response:
     names = [req.params["name"]] if "name" in req.params else req.query.get("names", [])
     with engine.lock:
         items = _save_items(engine, names)
@@ -401,7 +399,7 @@ def _stream_error(message: str) -> bytes:
 
 
 @route("POST", "/images/load", "load_image")
-def load_images(engine: Any, req: Request) -> Response:
+def load_images(engine: FakeEngine, req: Request) -> Response:
     """``POST /images/load``: the images of a ``docker save`` tarball; errors in the tarball
     come as the stream's error line (with a 200), as the daemon sends them."""
     quiet = req.flag("quiet", default=True)  # the daemon's default: no progress lines
@@ -448,7 +446,7 @@ def _prune_selected(image: Image, filters: dict[str, list[str]], until: float | 
 
 
 @route("POST", "/images/prune", "prune_images")
-def prune_images(engine: Any, req: Request) -> dict[str, Any]:
+def prune_images(engine: FakeEngine, req: Request) -> dict[str, Any]:
     """``POST /images/prune``: dangling images (``dangling=false``: every image) that no
     container uses, as the daemon removes them: each reference untagged in lexical order, an
     image in use keeping its last one; layers no other image has are deleted and counted."""
@@ -479,7 +477,7 @@ def prune_images(engine: Any, req: Request) -> dict[str, Any]:
     return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
 
 
-def _prune_one(engine: Any, image: Image, refs: list[str], in_use: bool) -> list[dict[str, str]]:
+def _prune_one(engine: FakeEngine, image: Image, refs: list[str], in_use: bool) -> list[dict[str, str]]:
     """Remove ``image`` reference by reference, as the daemon's prune deletes it: all but the
     last reference are untagged; the last one, and the image, only if no container uses it
     (the daemon's delete refuses, and prune skips the image)."""
@@ -500,7 +498,7 @@ def _prune_one(engine: Any, image: Image, refs: list[str], in_use: bool) -> list
     return out
 
 
-def _untag_reference(engine: Any, image: Image, ref: str) -> None:
+def _untag_reference(engine: FakeEngine, image: Image, ref: str) -> None:
     if "@" in ref:
         engine.images.digests.pop(ref, None)
         image.repo_digests = [d for d in image.repo_digests if d != ref]

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..routing import Request, Response, route
 from ..state.go_json import NETWORK_CREATE, go_fields
 
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
+
 
 @route("GET", "/networks", "networks")
-def list_networks(engine: Any, req: Request) -> list[dict[str, Any]]:
+def list_networks(engine: FakeEngine, req: Request) -> list[dict[str, Any]]:
     with engine.lock:
         return [n.inspect(with_containers=False) for n in engine.networks.list(req.filters())]
 
 
 @route("POST", "/networks/create", "create_network")
-def create_network(engine: Any, req: Request) -> Response:
+def create_network(engine: FakeEngine, req: Request) -> Response:
     body = go_fields(req.json() or {}, NETWORK_CREATE)
     with engine.lock:
         net, warning = engine.networks.create(
@@ -39,13 +42,13 @@ def create_network(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/networks/prune", "prune_networks")
-def prune_networks(engine: Any, req: Request) -> dict[str, Any]:
+def prune_networks(engine: FakeEngine, req: Request) -> dict[str, Any]:
     deleted = engine.networks.prune(req.filters())
     return {"NetworksDeleted": deleted or None}
 
 
 @route("GET", "/networks/{id}", "inspect_network")
-def inspect_network(engine: Any, req: Request) -> dict[str, Any]:
+def inspect_network(engine: FakeEngine, req: Request) -> dict[str, Any]:
     scope = req.arg("scope") or None
     with engine.lock:
         net = engine.networks.get(req.params["id"], scope=scope)
@@ -53,13 +56,13 @@ def inspect_network(engine: Any, req: Request) -> dict[str, Any]:
 
 
 @route("DELETE", "/networks/{id}", "remove_network")
-def remove_network(engine: Any, req: Request) -> Response:
+def remove_network(engine: FakeEngine, req: Request) -> Response:
     engine.networks.remove(req.params["id"])
     return Response(204, None)
 
 
 @route("POST", "/networks/{id}/connect", "connect_container_to_network")
-def connect(engine: Any, req: Request) -> Response:
+def connect(engine: FakeEngine, req: Request) -> Response:
     body = req.json() or {}
     ref = body.get("Container") or ""
     with engine.lock:
@@ -71,7 +74,7 @@ def connect(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/networks/{id}/disconnect", "disconnect_container_from_network")
-def disconnect(engine: Any, req: Request) -> Response:
+def disconnect(engine: FakeEngine, req: Request) -> Response:
     body = req.json() or {}
     ref = body.get("Container") or ""
     force = bool(body.get("Force"))

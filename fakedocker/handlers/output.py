@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..routing import DaemonError, Request, Response, route
+from ..routing import Request, Response, route
 from ..state.containers.logconfig import reads_logs
 from ..timestamps import parse_rfc3339
+
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
 
 Entry = tuple[float, int, bytes]
 
@@ -29,14 +32,14 @@ def log_time(value: str | None) -> float | None:
         try:
             return parse_rfc3339(value)
         except ValueError:
-            raise DaemonError(400, f"invalid value for since: {value!r}") from None
+            raise messages.invalid_argument_value("since", value) from None
 
 
 def content_type(tty: bool) -> str:
     return "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
 
 
-def follow(engine: Any, c: Any, index: int, wanted: Callable[[Entry], bool],
+def follow(engine: FakeEngine, c: Any, index: int, wanted: Callable[[Entry], bool],
            ended: Callable[[], bool]) -> Iterator[list[Entry]]:
     """The entries ``c`` logs from ``index`` on that are ``wanted``, in batches, until
     ``ended()``; an empty batch now and then while nothing comes (a client that went away is
@@ -44,8 +47,10 @@ def follow(engine: Any, c: Any, index: int, wanted: Callable[[Entry], bool],
     store = engine.containers
     while True:
         with engine.lock:
-            engine.transitions.wait(lambda n=index: ended() or len(c.logs) != n,
-                                    timeout=0.25, condition=store.changed)
+            def moved(n: int = index) -> bool:
+                return ended() or len(c.logs) != n
+
+            engine.transitions.wait(moved, timeout=0.25, condition=store.changed)
             batch = [e for e in c.logs[index:] if wanted(e)]
             index = len(c.logs)
             finished = ended()
@@ -56,7 +61,7 @@ def follow(engine: Any, c: Any, index: int, wanted: Callable[[Entry], bool],
 
 
 @route("GET", "/containers/{id}/logs", "logs")
-def logs(engine: Any, req: Request) -> Response:
+def logs(engine: FakeEngine, req: Request) -> Response:
     want_out = req.flag("stdout")
     want_err = req.flag("stderr")
     if not (want_out or want_err):
@@ -100,7 +105,7 @@ def logs(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/containers/{id}/attach", "attach")
-def attach(engine: Any, req: Request) -> Response:
+def attach(engine: FakeEngine, req: Request) -> Response:
     """The container's output on a hijacked connection, as ``docker run`` (attached) and
     docker-py's ``attach`` read it: with ``logs``, what it printed so far; with ``stream``, what
     it prints from now until it stops — also when it is attached before it starts (the CLI

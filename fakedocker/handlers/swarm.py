@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..routing import Request, Response, route
 from ..state import go_json
 from ..state.swarm import logs as service_log
 from .output import log_time
+
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
 
 
 def _version_arg(req: Request) -> int | None:
@@ -25,20 +28,20 @@ def _json_object(req: Request, schema: go_json.Schema) -> dict[str, Any]:
 # swarm --------------------------------------------------------------------------------------
 
 @route("GET", "/swarm", "inspect_swarm")
-def inspect_swarm(engine: Any, req: Request) -> dict[str, Any]:
+def inspect_swarm(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         return engine.swarm.inspect_swarm()
 
 
 @route("POST", "/swarm/init", "init_swarm")
-def init_swarm(engine: Any, req: Request) -> str:
+def init_swarm(engine: FakeEngine, req: Request) -> str:
     body = _json_object(req, go_json.INIT_REQUEST)
     with engine.lock:
         return engine.swarm.init(body)
 
 
 @route("POST", "/swarm/join", "join_swarm")
-def join_swarm(engine: Any, req: Request) -> Response:
+def join_swarm(engine: FakeEngine, req: Request) -> Response:
     body = _json_object(req, go_json.JOIN_REQUEST)
     with engine.lock:
         engine.swarm.join(body)
@@ -46,14 +49,14 @@ def join_swarm(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/swarm/leave", "leave_swarm")
-def leave_swarm(engine: Any, req: Request) -> Response:
+def leave_swarm(engine: FakeEngine, req: Request) -> Response:
     with engine.lock:
         engine.swarm.leave(req.flag("force"))
     return Response(200, None)
 
 
 @route("POST", "/swarm/update", "update_swarm")
-def update_swarm(engine: Any, req: Request) -> Response:
+def update_swarm(engine: FakeEngine, req: Request) -> Response:
     body = _json_object(req, go_json.SWARM_SPEC)
     with engine.lock:
         engine.swarm.update(
@@ -65,13 +68,13 @@ def update_swarm(engine: Any, req: Request) -> Response:
 
 
 @route("GET", "/swarm/unlockkey", "get_unlock_key")
-def get_unlock_key(engine: Any, req: Request) -> dict[str, str]:
+def get_unlock_key(engine: FakeEngine, req: Request) -> dict[str, str]:
     with engine.lock:
         return {"UnlockKey": engine.swarm.unlock_key()}
 
 
 @route("POST", "/swarm/unlock", "unlock_swarm")
-def unlock_swarm(engine: Any, req: Request) -> Response:
+def unlock_swarm(engine: FakeEngine, req: Request) -> Response:
     with engine.lock:
         engine.swarm.unlock()
     return Response(200, None)  # pragma: no cover  (the fake's managers are never locked)
@@ -80,20 +83,20 @@ def unlock_swarm(engine: Any, req: Request) -> Response:
 # nodes --------------------------------------------------------------------------------------
 
 @route("GET", "/nodes", "nodes")
-def list_nodes(engine: Any, req: Request) -> list[dict[str, Any]]:
+def list_nodes(engine: FakeEngine, req: Request) -> list[dict[str, Any]]:
     filters = req.filters()
     with engine.lock:
         return engine.swarm.list_nodes(filters)
 
 
 @route("GET", "/nodes/{id}", "inspect_node")
-def inspect_node(engine: Any, req: Request) -> dict[str, Any]:
+def inspect_node(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         return engine.swarm.get_node(req.params["id"]).inspect(engine)
 
 
 @route("POST", "/nodes/{id}/update", "update_node")
-def update_node(engine: Any, req: Request) -> Response:
+def update_node(engine: FakeEngine, req: Request) -> Response:
     body = _json_object(req, go_json.NODE_SPEC)
     with engine.lock:
         engine.swarm.update_node(req.params["id"], _version_arg(req), body)
@@ -101,7 +104,7 @@ def update_node(engine: Any, req: Request) -> Response:
 
 
 @route("DELETE", "/nodes/{id}", "remove_node")
-def remove_node(engine: Any, req: Request) -> Response:
+def remove_node(engine: FakeEngine, req: Request) -> Response:
     with engine.lock:
         engine.swarm.remove_node(req.params["id"], req.flag("force"))
     return Response(200, None)  # pragma: no cover  (the only node is the last manager)
@@ -110,7 +113,7 @@ def remove_node(engine: Any, req: Request) -> Response:
 # services -----------------------------------------------------------------------------------
 
 @route("POST", "/services/create", "create_service")
-def create_service(engine: Any, req: Request) -> Response:
+def create_service(engine: FakeEngine, req: Request) -> Response:
     body = _json_object(req, go_json.service_spec_for(engine.api_version))
     with engine.lock:
         service = engine.swarm.create_service(body)
@@ -119,7 +122,7 @@ def create_service(engine: Any, req: Request) -> Response:
 
 
 @route("GET", "/services", "services")
-def list_services(engine: Any, req: Request) -> list[dict[str, Any]]:
+def list_services(engine: FakeEngine, req: Request) -> list[dict[str, Any]]:
     filters = req.filters()
     status = req.flag("status")
     with engine.lock:
@@ -133,13 +136,13 @@ def list_services(engine: Any, req: Request) -> list[dict[str, Any]]:
 
 
 @route("GET", "/services/{id}", "inspect_service")
-def inspect_service(engine: Any, req: Request) -> dict[str, Any]:
+def inspect_service(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         return engine.swarm.get_service(req.params["id"]).inspect(req.flag("insertDefaults"))
 
 
 @route("POST", "/services/{id}/update", "update_service")
-def update_service(engine: Any, req: Request) -> dict[str, Any]:
+def update_service(engine: FakeEngine, req: Request) -> dict[str, Any]:
     body = _json_object(req, go_json.service_spec_for(engine.api_version))
     with engine.lock:
         engine.swarm.update_service(req.params["id"], _version_arg(req), body)
@@ -147,14 +150,14 @@ def update_service(engine: Any, req: Request) -> dict[str, Any]:
 
 
 @route("DELETE", "/services/{id}", "remove_service")
-def remove_service(engine: Any, req: Request) -> Response:
+def remove_service(engine: FakeEngine, req: Request) -> Response:
     with engine.lock:
         engine.swarm.remove_service(req.params["id"])
     return Response(200, None)
 
 
 @route("GET", "/services/{id}/logs", "service_logs")
-def service_logs(engine: Any, req: Request) -> Response:
+def service_logs(engine: FakeEngine, req: Request) -> Response:
     """The service's task containers' logs (see :mod:`fakedocker.state.swarm.logs`); with
     ``follow``, new lines (of new tasks too) until the service is removed."""
     with engine.lock:
@@ -201,14 +204,14 @@ def service_logs(engine: Any, req: Request) -> Response:
 # tasks --------------------------------------------------------------------------------------
 
 @route("GET", "/tasks", "tasks")
-def list_tasks(engine: Any, req: Request) -> list[dict[str, Any]]:
+def list_tasks(engine: FakeEngine, req: Request) -> list[dict[str, Any]]:
     filters = req.filters()
     with engine.lock:
         return [task.inspect() for task in engine.swarm.list_tasks(filters)]
 
 
 @route("GET", "/tasks/{id}", "inspect_task")
-def inspect_task(engine: Any, req: Request) -> dict[str, Any]:
+def inspect_task(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         return engine.swarm.get_task(req.params["id"]).inspect()
 

@@ -6,28 +6,31 @@ import json
 import os
 import platform
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..routing import Request, Response, route
 from .containers import summary
 from .images import created_unix
 
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
+
 
 @route("GET", "/_ping", "ping")
 @route("HEAD", "/_ping", "ping")
-def ping(engine: Any, req: Request) -> Response:
+def ping(engine: FakeEngine, req: Request) -> Response:
     return Response(200, b"OK", kind="raw", content_type="text/plain; charset=utf-8",
                     headers={"Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache"})
 
 
 @route("OPTIONS", "/{path:path}", "options")
-def options(engine: Any, req: Request) -> Response:
+def options(engine: FakeEngine, req: Request) -> Response:
     # the daemon answers every OPTIONS request (CORS preflight) with an empty 200
     return Response(200, b"", kind="raw", content_type="")
 
 
 @route("GET", "/version")
-def version(engine: Any, req: Request) -> dict[str, Any]:
+def version(engine: FakeEngine, req: Request) -> dict[str, Any]:
     """As the engine version the fake answers as (:mod:`fakedocker.versions`)."""
     profile = engine.profile
     common = {"GitCommit": profile.git_commit, "GoVersion": profile.go_version, "Os": "linux", "Arch": "amd64",
@@ -48,7 +51,7 @@ def version(engine: Any, req: Request) -> dict[str, Any]:
 
 
 @route("GET", "/info")
-def info(engine: Any, req: Request) -> dict[str, Any]:
+def info(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         statuses = [c.status for c in engine.containers.by_id.values()]
         return {
@@ -108,7 +111,7 @@ def info(engine: Any, req: Request) -> dict[str, Any]:
 
 
 @route("GET", "/system/df", "df")
-def disk_usage(engine: Any, req: Request) -> dict[str, Any]:
+def disk_usage(engine: FakeEngine, req: Request) -> dict[str, Any]:
     """``GET /system/df``: the image list with what ``/images/json`` leaves at -1 counted
     (``Containers``, ``SharedSize``: the bytes of layers other images have too), the
     container list with sizes, every volume with its ``UsageData`` (``Size`` 0 for a local
@@ -196,7 +199,7 @@ def _as_time(value: str | None) -> float | None:
 
 
 @route("GET", "/events", "events")
-def events(engine: Any, req: Request) -> Response:
+def events(engine: FakeEngine, req: Request) -> Response:
     since = _as_time(req.arg("since"))
     until = _as_time(req.arg("until"))
     filters = req.filters()
@@ -206,7 +209,7 @@ def events(engine: Any, req: Request) -> Response:
                     kind="stream", content_type="application/json")
 
 
-def _event_stream(engine: Any, index: int, since: float | None, until: float | None,
+def _event_stream(engine: FakeEngine, index: int, since: float | None, until: float | None,
                   filters: dict[str, list[str]]) -> Iterator[bytes]:
     while True:
         with engine.lock:

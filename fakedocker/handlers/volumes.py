@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..routing import Request, Response, route
 from ..state.go_json import VOLUME_CREATE, go_fields
 
+if TYPE_CHECKING:
+    from ..engine import FakeEngine
+
 
 @route("GET", "/volumes", "volumes")
-def list_volumes(engine: Any, req: Request) -> dict[str, Any]:
+def list_volumes(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         vols = engine.volumes.list(req.filters())
         return {"Volumes": [v.inspect() for v in vols], "Warnings": None}
 
 
 @route("POST", "/volumes/create", "create_volume")
-def create_volume(engine: Any, req: Request) -> Response:
+def create_volume(engine: FakeEngine, req: Request) -> Response:
     body = go_fields(req.json() or {}, VOLUME_CREATE)
     with engine.lock:
         vol = engine.volumes.create(
@@ -29,18 +32,18 @@ def create_volume(engine: Any, req: Request) -> Response:
 
 
 @route("POST", "/volumes/prune", "prune_volumes")
-def prune_volumes(engine: Any, req: Request) -> dict[str, Any]:
+def prune_volumes(engine: FakeEngine, req: Request) -> dict[str, Any]:
     deleted = engine.volumes.prune(req.filters())
     return {"VolumesDeleted": deleted, "SpaceReclaimed": 0}
 
 
 @route("GET", "/volumes/{name}", "inspect_volume")
-def inspect_volume(engine: Any, req: Request) -> dict[str, Any]:
+def inspect_volume(engine: FakeEngine, req: Request) -> dict[str, Any]:
     with engine.lock:
         return engine.volumes.get(req.params["name"]).inspect()
 
 
 @route("DELETE", "/volumes/{name}", "remove_volume")
-def remove_volume(engine: Any, req: Request) -> Response:
+def remove_volume(engine: FakeEngine, req: Request) -> Response:
     engine.volumes.remove(req.params["name"], force=req.flag("force"))
     return Response(204, None)

@@ -64,6 +64,11 @@ def too_few_gpus(count: int, available: int) -> str:
             f"device error: requested {count} devices, {available} available: unknown")
 
 
+def no_available_ports() -> DaemonError:
+    """Every port of the ephemeral range taken: no host port to publish on."""
+    return DaemonError(500, "no available ports in the ephemeral range")
+
+
 def port_already_allocated(endpoint: str, endpoint_id: str, host_ip: str, port: int) -> DaemonError:
     return DaemonError(
         500,
@@ -74,6 +79,66 @@ def port_already_allocated(endpoint: str, endpoint_id: str, host_ip: str, port: 
 
 def no_such_exec(exec_id: str) -> DaemonError:
     return DaemonError(404, f"No such exec instance: {exec_id}")
+
+
+def no_exec_command() -> DaemonError:
+    return DaemonError(400, "No exec command specified")
+
+
+def exec_already_running(exec_id: str) -> DaemonError:
+    return DaemonError(409, f"Error: Exec command {exec_id} is already running")
+
+
+def ambiguous_container_prefix(ref: str) -> DaemonError:
+    """A container reference that is the prefix of more than one container's id."""
+    return DaemonError(400, f"Multiple IDs found with provided prefix: {ref}")
+
+
+def no_command_specified() -> DaemonError:
+    """A create with no Cmd nor Entrypoint, and an image that has none either."""
+    return DaemonError(400, "No command specified")
+
+
+def rename_empty_name() -> DaemonError:
+    return DaemonError(400, "Neither old nor new names may be empty")
+
+
+def rename_same_name() -> DaemonError:
+    return DaemonError(400, "Renaming a container with the same name as its current name")
+
+
+def rename_allocation_failed(reason: DaemonError) -> DaemonError:
+    """A rename whose new name is refused (invalid or taken): the refusal, wrapped."""
+    return DaemonError(reason.status, "Error when allocating new name: " + reason.message)
+
+
+def restart_policy_with_auto_remove() -> DaemonError:
+    return DaemonError(400, "Restart policy cannot be updated because AutoRemove is enabled for the container")
+
+
+def start_failed(reason: str) -> DaemonError:
+    """A start the daemon or the runtime refuses (a mount, a device request, the process):
+    500 with the reason as the container's ``State.Error``."""
+    return DaemonError(500, reason)
+
+
+def mount_not_shared(source: str) -> str:
+    """A bind with ``shared``/``rshared`` propagation on a host whose ``/`` is not shared."""
+    return f"path {source} is mounted on / but it is not a shared mount"
+
+
+def mount_not_shared_or_slave(source: str) -> str:
+    """A bind with ``slave``/``rslave`` propagation on a host whose ``/`` is private."""
+    return f"path {source} is mounted on / but it is not a shared or slave mount"
+
+
+def archive_path_empty() -> DaemonError:
+    return DaemonError(400, "bad parameter: path cannot be empty")
+
+
+def bad_archive(exc: Exception) -> DaemonError:
+    """A tar to extract into a container that is not one."""
+    return DaemonError(500, f"Error processing tar file: {exc}")
 
 
 def no_such_path(container_id: str, path: str) -> DaemonError:

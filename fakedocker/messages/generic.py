@@ -9,6 +9,26 @@ def page_not_found() -> DaemonError:
     return DaemonError(404, "page not found")
 
 
+def invalid_argument_value(name: str, value: str | None) -> DaemonError:
+    """A query argument that should be a number (or a logs ``since``/``until`` time) and is not."""
+    return DaemonError(400, f"invalid value for {name}: {value!r}")
+
+
+def invalid_json_argument(name: str, value: str | None) -> DaemonError:
+    """A query argument that should hold JSON (``filters``...) and does not."""
+    return DaemonError(400, f"invalid {name} parameter: {value!r}")
+
+
+def invalid_json_body() -> DaemonError:
+    """A request body that is not JSON, or not the JSON object the route takes."""
+    return DaemonError(400, "invalid JSON in request body")
+
+
+def injected(status: int, message: str) -> DaemonError:
+    """A failure a test asked for (``faults.fail``): its own status and text."""
+    return DaemonError(status, message)
+
+
 def experimental_disabled() -> DaemonError:
     """The daemon's answer on an experimental route (checkpoints) when not in experimental mode."""
     return DaemonError(

@@ -39,6 +39,22 @@ def image_delete_running(image_short_id: str, container_short_id: str) -> Daemon
     )
 
 
+def image_delete_stopped_container(image_short_id: str, container_short_id: str) -> DaemonError:
+    return DaemonError(
+        409,
+        f"conflict: unable to delete {image_short_id} (must be forced) - image is "
+        f"being used by stopped container {container_short_id}",
+    )
+
+
+def image_delete_several_repositories(image_short_id: str) -> DaemonError:
+    return DaemonError(
+        409,
+        f"conflict: unable to delete {image_short_id} (must be forced) - image is "
+        "referenced in multiple repositories",
+    )
+
+
 def manifest_unknown(ref: str) -> DaemonError:
     return DaemonError(404, f"manifest for {ref} not found: manifest unknown: manifest unknown")
 

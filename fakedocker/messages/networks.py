@@ -85,6 +85,11 @@ def invalid_network_filter_value(key: str, value: str) -> DaemonError:
     return DaemonError(500, f"invalid filter: '{key}'='{value}'")
 
 
+def invalid_until_filter(value: str) -> DaemonError:
+    """A network prune ``until`` that is neither a timestamp nor a duration."""
+    return DaemonError(400, f"invalid filter 'until={value}'")
+
+
 def invalid_dangling_filter() -> DaemonError:
     return DaemonError(
         400,

@@ -30,6 +30,11 @@ def invalid_mount(message: str, mount: dict[str, Any]) -> DaemonError:
     return DaemonError(400, message, newer=newer)
 
 
+def invalid_volume_specification(bind: str) -> DaemonError:
+    """A ``Binds`` entry without a ``:`` between source and destination."""
+    return DaemonError(400, f"invalid volume specification: '{bind}'")
+
+
 def duplicate_mount_point(destination: str) -> DaemonError:
     return DaemonError(400, f"Duplicate mount point: {destination}")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 
+from .. import messages
 from ..routing import DaemonError
 
 #: the daemon's ephemeral range (Linux's default ip_local_port_range)
@@ -163,7 +164,7 @@ class HostPorts:
             self.next_port = lo if port >= hi else port + 1
             if self._free_on_host(proto, port):
                 return port
-        raise DaemonError(500, "no available ports in the ephemeral range")
+        raise messages.no_available_ports()
 
     def _unbind(self, pkey: PortKey, entry: tuple[str, str]) -> None:
         users = self.table.get(pkey)

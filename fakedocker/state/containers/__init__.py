@@ -4,6 +4,8 @@
 - :mod:`.create`: create (Config/HostConfig merged with the image's and the daemon's
   defaults, mounts, networks), names, rename;
 - :mod:`.lifecycle`: start, stop, kill, restart, pause, wait, remove, exits, logs;
+  its parts :mod:`.start_checks` (what a start checks first: bind propagation, device
+  requests, links), :mod:`.stopping` (stop, stop_later) and :mod:`.waiting` (wait);
 - :mod:`.files`: the in-memory file tree and the archive API;
 - :mod:`.runtime_rules`: which runtime runs which container;
 - :mod:`.store`: ``engine.containers``, the facade over all of them.

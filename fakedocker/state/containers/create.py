@@ -189,17 +189,17 @@ class ContainerFactory:
         with engine.lock:
             c = self.table.get(ref)
             if not new_name:
-                raise DaemonError(400, "Neither old nor new names may be empty")
+                raise messages.rename_empty_name()
             if not _NAME_RE.fullmatch(new_name):
                 err = messages.invalid_container_name("/" + new_name.lstrip("/"))
-                raise DaemonError(err.status, "Error when allocating new name: " + err.message)
+                raise messages.rename_allocation_failed(err)
             new_name = new_name.lstrip("/")
             if new_name == c.name:
-                raise DaemonError(400, "Renaming a container with the same name as its current name")
+                raise messages.rename_same_name()
             existing = by_name.get(new_name)
             if existing is not None:
                 err = messages.container_name_conflict(new_name, existing.id)
-                raise DaemonError(err.status, "Error when allocating new name: " + err.message)
+                raise messages.rename_allocation_failed(err)
             old = c.name
             del by_name[old]
             c.name = new_name
@@ -279,7 +279,7 @@ class ContainerFactory:
                 if entrypoint is None or entrypoint == []:
                     entrypoint = icfg.get("Entrypoint") if entrypoint is None else None
             if not (entrypoint or cmd):
-                raise DaemonError(400, "No command specified")
+                raise messages.no_command_specified()
             labels = dict(icfg.get("Labels") or {})
             labels.update(body.get("Labels") or {})
             volumes = dict(icfg.get("Volumes") or {})
@@ -419,7 +419,7 @@ class ContainerFactory:
         for bind in binds:
             parts = bind.split(":")
             if len(parts) < 2:
-                raise DaemonError(400, f"invalid volume specification: '{bind}'")
+                raise messages.invalid_volume_specification(bind)
             src, dest = parts[0], parts[1]
             check_duplicate(dest)
             mode = parts[2] if len(parts) > 2 else ""

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ... import messages
-from ...routing import DaemonError
 from ...timestamps import rfc3339_nano, trim_fraction
 from .model import Container, ContainerTable
 
@@ -147,7 +146,7 @@ class ContainerFiles:
         400 for an empty path and 404 for a missing one."""
         c = self.table.get(ref)
         if raw_path in (None, ""):
-            raise DaemonError(400, "bad parameter: path cannot be empty")
+            raise messages.archive_path_empty()
         path = normalise(raw_path)
         node = self.tree(c).get(path)
         if node is None:
@@ -199,7 +198,7 @@ class ContainerFiles:
                 for m in tar.getmembers():
                     self._extract_member(files, path, tar, m, now)
         except (tarfile.TarError, EOFError) as exc:
-            raise DaemonError(500, f"Error processing tar file: {exc}") from None
+            raise messages.bad_archive(exc) from None
 
     @staticmethod
     def _extract_member(files: Tree, path: str, tar: tarfile.TarFile, m: tarfile.TarInfo,

@@ -7,13 +7,15 @@ table (published ports held while running) and the runtime rules (what runs at s
 Every exit is recorded once (:meth:`ContainerLifecycle._record_exit`) and reported to the
 :attr:`ContainerLifecycle.exit_listeners` once the operation that caused it is over, so that
 its events come first (the swarm ends a task container's task there).
+
+Its parts: :mod:`.start_checks` (what a start checks before the process runs, pure),
+:class:`~.stopping.ContainerStopper` (stop, stop_later, the stop of a restart) and
+:class:`~.waiting.ContainerWaits` (wait, and the 501 for a program the fake cannot run).
 """
 
 from __future__ import annotations
 
-import logging
 import signal as _signal
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,9 @@ from ..ports import HostPorts, PortAlreadyAllocated
 from .health import HealthMonitor
 from .model import Container, ContainerTable, signal_number
 from .runtime_rules import RuntimeRules
+from .start_checks import bind_propagation_problem, device_request_problem, link_error
+from .stopping import ContainerStopper
+from .waiting import ContainerWaits
 
 if TYPE_CHECKING:
     from ...engine import FakeEngine
@@ -35,7 +40,6 @@ if TYPE_CHECKING:
 _SIGKILL = int(_signal.SIGKILL)
 #: how long after an exit an AutoRemove container is removed (the daemon's clean-up first)
 AUTO_REMOVE_AFTER = 0.5
-_log = logging.getLogger("fakedocker")
 ExitListener = Callable[[Container, int], None]
 
 
@@ -57,12 +61,10 @@ class ContainerLifecycle:
         self.host_mount_propagation = "private"
         self.health = HealthMonitor(engine)
         self._unreported_exits: list[tuple[Container, int]] = []
-        self._stopping: set[str] = set()  # containers a stop_later thread is stopping
-        # the ``die`` events of containers being stopped, held back until their ``stop`` event
-        # on an engine that reports them in that order (EngineProfile.stop_before_die)
-        self._held_dies: dict[str, list[dict[str, str]]] = {}
-        self._told_unrunnable: set[str] = set()  # containers whose unrunnable program was logged
-        self._remove_after_stop: set[str] = set()
+        #: stop, stop_later and the stop half of restart (:mod:`.stopping`)
+        self.stopper = ContainerStopper(self)
+        #: wait, and the 501 for a program the fake cannot run (:mod:`.waiting`)
+        self.waits = ContainerWaits(self)
 
     def _as_container(self, ref: str | Container) -> Container:
         return ref if isinstance(ref, Container) else self.table.get(ref)
@@ -88,57 +90,6 @@ class ContainerLifecycle:
         if code is not None and c.running:
             self._record_exit(c, code)
 
-    def _check_bind_propagation(self, c: Container) -> None:
-        """The daemon makes a shared or slave bind only where the host path's own mount allows
-        it (:attr:`host_mount_propagation`)."""
-        host = self.host_mount_propagation
-        for m in c.mounts:
-            if m["Type"] != "bind":
-                continue
-            wanted = m.get("Propagation") or ""
-            if wanted in ("rshared", "shared") and host != "shared":
-                problem = f"path {m['Source']} is mounted on / but it is not a shared mount"
-            elif wanted in ("rslave", "slave") and host not in ("shared", "slave"):
-                problem = f"path {m['Source']} is mounted on / but it is not a shared or slave mount"
-            else:
-                continue
-            self._fail_start(c, problem)
-            raise DaemonError(500, problem)
-
-    def _check_device_requests(self, c: Container) -> None:
-        """Device requests start only where a device driver takes them: the one the fake models
-        is the GPU driver (driver "" or "nvidia", capability "gpu") of a daemon with GPUs
-        (:meth:`FakeEngine.declare_gpus`), for devices it has."""
-        for request in c.host_config.get("DeviceRequests") or []:
-            capabilities = request.get("Capabilities") or []
-            gpus = self.engine.gpus
-            ids = [str(i) for i in request.get("DeviceIDs") or []]
-            count = request.get("Count") or 0
-            takes = request.get("Driver") in ("", "nvidia", None) and any("gpu" in g for g in capabilities)
-            if not gpus or not takes:
-                problem = messages.no_device_driver(request.get("Driver") or "", capabilities)
-            elif unknown := [i for i in ids if i not in gpus]:
-                problem = messages.unknown_gpu(unknown[0])
-            elif count > len(gpus):
-                problem = messages.too_few_gpus(count, len(gpus))
-            else:
-                continue
-            self._fail_start(c, problem)
-            raise DaemonError(500, problem)
-
-    @staticmethod
-    def _link_error(c: Container) -> DaemonError | None:
-        """The daemon's setupLinkedContainers: on the default bridge, each linked container
-        must be running there."""
-        if not c.links or "bridge" not in c.networks:
-            return None
-        for child, alias in c.links:
-            if not child.running:
-                return messages.link_target_not_running(f"/{child.name}", f"/{c.name}/{alias}")
-            if "bridge" not in child.networks:
-                return messages.link_target_not_on_bridge(child.id)
-        return None
-
     def _fail_start(self, c: Container, error: str) -> None:
         """The daemon records a start that failed in State (ExitCode 128, Error)."""
         c.error = error
@@ -156,8 +107,12 @@ class ContainerLifecycle:
 
     def _start(self, c: Container) -> None:
         engine = self.engine
-        self._check_bind_propagation(c)
-        self._check_device_requests(c)
+        problem = bind_propagation_problem(c, self.host_mount_propagation)
+        if problem is None:
+            problem = device_request_problem(c, engine.gpus)
+        if problem is not None:
+            self._fail_start(c, problem)
+            raise messages.start_failed(problem)
         for m in c.mounts:
             if m["Type"] == "volume":
                 self.volumes.mount(m["Name"], c.id, m["Destination"], m["RW"], m["Propagation"])
@@ -166,11 +121,11 @@ class ContainerLifecycle:
         except DaemonError as err:
             self._fail_start(c, err.message)
             raise
-        link_error = self._link_error(c)
-        if link_error is not None:
+        refused_link = link_error(c)
+        if refused_link is not None:
             self.networks.on_stop(c)
-            self._fail_start(c, link_error.message)
-            raise link_error
+            self._fail_start(c, refused_link.message)
+            raise refused_link
         c.sandbox_id = c.sandbox_id or engine.new_id()
         ports: dict[str, list[dict[str, str]]] = {}
         if c.publishes_ports():
@@ -202,7 +157,7 @@ class ContainerLifecycle:
             c.error = f"failed to start container process: {exc}"
             c.generation += 1
             self.changed.notify_all()
-            raise DaemonError(500, c.error) from exc
+            raise messages.start_failed(c.error) from exc
         c.process = process
         c.pid = getattr(process, "pid", 0) or 0
         self.health.on_start(c)
@@ -235,7 +190,7 @@ class ContainerLifecycle:
             die = c.attributes(execDuration=str(int(engine.now() - c.started_unix)), exitCode=str(code))
         else:
             die = c.attributes(exitCode=str(code))
-        held = self._held_dies.get(c.id)
+        held = self.stopper.held_dies.get(c.id)
         if held is not None:
             held.append(die)
         else:
@@ -273,7 +228,7 @@ class ContainerLifecycle:
         the exit: a client that reads its logs or waits right after starting it (docker-py's
         ``containers.run(auto_remove=True)``) still finds it. A restart starts it again instead
         (the daemon suspends AutoRemove while it restarts a container)."""
-        if not c.host_config.get("AutoRemove") or c.running or c.removed or c.id in self._stopping:
+        if not c.host_config.get("AutoRemove") or c.running or c.removed or c.id in self.stopper.stopping:
             return
         generation = c.generation
 
@@ -377,139 +332,24 @@ class ContainerLifecycle:
             self._resume_process(c, event=True)
             self.changed.notify_all()
 
-    # stop ------------------------------------------------------------------------------
-    @staticmethod
-    def _stop_timeout(c: Container) -> float:
-        timeout = c.config.get("StopTimeout")
-        return 10 if timeout is None else timeout
-
-    def _begin_stop(self, c: Container) -> tuple[int, bool]:
-        """The first half of a stop: the ``kill`` event and the stop signal."""
-        signum = c.stop_signal_number()
-        generation = c.generation
-        self.engine.emit("container", "kill", c.id, c.attributes(signal=str(signum)))
-        paused = c.status == "paused"
-        if not paused:
-            self._send_signal(c, signum)
-        return generation, paused
-
-    def _end_stop(self, c: Container, generation: int, paused: bool, timeout: float) -> None:
-        """The second half: wait up to ``timeout`` for the exit, then SIGKILL."""
-        if c.running and c.generation == generation and timeout != 0:
-            self.changed.wait_for(
-                lambda: c.generation != generation or not c.running,
-                timeout=None if timeout < 0 else timeout,
-            )
-        if c.running and c.generation == generation:
-            self.engine.emit("container", "kill", c.id, c.attributes(signal=str(_SIGKILL)))
-            if paused:
-                self._resume_process(c, event=True)
-            if not self._send_signal(c, _SIGKILL):
-                # an asynchronous process: wait for its exit report, then give up on it
-                self.changed.wait_for(lambda: c.generation != generation or not c.running, timeout=10)
-                if c.running and c.generation == generation:
-                    self._record_exit(c, 137)
-
-    def _stop_and_wait(self, c: Container, timeout: float | None) -> None:
-        # Called with the engine lock held (once); the waits release it.
-        if timeout is None:
-            timeout = self._stop_timeout(c)
-        generation, paused = self._begin_stop(c)
-        self._end_stop(c, generation, paused, timeout)
-
+    # stop (:mod:`.stopping`) -----------------------------------------------------------
     def stop(self, ref: str | Container, timeout: int | None = None) -> bool:
         """Stop; False when it was not running (the daemon's 304).  Blocks up to ``timeout``
         seconds for the process to end, without holding the engine lock."""
-        engine = self.engine
-        with engine.lock:
-            c = self._as_container(ref)
-            if not c.running:
-                return False
-            self._stop_then_report(c, lambda: self._stop_and_wait(c, timeout))
-            self._notify_exit_listeners()
-            return True
-
-    def _stop_then_report(self, c: Container, stop: Callable[[], object]) -> bool:
-        """Run ``stop`` (the engine lock held), then emit ``stop`` and the exit's ``die`` in
-        the order the engine answered as reports them; unless ``stop`` returns False: it handed the
-        rest to a thread, which reports it."""
-        hold = self.engine.profile.stop_before_die
-        if hold:
-            self._held_dies[c.id] = []
-        try:
-            finished = stop() is not False
-        finally:
-            held = self._held_dies.pop(c.id, []) if hold else []
-        if not finished:
-            return False
-        if not c.removed:
-            self.engine.emit("container", "stop", c.id, c.attributes())
-        for die in held:
-            self.engine.emit("container", "die", c.id, die)
-        return True
+        return self.stopper.stop(ref, timeout)
 
     def stop_later(self, ref: str | Container, timeout: float | None = None,
                    remove: bool = False) -> None:
-        """``docker stop`` (then ``docker rm`` when ``remove``) without blocking the caller.
-
-        The stop signal is delivered now; a process that outlives it is waited for in a thread
-        (up to ``timeout`` seconds, then SIGKILL), which then emits ``stop`` and removes the
-        container.  Asking again while a stop is under way only adds the removal."""
-        with self.engine.lock:
-            c = self._as_container(ref)
-            if c.removed:
-                return
-            if remove:
-                self._remove_after_stop.add(c.id)
-            if c.id in self._stopping:
-                return
-            if not c.running:
-                self._remove_if_asked(c)
-                return
-            if timeout is None:
-                timeout = self._stop_timeout(c)
-            timeout_s: float = timeout
-
-            def stop() -> bool:
-                generation, paused = self._begin_stop(c)
-                if c.running and c.generation == generation and timeout_s != 0:
-                    self._stopping.add(c.id)
-                    threading.Thread(
-                        target=self._stop_in_thread, args=(c, generation, paused, timeout_s),
-                        daemon=True, name=f"fakedocker-stop-{c.short_id}",
-                    ).start()
-                    return False
-                self._end_stop(c, generation, paused, timeout_s)
-                return True
-
-            if self._stop_then_report(c, stop):
-                self._remove_if_asked(c)
-
-    def _stop_in_thread(self, c: Container, generation: int, paused: bool, timeout: float) -> None:
-        with self.engine.lock:
-            try:
-                self._stop_then_report(c, lambda: self._end_stop(c, generation, paused, timeout))
-            finally:
-                self._stopping.discard(c.id)
-            self._remove_if_asked(c)
-
-    def _remove_if_asked(self, c: Container) -> None:
-        """The end of a :meth:`stop_later`: the removal it was asked for, then the exits."""
-        if c.id in self._remove_after_stop:
-            self._remove_after_stop.discard(c.id)
-            if not c.removed:
-                try:
-                    self.remove(c.id, force=True)
-                except DaemonError:
-                    pass
-        self._notify_exit_listeners()
+        """``docker stop`` (then ``docker rm`` when ``remove``) without blocking the caller
+        (:meth:`.ContainerStopper.stop_later`)."""
+        self.stopper.stop_later(ref, timeout, remove)
 
     def restart(self, ref: str, timeout: int | None = None) -> None:
         engine = self.engine
         with engine.lock:
             c = self.table.get(ref)
             if c.running:
-                self._stop_then_report(c, lambda: self._stop_and_wait(c, timeout))
+                self.stopper.stop_then_report(c, lambda: self.stopper.stop_and_wait(c, timeout))
             if c.removed:
                 raise messages.no_such_container(ref)
             if not c.running:
@@ -574,51 +414,21 @@ class ContainerLifecycle:
             except DaemonError:
                 pass
 
+    # wait (:mod:`.waiting`) ---------------------------------------------------------------
     def refuse_unrunnable(self, c: Container) -> None:
-        """A wait, attach or logs needs what a running container's program did: for a
-        short-lived program the fake cannot run, the 501 that says so (logged once per
-        container, so ``fakedocker serve`` shows it too) rather than a silent wait."""
-        command = getattr(c.process, "unrunnable", None) if c.running else None
-        if command is None:
-            return
-        err = messages.cannot_run_program(command, c.name)
-        if c.id not in self._told_unrunnable:
-            self._told_unrunnable.add(c.id)
-            _log.warning("%s", err.message)
-        raise err
+        """The 501 for a running container whose short-lived program the fake cannot run
+        (:meth:`.ContainerWaits.refuse_unrunnable`)."""
+        self.waits.refuse_unrunnable(c)
 
     def waiter(self, ref: str, condition: str | None = None
                ) -> tuple[Callable[[], bool], Callable[[], dict[str, Any]]]:
-        """The decision of a /wait, taken when the request arrives: ``(done, answer)``,
-        ``done()`` telling (under the lock) whether ``condition`` holds and ``answer()`` the
-        body then.  ``next-exit`` counts from now; any other condition than ``next-exit`` or
-        ``removed`` is ``not-running``, as the daemon takes it."""
-        with self.engine.lock:
-            c = self.table.get(ref)
-            self.refuse_unrunnable(c)
-            exits = c.exits
-            if condition == "next-exit":
-                done: Callable[[], bool] = lambda: c.exits > exits or c.removed  # noqa: E731
-            elif condition == "removed":
-                done = lambda: c.removed  # noqa: E731
-            else:
-                done = lambda: not c.running or c.removed  # noqa: E731
-
-            def answer() -> dict[str, Any]:
-                error = {"Message": c.error} if c.error else None
-                if error is None and not self.engine.profile.wait_error_when_none:
-                    return {"StatusCode": c.exit_code}  # (26.1: no null Error)
-                return {"Error": error, "StatusCode": c.exit_code}
-
-            return done, answer
+        """The decision of a /wait, taken when the request arrives: ``(done, answer)``
+        (:meth:`.ContainerWaits.waiter`)."""
+        return self.waits.waiter(ref, condition)
 
     def wait(self, ref: str, condition: str | None = None, timeout: float | None = None) -> dict[str, Any]:
-        """Block (without holding the lock) until ``condition`` holds; the /wait answer.
-        Clocked steps (a script's ``sleep``) run meanwhile, as they come due."""
-        done, answer = self.waiter(ref, condition)
-        with self.engine.lock:
-            self.engine.transitions.wait(done, timeout=timeout, condition=self.changed)
-            return answer()
+        """Block (without holding the lock) until ``condition`` holds; the /wait answer."""
+        return self.waits.wait(ref, condition, timeout)
 
     def shutdown(self) -> None:
         """Kill every runtime still running (host processes, threads)."""

@@ -308,7 +308,7 @@ class ContainerTable:
             if len(matches) == 1:
                 return matches[0]
             if len(matches) > 1:
-                raise DaemonError(400, f"Multiple IDs found with provided prefix: {ref}")
+                raise messages.ambiguous_container_prefix(ref)
         return None
 
     def get(self, ref: str) -> Container:

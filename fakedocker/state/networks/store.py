@@ -14,7 +14,6 @@ import builtins
 from typing import TYPE_CHECKING, Any
 
 from ... import messages
-from ...routing import DaemonError
 from ...timestamps import parse_rfc3339, trim_fraction
 from ..filters import label_matches, parse_bool_filter, regex_search, reject_unknown_filters
 from .attach import NetworkAttachments
@@ -51,7 +50,7 @@ def _until_filter(values: list[str] | None, now: float) -> float | None:
             return now - float(value[:-1]) * _UNTIL_UNITS[value[-1]]
         except ValueError:
             pass
-    raise DaemonError(400, f"invalid filter 'until={value}'")
+    raise messages.invalid_until_filter(value)
 
 
 class NetworkStore:
