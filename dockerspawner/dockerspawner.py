@@ -377,7 +377,7 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
         existing = await self.get_object()
         await self.assign_gpus(existing)  # before the replacement check, which compares them
         reason = await self.replacement_reason(existing) if existing is not None else None
-        if reason is not None:
+        if existing is not None and reason is not None:
             self.object_id = existing[self.object_id_key]
             self.log.info("Replacing %s %s for %s: %s (named volumes are kept)", self.object_type,
                           self.object_name, self._log_name, reason)

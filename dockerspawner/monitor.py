@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from traitlets.log import get_logger
@@ -71,11 +71,15 @@ class Monitor:
         self._taken_at: float | None = None
         self._refreshing: asyncio.Future | None = None
         self._noted: dict[str, tuple[float, ObjectState]] = {}
-        self.follow_events = follow_events and getattr(view, "follow", None) is not None
-        #: a view that tells what changed since its last list with one small call (swarm: the
-        #: tasks the swarm gave up) is kept current by that call, once per ``max_age``
-        self.checks_changes = follow_events and getattr(view, "changed_states", None) is not None
-        self._checked_at: float | None = None
+        #: what the view can do beyond listing: follow the daemon's events, and tell what
+        #: changed since its last list with one small call (swarm: the tasks the swarm gave
+        #: up), which keeps it current once per ``max_age``
+        self._view_follow: Callable[..., Any] | None = getattr(view, "follow", None) if follow_events else None
+        self._view_changes: Callable[[dict[str, ObjectState]], Awaitable[dict[str, ObjectState]]] | None = (
+            getattr(view, "changed_states", None) if follow_events else None)
+        self.follow_events = self._view_follow is not None
+        self.checks_changes = self._view_changes is not None
+        self._checked_at = 0.0
         self._checking: asyncio.Future | None = None
         self.resync_every = resync_every
         self._feed: Any = None
@@ -154,7 +158,7 @@ class Monitor:
 
     def _tick(self) -> None:
         self._timer = None
-        if not self._watches:
+        if not self._watches or self._timer_loop is None:
             return
         self._timer = self._timer_loop.call_later(self.max_age, self._tick)
         if self._ticking is None or self._ticking.done():
@@ -199,7 +203,7 @@ class Monitor:
             if not _agree(noted[1], state):
                 return None
             del self._noted[object_id]
-        if self._clock() - self._taken_at > self.max_age * self.resync_every:
+        if self._taken_at is not None and self._clock() - self._taken_at > self.max_age * self.resync_every:
             self._resync_in_background()
         return state
 
@@ -292,7 +296,8 @@ class Monitor:
 
     async def _changes(self) -> None:
         started = self._clock()
-        changed = await self._view.changed_states(self._snapshot)
+        assert self._view_changes is not None  # called only when the view tells changes
+        changed = await self._view_changes(self._snapshot)
         if not self.live:
             return  # invalidated meanwhile: the next list answers
         self._snapshot.update(changed)
@@ -301,7 +306,8 @@ class Monitor:
             self._tell(object_id, state)
 
     async def _follow(self) -> None:
-        feed = self._view.follow(asyncio.get_running_loop(), self._on_event, self._on_end)
+        assert self._view_follow is not None  # called only when the view follows events
+        feed = self._view_follow(asyncio.get_running_loop(), self._on_event, self._on_end)
         try:
             await feed.start()
             # answered, then ended at once (an error answer): as good as refused

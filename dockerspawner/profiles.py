@@ -208,10 +208,11 @@ def select(profiles: list[Profile], user_options: Mapping[str, Any]) -> Selectio
     if slug is None:
         profile = default_profile(profiles)
     else:
-        profile = next((p for p in profiles if p.slug == slug), None)
-        if profile is None:
+        named = next((p for p in profiles if p.slug == slug), None)
+        if named is None:
             offered = ", ".join(p.slug for p in profiles)
             raise ProfileChoiceError(f"There is no profile {slug!r}; choose one of: {offered}.")
+        profile = named
     choices: dict[str, str] = {}
     free_text: dict[str, str] = {}
     for key, value in options.items():
@@ -225,6 +226,7 @@ def select(profiles: list[Profile], user_options: Mapping[str, Any]) -> Selectio
         if not isinstance(value, str):
             raise ProfileChoiceError(f"Option {key!r} of profile {profile.slug!r} takes a string.")
         if name != key:
+            assert option.free_text is not None  # checked above
             if option.free_text.regex is not None and not option.free_text.regex.fullmatch(value):
                 raise ProfileChoiceError(f"{value!r} is not allowed for {option.display_name}: "
                                          f"{option.free_text.message}.")
@@ -250,7 +252,7 @@ def overrides(selection: Selection) -> dict[str, Any]:
     text's override with ``{value}`` replaced by the text)."""
     result = dict(selection.profile.override)
     for option in selection.profile.options:
-        if option.name in selection.free_text:
+        if option.name in selection.free_text and option.free_text is not None:
             value = selection.free_text[option.name]
             result.update(_fill(option.free_text.override, value))
         else:
@@ -278,9 +280,10 @@ def _fill(override: Mapping[str, Any], value: str) -> dict[str, Any]:
 def options_from_form(formdata: Mapping[str, list[str]]) -> dict[str, str]:
     """The form's fields as user_options: the chosen profile and its own options only (the
     form carries every profile's fields: it works without JavaScript)."""
-    slug = (formdata.get(FORM_PROFILE) or [None])[0]
-    if slug is None:
+    given = formdata.get(FORM_PROFILE) or []
+    if not given:
         return {}
+    slug = given[0]
     options = {"profile": slug}
     prefix = FORM_OPTION.format(slug=slug, name="")
     for key, values in formdata.items():

@@ -61,7 +61,7 @@ class PullProgress:
                          f"({_megabytes(current)} of {_megabytes(known) if not waiting else 'about ' + _megabytes(total)})")
 
 
-def _megabytes(n: int) -> str:
+def _megabytes(n: float) -> str:
     return f"{n / 1e6:.1f} MB"
 
 

@@ -5,7 +5,7 @@ of services."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from docker.errors import NotFound
@@ -23,7 +23,7 @@ FINAL_TASK_STATES = frozenset({"complete", "shutdown", "failed", "rejected", "re
 WANTED_TASK_STATES = frozenset({RUNNING, "ready"})
 
 
-def task_given_up(task: dict[str, Any]) -> bool:
+def task_given_up(task: Mapping[str, Any]) -> bool:
     """Whether the manager gave up ``task`` though it has not ended: it reads running (or on
     its way) but its desired state is no longer running — its node is down or drained (a lost
     node's task reads running for ever), or its service is being removed."""
@@ -36,20 +36,20 @@ def service_states(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) 
     """``services()`` + ``tasks()`` answers -> states by service id (from each service's newest task)."""
     newest: dict[str, dict[str, Any]] = {}
     for task in tasks:
-        service_id = task.get("ServiceID")
+        service_id = task.get("ServiceID") or ""
         key = (task.get("CreatedAt", ""), task.get("Version", {}).get("Index", 0))
         current = newest.get(service_id)
         if current is None or key > (current.get("CreatedAt", ""), current.get("Version", {}).get("Index", 0)):
             newest[service_id] = task
     states = {}
     for service in services:
-        task = newest.get(service["ID"])
-        if task is None:
+        found = newest.get(service["ID"])
+        if found is None:
             states[service["ID"]] = ObjectState("starting")
             continue
-        status = task["Status"]
+        status = found["Status"]
         state = status["State"]
-        if task_given_up(task):
+        if task_given_up(found):
             states[service["ID"]] = ObjectState("lost", "the swarm no longer wants its task")
         elif state == RUNNING:
             states[service["ID"]] = RUNNING_STATE
@@ -89,8 +89,8 @@ class ServiceView(ContainerView):
         """The services ``known`` holds as running whose task the swarm has given up since
         (one call; a second, for those services' tasks, only when there are such)."""
         given_up = await self._call("tasks", filters=GIVEN_UP_FILTER)
-        changed = {t.get("ServiceID") for t in given_up}
-        changed = [sid for sid in changed if sid is not None and (known.get(sid) or RUNNING_STATE).running]
+        changed = [sid for sid in {t.get("ServiceID") for t in given_up}
+                   if sid is not None and (known.get(sid) or RUNNING_STATE).running]
         if not changed:
             return {}
         # a given-up task may have a newer one beside it (a restart policy, an update)
