@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
-import signal
 import sys
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "scripts" / "lib")]
 
+from relay_common import connect_upstream, run_then_exit, serve_until_signalled  # noqa: E402
 from throttle_proxy import pump  # noqa: E402
 
 #: the last path segment of these routes is a verb, not an object id or name
@@ -80,24 +80,17 @@ async def relay_requests(client: asyncio.StreamReader, upstream: asyncio.StreamW
 
 async def main(listen: str, upstream: str) -> None:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.wait_for(asyncio.open_unix_connection(upstream), 10)
-        except (OSError, asyncio.TimeoutError):
-            writer.close()
+        connected = await connect_upstream(asyncio.open_unix_connection(upstream), writer)
+        if connected is None:
             return
+        up_reader, up_writer = connected
         await asyncio.gather(relay_requests(reader, up_writer), pump(up_reader, writer, None))
 
     with_stale = Path(listen)
     if with_stale.is_socket():
         with_stale.unlink()
     server = await asyncio.start_unix_server(handle, listen, limit=1 << 20)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    print(f"listening {listen}", flush=True)
-    await stop.wait()
-    server.close()
+    await serve_until_signalled(server, listen)
     with_stale.unlink(missing_ok=True)
 
 
@@ -106,6 +99,4 @@ if __name__ == "__main__":
     parser.add_argument("--listen", required=True, help="the socket path clients connect to")
     parser.add_argument("--upstream", default="/var/run/docker.sock", help="the daemon's socket path")
     args = parser.parse_args()
-    asyncio.run(main(args.listen, args.upstream))
-    sys.stdout.flush()
-    os._exit(0)  # open relays do not hold the exit
+    run_then_exit(main(args.listen, args.upstream))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import json
 import math
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -95,6 +97,18 @@ class FakeDaemon:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+
+
+@contextlib.contextmanager
+def fake_daemon(tmp: Path, kind: str) -> Iterator[FakeDaemon]:
+    """The daemon of one measurement (a swarm manager for SwarmSpawner); after it, the spawners'
+    process state is dropped and the daemon stopped."""
+    daemon = FakeDaemon(tmp, swarm=kind == "swarm")
+    try:
+        yield daemon
+    finally:
+        process_state.reset()
+        daemon.stop()
 
 
 # -- spawners -----------------------------------------------------------------------------------
@@ -186,6 +200,13 @@ class CallCounter:
         self.count += 1
 
 
+async def connect(spawners: list, counter: CallCounter | None) -> None:
+    """The spawners' one cached client made, its requests counted from here on."""
+    await spawners[0].docker_client()
+    if counter is not None:
+        counter.hook()
+
+
 async def poll_all(spawners: list) -> list:
     return await asyncio.gather(*(s.poll() for s in spawners))
 
@@ -198,6 +219,16 @@ async def reattach(spawners: list) -> list:
         if answer is None:
             spawner.start_polling()
     return answers
+
+
+async def restart_hub(cls: type, daemon: FakeDaemon, names: list[tuple[str, str]], states: list[dict],
+                      counter: CallCounter | None) -> tuple[list, list]:
+    """A hub restart: new spawner objects from the states, a new client and monitor (a new
+    process has none), every server reattached; the spawners and their poll answers."""
+    process_state.reset()
+    spawners = [make_spawner(cls, daemon.url, u, s, st) for (u, s), st in zip(names, states, strict=True)]
+    await connect(spawners, counter)
+    return spawners, await reattach(spawners)
 
 
 @dataclass
@@ -227,8 +258,7 @@ class Row:
 
 def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
     row = Row(kind, shape, n)
-    daemon = FakeDaemon(tmp, swarm=kind == "swarm")
-    try:
+    with fake_daemon(tmp, kind) as daemon:
         names = shape_names(n, shape)
         t = time.monotonic()
         states = populate(kind, daemon, names)
@@ -244,23 +274,10 @@ def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
             daemon.api.tasks(filters={"label": ["org.jupyter.hub.managed-by=dockerspawner"]})
         row.daemon_list_ms = (time.perf_counter() - t) * 1000
 
-        # a hub restart: new spawner objects from the states, a new client and monitor
-        def restart(counter: CallCounter | None) -> tuple[list, list]:
-            process_state.reset()
-            spawners = [make_spawner(cls, daemon.url, u, s, st) for (u, s), st in zip(names, states, strict=True)]
-
-            async def first_round() -> list:
-                await spawners[0].docker_client()
-                if counter is not None:
-                    counter.hook()
-                return await reattach(spawners)
-
-            return spawners, asyncio.run(first_round())
-
         # memory first, traced (tracemalloc slows everything down, so it is a pass of its own)
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
-        traced, _ = restart(None)
+        traced, _ = asyncio.run(restart_hub(cls, daemon, names, states, None))
         row.kb_per_server = (tracemalloc.get_traced_memory()[0] - base) / n / 1024
         tracemalloc.stop()
         del traced
@@ -269,11 +286,7 @@ def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
         async def session() -> None:
             # the restart: fresh objects, client and monitor; every server reattached and polled
             cpu, wall = time.process_time(), time.monotonic()
-            process_state.reset()
-            spawners = [make_spawner(cls, daemon.url, u, s, st) for (u, s), st in zip(names, states, strict=True)]
-            await spawners[0].docker_client()
-            counter.hook()
-            answers = await reattach(spawners)
+            spawners, answers = await restart_hub(cls, daemon, names, states, counter)
             row.restart_cpu_s = time.process_time() - cpu
             row.restart_wall_s = time.monotonic() - wall
             row.restart_calls = counter.count
@@ -326,9 +339,6 @@ def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
                 spawner.stop_polling()
 
         asyncio.run(session())
-    finally:
-        process_state.reset()
-        daemon.stop()
     log(f"  {row}")
     return row
 
@@ -347,21 +357,19 @@ class SpawnRow:
 
 def concurrent_spawns(kind: str, n: int, tmp: Path) -> SpawnRow:
     row = SpawnRow(kind, n)
-    daemon = FakeDaemon(tmp, swarm=kind == "swarm")
     cls = KINDS[kind]
 
     class NoHTTP(cls):  # the fake's containers serve no HTTP: readiness is left out
         async def wait_for_server(self, ip, port):
             return None
 
-    try:
+    with fake_daemon(tmp, kind) as daemon:
         process_state.reset()
         spawners = [make_spawner(NoHTTP, daemon.url, f"spawn{i}", "") for i in range(n)]
         counter = CallCounter()
 
         async def run() -> list:
-            await spawners[0].docker_client()
-            counter.hook()
+            await connect(spawners, counter)
             return await asyncio.gather(*(s.start() for s in spawners), return_exceptions=True)
 
         profile = cProfile.Profile()
@@ -381,9 +389,6 @@ def concurrent_spawns(kind: str, n: int, tmp: Path) -> SpawnRow:
         row.top = [f"{Path(f[0]).name}:{f[2]} {t * 1000 / n:.3f} ms" for f, t in ours[:5]]
         if row.errors:
             log(f"  first error: {next(r for r in results if isinstance(r, BaseException))!r}")
-    finally:
-        process_state.reset()
-        daemon.stop()
     log(f"  {row}")
     return row
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
-import os
-import signal
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "lib"))
+
+from relay_common import connect_upstream, run_then_exit, serve_until_signalled  # noqa: E402
 
 CHUNK = 32 * 1024
 
@@ -70,21 +73,14 @@ async def main(listen: tuple[str, int], upstream: tuple[str, int], rate: float) 
     budget = Budget(rate)
 
     async def handle(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.wait_for(asyncio.open_connection(*upstream), 10)
-        except (OSError, asyncio.TimeoutError):
-            client_writer.close()
+        connected = await connect_upstream(asyncio.open_connection(*upstream), client_writer)
+        if connected is None:
             return
+        up_reader, up_writer = connected
         await asyncio.gather(pump(client_reader, up_writer, None), pump(up_reader, client_writer, budget))
 
     server = await asyncio.start_server(handle, *listen)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    print(f"listening {listen[0]}:{listen[1]}", flush=True)
-    await stop.wait()
-    server.close()
+    await serve_until_signalled(server, f"{listen[0]}:{listen[1]}")
     print(f"relayed {budget.relayed} bytes", flush=True)
 
 
@@ -94,6 +90,4 @@ if __name__ == "__main__":
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--rate", type=float, required=True, help="bytes per second, all connections together")
     args = parser.parse_args()
-    asyncio.run(main(loopback(args.listen), loopback(args.upstream), args.rate))
-    sys.stdout.flush()
-    os._exit(0)  # open relays do not hold the exit
+    run_then_exit(main(loopback(args.listen), loopback(args.upstream), args.rate))

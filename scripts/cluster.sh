@@ -33,22 +33,19 @@ declare -A ADDRESS=([manager]=10.213.213.10 [worker1]=10.213.213.11 [worker2]=10
 SWARM_POOL=10.220.0.0/16             # overlay networks, apart from every other range here
 LABEL=org.jupyter.hub.test-cluster=1
 IMAGES=${CLUSTER_IMAGES:-}           # extra images to load into every node (space separated)
+TAG=cluster
+NODE_VOLUME=docker                   # a node's /var/lib/docker: the volume $PREFIX-NAME-docker
+LOADED_PREFIX=$PREFIX-               # the log names a node by its container
 
-T0=$(date +%s.%N)
-log() { printf '[cluster] %s\n' "$*"; }
-die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }'; }
-node() { echo "$PREFIX-$1"; }
+# shellcheck source=scripts/lib/nodes.sh
+source scripts/lib/nodes.sh
 on() { local name=$1; shift; docker exec "$(node "$name")" docker "$@"; }
-
-default_images() {
-    # the single-user image of the installed JupyterHub (what the multinode tests spawn)
-    local version
-    version=$(.venv/bin/python -c 'import jupyterhub; print(jupyterhub.__version__)' 2>/dev/null) || return 0
-    echo "quay.io/jupyterhub/singleuser:$(cut -d. -f1,2 <<<"$version")"
-}
+load_into() { docker exec -i "$(node "$1")" docker load <"$2" >/dev/null; }
 
 # --- the node image --------------------------------------------------------------------------------
+# (the debootstrap steps are scripts/engines.sh's too; they are not shared, as the code of its
+# build_node_image is hashed into its image's recipe label: a change there rebuilds the image
+# and makes its running nodes again)
 build_node_image() {
     if docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
         return
@@ -97,37 +94,7 @@ ENTRYPOINT
     log "node image $NODE_IMAGE built in $(elapsed "$t")"
 }
 
-# --- the nodes -----------------------------------------------------------------------------------
-start_node() {
-    local name=$1 container
-    container=$(node "$name")
-    mkdir -p "$RUN_DIR/$name"
-    if docker container inspect "$container" >/dev/null 2>&1; then
-        [[ $(docker inspect -f '{{.State.Running}}' "$container") == true ]] || docker start "$container" >/dev/null
-        return
-    fi
-    docker run -d --name "$container" --hostname "$container" --label "$LABEL" \
-        --network "$NETWORK" --ip "${ADDRESS[$name]}" \
-        --cap-add ALL --cap-drop SYS_RESOURCE \
-        --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-        --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
-        --tmpfs /run --tmpfs /tmp \
-        -v "$container-docker:/var/lib/docker" -v "$RUN_DIR/$name:/run/node" \
-        "$NODE_IMAGE" >/dev/null
-}
-
-wait_for_node() {
-    local name=$1 i
-    for i in $(seq 1 120); do
-        if on "$name" info >/dev/null 2>&1; then
-            return
-        fi
-        sleep 0.5
-    done
-    docker logs --tail 20 "$(node "$name")" >&2 || true
-    die "$(node "$name")'s dockerd did not answer"
-}
-
+# --- the swarm (the nodes: start_node, wait_for_node in scripts/lib/nodes.sh) ---------------------
 swarm_state() { on "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown; }
 
 form_swarm() {
@@ -154,31 +121,6 @@ form_swarm() {
     # labels the tests place servers by
     for name in "${NODES[@]}"; do
         on manager node update --label-add "dsnode=$name" "$(node "$name")" >/dev/null
-    done
-}
-
-load_images() {
-    # saved once, loaded into the nodes that lack it side by side
-    local image name want have archive t pids missing
-    for image in $(default_images) $IMAGES; do
-        docker image inspect "$image" >/dev/null 2>&1 || { log "no $image on the host: not loaded"; continue; }
-        want=$(docker image inspect -f '{{.Id}}' "$image")
-        missing=()
-        for name in "${NODES[@]}"; do
-            have=$(on "$name" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
-            [[ $have == "$want" ]] || missing+=("$name")
-        done
-        ((${#missing[@]})) || continue
-        t=$(date +%s.%N)
-        archive=$(mktemp "$RUN_DIR/image.XXXXXX.tar")
-        docker save -o "$archive" "$image"
-        pids=()
-        for name in "${missing[@]}"; do
-            docker exec -i "$(node "$name")" docker load <"$archive" >/dev/null & pids+=($!)
-        done
-        for pid in "${pids[@]}"; do wait "$pid" || { rm -f "$archive"; die "loading $image failed"; }; done
-        rm -f "$archive"
-        log "$image loaded into ${missing[*]/#/$PREFIX-} in $(elapsed "$t")"
     done
 }
 
@@ -224,29 +166,19 @@ DOCKERFILE
 }
 
 up() {
-    docker info >/dev/null 2>&1 || die "no Docker daemon answers (run scripts/provision.sh first)"
-    build_node_image
-    if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
-        docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
-            --label "$LABEL" "$NETWORK" >/dev/null
-    fi
+    prepare_host
     local name
     for name in "${NODES[@]}"; do start_node "$name"; done
-    for name in "${NODES[@]}"; do wait_for_node "$name"; done
+    for name in "${NODES[@]}"; do wait_for_node "$name" "$(node "$name")'s dockerd did not answer" info; done
     form_swarm
-    load_images
+    # shellcheck disable=SC2046,SC2086 # lists of image names
+    load_images $(default_images) $IMAGES
     build_hub_image
     log "up in $(elapsed "$T0"): $(on manager node ls --format '{{.Hostname}}={{.Status}}/{{.Availability}}' | tr '\n' ' ')"
 }
 
 down() {
-    local name
-    for name in "${NODES[@]}"; do
-        docker rm -f "$(node "$name")" >/dev/null 2>&1 || true
-        docker volume rm "$(node "$name")-docker" >/dev/null 2>&1 || true
-    done
-    docker network rm "$NETWORK" >/dev/null 2>&1 || true
-    rm -rf "$RUN_DIR"
+    remove_nodes
     log "down: nodes, their volumes, $NETWORK and $RUN_DIR removed (the node image stays cached)"
 }
 

@@ -50,6 +50,7 @@ RELAY_PORTS="5001 5002 5003 5004"    # more ports of $GATEWAY every engine treat
 RELAY=scripts/lib/tcp-relay.py
 PREFIX=dsengine
 ENGINES=(docker26 podman5 podman5-rootless)
+NODES=("${ENGINES[@]}")              # the nodes scripts/lib/nodes.sh starts: one per engine
 declare -A ADDRESS=([docker26]=10.216.216.10 [podman5]=10.216.216.11 [podman5-rootless]=10.216.216.12)
 declare -A MODE=([docker26]=docker [podman5]=podman [podman5-rootless]=podman-rootless)
 declare -A SOCKET=([docker26]=docker.sock [podman5]=podman.sock [podman5-rootless]=podman.sock)
@@ -59,23 +60,17 @@ SUBORDINATE_IDS=100000
 LABEL=org.jupyter.hub.test-engines=1
 TEST_IMAGES="fakedocker-test/busybox:1.36 fakedocker-test/web:1 busybox:1.30.1"
 IMAGES=${ENGINES_IMAGES:-}           # extra images to load into every engine (space separated)
+TAG=engines
+NODE_VOLUME=storage                  # a node's /var/lib/docker: the volume $PREFIX-ENGINE-storage
+LOADED_PREFIX=                       # the log names a node by its engine
 
-T0=$(date +%s.%N)
-log() { printf '[engines] %s\n' "$*"; }
-die() { printf '[engines] ERROR: %s\n' "$*" >&2; exit 1; }
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }'; }
-node() { echo "$PREFIX-$1"; }
+# shellcheck source=scripts/lib/nodes.sh
+source scripts/lib/nodes.sh
 socket() { echo "$RUN_DIR/$1/${SOCKET[$1]}"; }
 # the host's docker CLI against one engine
 on() { local engine=$1; shift; DOCKER_HOST="unix://$(socket "$engine")" docker "$@"; }
 known() { [[ -n ${MODE[$1]:-} ]] || die "no engine $1 (engines: ${ENGINES[*]})"; }
-
-default_images() {
-    # the single-user image of the installed JupyterHub (what a hub on the host spawns)
-    local version
-    version=$(.venv/bin/python -c 'import jupyterhub; print(jupyterhub.__version__)' 2>/dev/null) || return 0
-    echo "quay.io/jupyterhub/singleuser:$(cut -d. -f1,2 <<<"$version")"
-}
+load_into() { on "$1" load -q -i "$2" >/dev/null; }
 
 # --- the node image ------------------------------------------------------------------------------
 write_node_files() {
@@ -215,67 +210,20 @@ build_node_image() {
     log "node image $NODE_IMAGE built in $(elapsed "$t")"
 }
 
-# --- the nodes -----------------------------------------------------------------------------------
-start_node() {
+# --- the nodes (start_node, wait_for_node, load_images in scripts/lib/nodes.sh) -------------------
+start_engine() {
+    # a node from an older node image is made again (its volume stays)
     local engine=$1 container old
     container=$(node "$engine")
-    mkdir -p "$RUN_DIR/$engine"
     if docker container inspect "$container" >/dev/null 2>&1; then
         old=$(docker inspect -f '{{.Image}}' "$container")
         if [[ $old != $(docker image inspect -f '{{.Id}}' "$NODE_IMAGE") ]]; then
             log "$container is from an older node image: made again (its volume stays)"
             docker rm -f "$container" >/dev/null
             docker rmi "$old" >/dev/null 2>&1 || true
-        else
-            [[ $(docker inspect -f '{{.State.Running}}' "$container") == true ]] || docker start "$container" >/dev/null
-            return
         fi
     fi
-    docker run -d --name "$container" --hostname "$container" --label "$LABEL" \
-        --network "$NETWORK" --ip "${ADDRESS[$engine]}" \
-        --cap-add ALL --cap-drop SYS_RESOURCE \
-        --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-        --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
-        --tmpfs /run --tmpfs /tmp \
-        -v "$container-storage:/var/lib/docker" -v "$RUN_DIR/$engine:/run/node" \
-        "$NODE_IMAGE" "${MODE[$engine]}" >/dev/null
-}
-
-wait_for_engine() {
-    local engine=$1 i
-    for i in $(seq 1 120); do
-        if on "$engine" version >/dev/null 2>&1; then
-            return
-        fi
-        sleep 0.5
-    done
-    docker logs --tail 20 "$(node "$engine")" >&2 || true
-    die "$(node "$engine") did not answer on $(socket "$engine")"
-}
-
-load_images() {
-    # saved once, loaded through each engine's socket where it lacks it (or has another id)
-    local image engine want have archive t pids missing
-    for image in $TEST_IMAGES $(default_images) $IMAGES; do
-        docker image inspect "$image" >/dev/null 2>&1 || { log "no $image on the host: not loaded"; continue; }
-        want=$(docker image inspect -f '{{.Id}}' "$image")
-        missing=()
-        for engine in "${ENGINES[@]}"; do
-            have=$(on "$engine" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
-            [[ $have == "$want" ]] || missing+=("$engine")
-        done
-        ((${#missing[@]})) || continue
-        t=$(date +%s.%N)
-        archive=$(mktemp "$RUN_DIR/image.XXXXXX.tar")
-        docker save -o "$archive" "$image"
-        pids=()
-        for engine in "${missing[@]}"; do
-            on "$engine" load -q -i "$archive" >/dev/null & pids+=($!)
-        done
-        for pid in "${pids[@]}"; do wait "$pid" || { rm -f "$archive"; die "loading $image failed"; }; done
-        rm -f "$archive"
-        log "$image loaded into ${missing[*]} in $(elapsed "$t")"
-    done
+    start_node "$engine" "${MODE[$engine]}"
 }
 
 # --- the registry relay --------------------------------------------------------------------------
@@ -329,29 +277,22 @@ init_swarm() {
 }
 
 up() {
-    docker info >/dev/null 2>&1 || die "no Docker daemon answers (run scripts/provision.sh first)"
-    build_node_image
-    if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
-        docker network create --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
-            --label "$LABEL" "$NETWORK" >/dev/null
-    fi
+    prepare_host
     start_relay
     local engine
-    for engine in "${ENGINES[@]}"; do start_node "$engine"; done
-    for engine in "${ENGINES[@]}"; do wait_for_engine "$engine"; init_swarm "$engine"; done
-    load_images
+    for engine in "${ENGINES[@]}"; do start_engine "$engine"; done
+    for engine in "${ENGINES[@]}"; do
+        wait_for_node "$engine" "$(node "$engine") did not answer on $(socket "$engine")" version
+        init_swarm "$engine"
+    done
+    # shellcheck disable=SC2046,SC2086 # lists of image names
+    load_images $TEST_IMAGES $(default_images) $IMAGES
     log "up in $(elapsed "$T0"): $(status | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 }
 
 down() {
-    local engine
     stop_relay
-    for engine in "${ENGINES[@]}"; do
-        docker rm -f "$(node "$engine")" >/dev/null 2>&1 || true
-        docker volume rm "$(node "$engine")-storage" >/dev/null 2>&1 || true
-    done
-    docker network rm "$NETWORK" >/dev/null 2>&1 || true
-    rm -rf "$RUN_DIR"
+    remove_nodes
     log "down: nodes, their volumes, $NETWORK, the registry relay and $RUN_DIR removed (the node image stays cached)"
 }
 

@@ -8,16 +8,17 @@ scripts/engines.sh runs one from the host's address on the engines' network to t
 one in front of benchmarks/throttle_proxy.py (which listens on loopback only).  Every connection
 to LISTEN is relayed, both ways, to a new connection to UPSTREAM, which must be a loopback
 address (this is no general proxy).  Prints ``listening HOST:PORT`` once it accepts connections;
-exits on SIGTERM/SIGINT.  Standard library only (any python3 runs it).
+exits on SIGTERM/SIGINT.  Standard library only (any python3 runs it; relay_common.py, next to
+it, is what it shares with the benchmarks' relays).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import os
-import signal
 import sys
+
+from relay_common import connect_upstream, run_then_exit, serve_until_signalled
 
 CHUNK = 64 * 1024
 
@@ -42,11 +43,10 @@ async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
 
 async def main(listen: tuple[str, int], upstream: tuple[str, int]) -> None:
     async def handle(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.wait_for(asyncio.open_connection(*upstream), 10)
-        except (OSError, asyncio.TimeoutError):
-            client_writer.close()
+        connected = await connect_upstream(asyncio.open_connection(*upstream), client_writer)
+        if connected is None:
             return
+        up_reader, up_writer = connected
         try:
             await asyncio.gather(pump(client_reader, up_writer), pump(up_reader, client_writer))
         except asyncio.CancelledError:
@@ -56,13 +56,7 @@ async def main(listen: tuple[str, int], upstream: tuple[str, int]) -> None:
                 writer.close()
 
     server = await asyncio.start_server(handle, *listen, reuse_address=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    print(f"listening {listen[0]}:{listen[1]} -> {upstream[0]}:{upstream[1]}", flush=True)
-    await stop.wait()
-    server.close()
+    await serve_until_signalled(server, f"{listen[0]}:{listen[1]} -> {upstream[0]}:{upstream[1]}")
 
 
 if __name__ == "__main__":
@@ -72,8 +66,6 @@ if __name__ == "__main__":
     if not ipaddress.ip_address(upstream_at[0]).is_loopback:
         raise SystemExit(f"tcp-relay: the upstream {sys.argv[2]} is not a loopback address")
     try:
-        asyncio.run(main(listen_at, upstream_at))
+        run_then_exit(main(listen_at, upstream_at))  # open connections do not hold the exit
     except OSError as exc:  # the address is in use or not this host's
         raise SystemExit(f"tcp-relay: cannot listen on {sys.argv[1]}: {exc}") from None
-    sys.stdout.flush()
-    os._exit(0)  # open connections do not hold the exit
