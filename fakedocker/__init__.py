@@ -11,8 +11,9 @@
 See the README section "Testing your own Docker code with fakedocker".
 """
 
-from .client import engine_of, patch
+from .client import engine_of
 from .engine import FakeEngine
+from .patching import patch
 from .routing import DaemonError
 
 __all__ = ["FakeEngine", "patch", "engine_of", "DaemonError"]

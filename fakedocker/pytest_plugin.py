@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from .client import patch
 from .engine import FakeEngine
+from .patching import patch
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ no module outside it calls ``DaemonError(...)`` (``tests/unit/test_fake_messages
 
 from __future__ import annotations
 
-from ..routing import DaemonError
+from ..daemon_error import DaemonError
 
 
 def not_modelled(what: str, route: str | None = None) -> DaemonError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..routing import DaemonError
+from ..daemon_error import DaemonError
 
 
 def page_not_found() -> DaemonError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..routing import DaemonError
+from ..daemon_error import DaemonError
 
 
 def no_such_volume(name: str) -> DaemonError:
