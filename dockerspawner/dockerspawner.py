@@ -137,21 +137,24 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
                 self.api_token = value
                 return
 
-    async def replacement_reason(self, info: dict) -> str | None:
+    async def replacement_reason(self, info: dict, request: spec.ContainerRequest | None = None) -> str | None:
         """Why an existing object (its inspect dict) must be replaced rather than started again,
-        or None to resume it (see the remove option and :mod:`dockerspawner.replacement`)."""
+        or None to resume it (see the remove option and :mod:`dockerspawner.replacement`).
+        ``request``: the spawn's, resolved once (resolved here when not given)."""
         if self.remove:
             return "remove is True"
         if info["State"].get("Running"):
             return None  # a running server (e.g. a hub restarted mid-spawn) is taken over as it is
-        changed = replacement_reasons(info, await self.container_request())
+        changed = replacement_reasons(info, request if request is not None else await self.container_request())
         if changed:
             return "the configuration changed (" + ", ".join(changed) + ")"
         return None
 
-    async def create_object(self) -> dict:
-        """Create the container; returns the create answer (with its Id)."""
-        request = await self.container_request()
+    async def create_object(self, request: spec.ContainerRequest | None = None) -> dict:
+        """Create the container from the spawn's request (resolved here when not given);
+        returns the create answer (with its Id)."""
+        if request is None:
+            request = await self.container_request()
         api_version = (await self.docker_client()).api_version
         kwargs = spec.build_create_kwargs(request, api_version)
         await self.ensure_volumes(request)
@@ -351,7 +354,6 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
             self._creating = False
             self.calls_in_flight = None
             self._options_applied = False
-            self.__dict__.pop("_inspected_image", None)  # this spawn's only: not kept per server
             self.release_gpu_reservation()
             self.progress_log.finish()  # so progress() can finish
 
@@ -372,11 +374,15 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
             self.extra_host_config = spec.deep_merge(
                 await self.evaluate_setting(self.extra_host_config) or {}, extra_host_config)
         await self.check_settings()
-        await self.pull_image(self.image)
+        image_info = await self.pull_image(self.image)
         await self.claim_object_name()
         existing = await self.get_object()
-        await self.assign_gpus(existing)  # before the replacement check, which compares them
-        reason = await self.replacement_reason(existing) if existing is not None else None
+        await self.assign_gpus(existing)  # before the request, which carries them
+        # the spawn's request, resolved once (callable settings, templates): what is checked,
+        # compared with a kept container and created is one value
+        request = await self.container_request(image_info)
+        await self.check_request(request)
+        reason = await self.replacement_reason(existing, request) if existing is not None else None
         if existing is not None and reason is not None:
             self.object_id = existing[self.object_id_key]
             self.log.info("Replacing %s %s for %s: %s (named volumes are kept)", self.object_type,
@@ -388,7 +394,7 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
         if existing is None:
             self.report_progress(PROGRESS_CREATE, f"Creating {self.object_type} {self.object_name}")
             self._creating = True  # from here on, what has this server's name was made by this spawn
-            created = await self.create_object()
+            created = await self.create_object(request)
             self._pinned_object_name = self.object_name
             self.object_id = created[self.object_id_key]
             self.log.info("Created %s %s (id %s) from image %s", self.object_type, self.object_name,
@@ -411,8 +417,12 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
         return address
 
     async def check_settings(self) -> None:
-        """Refuse, before anything is created, settings this spawner cannot honour (a
-        subclass's hook; DockerSpawner honours all of its own)."""
+        """Refuse, before anything is pulled or created, settings this spawner cannot honour
+        (a subclass's hook; DockerSpawner honours all of its own)."""
+
+    async def check_request(self, request: spec.ContainerRequest) -> None:
+        """Refuse, before anything is created, a resolved request this spawner cannot honour
+        (a subclass's hook; DockerSpawner honours every request)."""
 
     async def poll(self) -> Any:
         """None while the server runs (and while start() is still at work); its status once it

@@ -114,16 +114,17 @@ class ImageChoice(HasTraits):
                                        reason=errors.REASON_IMAGE)
         self.image = await self.check_allowed(requested)
 
-    async def pull_image(self, image: str) -> None:
-        """Pull ``image`` as pull_policy says: always, if not present, never (raise if absent), skip."""
+    async def pull_image(self, image: str) -> dict | None:
+        """Pull ``image`` as pull_policy says: always, if not present, never (raise if absent),
+        skip.  Returns the image's inspect when it was inspected (present already): the
+        spawn's request reads its CMD from it instead of asking again."""
         policy = self.pull_policy.lower()
         if policy == "skip":
-            return
+            return None
         if policy != "always":
             try:
-                info = await self.docker("inspect_image", image)
-                self.__dict__["_inspected_image"] = (image, info)  # get_command reads it: one call
-                return
+                info: dict = await self.docker("inspect_image", image)
+                return info
             except ImageNotFound:
                 if policy == "never":
                     self.log.error("Image %s is not present and pull_policy is 'never'", image)
@@ -158,3 +159,4 @@ class ImageChoice(HasTraits):
             raise errors.spawn_failure(500, f"Could not pull image {image}: {reason}",
                                        reason=errors.REASON_PULL) from None
         self.report_progress(PROGRESS_PULL_END, f"Pulled image {image}")
+        return None

@@ -107,16 +107,13 @@ class ServerResolution(HasTraits):
         env.setdefault("JUPYTER_IMAGE_SPEC", self.image)
         return env
 
-    async def get_command(self) -> list[str] | None:
-        """The full command (cmd + args); the image's CMD when cmd is None."""
+    async def get_command(self, image_info: dict | None = None) -> list[str] | None:
+        """The full command (cmd + args); the image's CMD when cmd is None (from
+        ``image_info``, the image's inspect this spawn already has, else asked for)."""
         if self.cmd:
             cmd = list(self.cmd)
         else:
-            inspected = self.__dict__.get("_inspected_image")  # by pull_image, this spawn
-            if inspected is not None and inspected[0] == self.image:
-                info = inspected[1]
-            else:
-                info = await self.docker("inspect_image", self.image)
+            info = image_info if image_info is not None else await self.docker("inspect_image", self.image)
             cmd = list(info["Config"].get("Cmd") or [])
             if not cmd and not self.get_args():
                 return None
@@ -241,8 +238,9 @@ class ServerResolution(HasTraits):
                 volumes[mount["Source"]] = args
         return volumes
 
-    async def container_request(self) -> spec.ContainerRequest:
-        """Resolve everything the container spec needs (callables, templates, env)."""
+    async def container_request(self, image_info: dict | None = None) -> spec.ContainerRequest:
+        """Resolve everything the container spec needs (callables, templates, env): once per
+        spawn, in ``_start``.  ``image_info``: the image's inspect, if the spawn has it."""
         if any(callable(getattr(self, name)) for name in CALLABLE_LIMITS):
             await self.resolve_limits()
         namespace = self.template_namespace()
@@ -260,7 +258,7 @@ class ServerResolution(HasTraits):
             image=self.image,
             name=self.object_name,
             port=self.port,
-            command=await self.get_command(),
+            command=await self.get_command(image_info),
             environment=self.get_env(),
             labels=labels,
             network_name=self.network_name,

@@ -136,7 +136,7 @@ class SwarmSpawner(DockerSpawner):
         super().clear_state()
         self._forget_object()
 
-    async def replacement_reason(self, info: dict) -> str | None:
+    async def replacement_reason(self, info: dict, request: spec.ContainerRequest | None = None) -> str | None:
         """A leftover service (from a hub that died mid-stop) is replaced, never reused."""
         return "a service is never resumed"
 
@@ -170,19 +170,25 @@ class SwarmSpawner(DockerSpawner):
             request, no_new_privileges_supported=spec.api_at_least(api_version, self.NO_NEW_PRIVILEGES_API))
 
     async def check_settings(self) -> None:
-        """Refuse what a service cannot express (links, host-config keys with no service
-        equivalent, no_new_privileges on an older daemon, post_start_cmd) before anything is
-        created: never start a server without a setting the admin asked for."""
-        refused = list((await self._translation(await self.container_request())).refused)
+        """Refuse post_start_cmd before anything is pulled: a service's task may run on any
+        node, where the hub cannot exec into it."""
         if self.post_start_cmd:
-            refused.append("post_start_cmd: a service's task may run on any node, where the hub "
-                           "cannot exec into it")
+            raise errors.ConfigProblem("SwarmSpawner", "post_start_cmd: a service's task may run on "
+                                       "any node, where the hub cannot exec into it")
+
+    async def check_request(self, request: spec.ContainerRequest) -> None:
+        """Refuse what a service cannot express (links, host-config keys with no service
+        equivalent, no_new_privileges on an older daemon) before anything is created: never
+        start a server without a setting the admin asked for.  The request is the one the
+        service is then created from."""
+        refused = list((await self._translation(request)).refused)
         if refused:
             raise errors.ConfigProblem("SwarmSpawner", "; ".join(refused))
 
-    async def create_object(self) -> dict:
+    async def create_object(self, request: spec.ContainerRequest | None = None) -> dict:
         await self._check_pin()
-        request = await self.container_request()
+        if request is None:
+            request = await self.container_request()
         kwargs = spec.build_service_kwargs(request, self.service_options(), await self._translation(request))
         self.log.debug("Creating service %s for %s from image %s", request.name, self._log_name, request.image)
         return await self.docker("create_service", **kwargs)
@@ -233,7 +239,7 @@ class SwarmSpawner(DockerSpawner):
         except NotFound:
             pass
 
-    async def get_command(self) -> list[str] | None:
+    async def get_command(self, image_info: dict | None = None) -> list[str] | None:
         """cmd + args; with no cmd, the image's own CMD (the image need not be on the hub's node,
         so it is only inspected when args must be appended to its CMD)."""
         if self.cmd:
@@ -241,7 +247,7 @@ class SwarmSpawner(DockerSpawner):
         if not self.get_args():
             return None
         try:
-            return await super().get_command()
+            return await super().get_command(image_info)
         except ImageNotFound:
             raise errors.spawn_failure(
                 500, f"Image {self.image} is not on the hub's node: set cmd to pass args to its command",

@@ -221,11 +221,11 @@ class SystemUserSpawner(DockerSpawner):
                 env[key] = value
         return env
 
-    async def container_request(self) -> spec.ContainerRequest:
+    async def container_request(self, image_info: dict | None = None) -> spec.ContainerRequest:
         """The user (uid:gid, or 0 with run_as_root) and working directory (the image home);
         extra_create_kwargs can still override both."""
         uid, gid = self._resolve_ids()
-        request = await super().container_request()
+        request = await super().container_request(image_info)
         return dataclasses.replace(
             request,
             user="0" if self.run_as_root else f"{uid}:{gid}",

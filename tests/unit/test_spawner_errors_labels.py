@@ -217,3 +217,24 @@ async def test_tls_handshake_failure_is_named(caplog):
     assert err.value.status_code == 503
     assert err.value.log_message.startswith(f"TLS handshake with the Docker daemon at {address} failed:")
     assert "Traceback" not in caplog.text
+
+
+async def test_a_spawn_resolves_its_request_once(make_spawner, engine):
+    """Callable settings run once per spawn, so the replacement check and the container made
+    agree even when a callable answers differently each time."""
+    calls = []
+
+    def numbered(spawner):
+        calls.append(1)
+        return str(len(calls))
+
+    spawner = make_spawner(remove=False, environment={"SPAWN": numbered})
+    await spawner.start()
+    assert len(calls) == 1
+    await spawner.stop()
+    spawner.mem_limit = "2G"  # the kept container must be replaced
+    await spawner.start()
+    assert len(calls) == 2  # one for this spawn's check and create together
+    env = engine.api_client().inspect_container(spawner.object_id)["Config"]["Env"]
+    assert "SPAWN=2" in env
+    await spawner.stop()

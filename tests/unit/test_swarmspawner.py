@@ -334,3 +334,19 @@ async def test_swarm_sets_no_new_privileges_where_the_daemon_can(make_spawner):
     spec = engine.api_client().inspect_service(spawner.service_id)["Spec"]
     assert spec["TaskTemplate"]["ContainerSpec"]["Privileges"] == {"NoNewPrivileges": True}
     await spawner.stop()
+
+
+async def test_a_swarm_spawn_checks_and_creates_one_request(make_spawner):
+    calls = []
+
+    def numbered(spawner):
+        calls.append(1)
+        return str(len(calls))
+
+    engine = swarm_engine()
+    spawner = make_spawner(engine, environment={"SPAWN": numbered})
+    await spawner.start()
+    assert len(calls) == 1  # checked against what a service can express and created from it
+    env = engine.api_client().inspect_service(spawner.service_id)["Spec"]["TaskTemplate"]["ContainerSpec"]["Env"]
+    assert "SPAWN=1" in env
+    await spawner.stop()
