@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 from concurrent.futures import Future
-from textwrap import indent
 from typing import Any
 
 from docker.errors import APIError, DockerException, NotFound
@@ -37,6 +36,7 @@ from .deprecations import add_renamed_methods
 from .gpu_choice import GpuAssignment
 from .images import ImageChoice
 from .monitor import GONE, RUNNING_STATE, Monitor, MonitorRegistry, ObjectState
+from .post_start import run_post_start
 from .profile_choice import ProfileChoice
 from .progress import (
     PROGRESS_CREATE,
@@ -194,24 +194,11 @@ class DockerSpawner(ServerObjects, ServerResolution, ProfileChoice, GpuAssignmen
         return redact_text(text, [self.api_token])
 
     async def post_start_exec(self) -> None:
-        """Run post_start_cmd in the started container and log what it printed: stdout at
-        debug level, stderr (and a failed exec) at warning level, token-like values hidden."""
-        exec_info = await self.docker("exec_create", self.object_id, self.post_start_cmd)
-        stdout, stderr = await self.docker("exec_start", exec_info["Id"], demux=True)
-        result = await self.docker("exec_inspect", exec_info["Id"])
-        stdout, stderr = stdout or b"", stderr or b""
-        if not stderr and b"exec failed" in stdout:  # the runtime reports a failed exec on stdout
-            stdout, stderr = b"", stdout
-        for stream, text, level in (("stdout", stdout, "debug"), ("stderr", stderr, "warning")):
-            output = self._redact(text.decode("utf-8", "replace").strip())
-            if not output:
-                continue
-            if "\n" in output:
-                output = "\n" + indent(output, "    ")
-            getattr(self.log, level)("post_start %s in %s: %s", stream, self.object_name, output)
-        code = result.get("ExitCode")
-        if code:
-            self.log.warning("post_start_cmd %r in %s exited with %s", self.post_start_cmd, self.object_name, code)
+        """Run post_start_cmd in the started container and log what it printed (see
+        :mod:`dockerspawner.post_start`)."""
+        assert self.object_id is not None  # the container started just now
+        await run_post_start(self.docker, self.object_id, self.post_start_cmd, name=self.object_name,
+                             log=self.log, redact=self._redact)
 
     async def get_ip_and_port(self) -> tuple[str, int]:
         """Where the hub reaches the server.
