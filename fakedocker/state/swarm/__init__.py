@@ -6,7 +6,8 @@ follows Docker Engine 20.10 (API 1.41), see ``tests/integration/REAL_DAEMON_NOTE
 - :mod:`.cluster`: the swarm and its node, ids, the raft-like index;
 - :mod:`.services`: service specs (normalised as the daemon echoes them), create/update/list;
 - :mod:`.endpoints`: networks as the swarm sees them, VIPs, task addresses, ingress ports;
-- :mod:`.orchestrator`: tasks, their state steps, restart policies, rolling updates;
+- :mod:`.orchestrator`: tasks, their slots, restart policies; :mod:`.task_steps`: a task's
+  state steps; :mod:`.updates`: rolling updates;
 - :mod:`.task_containers`: the containers tasks run in;
 - :mod:`.state`: ``engine.swarm``, the facade over all of them (``fail_task`` for tests).
 """

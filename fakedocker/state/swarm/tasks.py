@@ -1,6 +1,6 @@
 """A swarm task as the fake keeps it: its state, desired state, container and network
-attachments, and its ``/tasks`` answer (the orchestrator, :mod:`.orchestrator`, moves it
-through its states)."""
+attachments, and its ``/tasks`` answer (the orchestrator, :mod:`.orchestrator`, and its task
+steps, :mod:`.task_steps`, move it through its states)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ TASK_STATES = (
     "complete", "shutdown", "failed", "rejected", "remove", "orphaned",
 )
 TERMINAL_STATES = {"complete", "shutdown", "failed", "rejected", "remove", "orphaned"}
+#: the desired states of a task that stands for its slot
+STANDING = ("running", "ready")
 
 
 @dataclass
