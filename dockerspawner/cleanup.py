@@ -1,9 +1,17 @@
 """What deleting a user or a named server from JupyterHub (>= 5) removes: with
 remove_volumes_on_delete, the server's kept container and the named volumes its state records
 (its certificates volume among them) — except volumes another of the user's servers still uses
-(a volume template without {servername}), and never an object or volume another server owns."""
+(a volume template without {servername}), and never an object or volume another server owns.
+
+The removal is :class:`VolumeDeletion`'s, given the names; which names are the server's and
+which another's still uses is read from the spawner's state by the mixin."""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from logging import Logger
+from typing import TYPE_CHECKING, Any
 
 from docker.errors import APIError, DockerException, NotFound
 from requests.exceptions import ConnectionError as RequestsConnectionError
@@ -12,8 +20,56 @@ from traitlets import HasTraits
 from . import errors, ownership
 
 
+class VolumeDeletion:
+    """Removes a deleted server's volumes, keeping those another server of the user uses.
+
+    Needs ``docker`` (a call on the client protocol) and where to log; nothing of the spawner."""
+
+    def __init__(self, docker: Callable[..., Awaitable[Any]], log: Logger, log_name: str, user_name: str):
+        self.docker = docker
+        self.log = log
+        self.log_name = log_name
+        self.user_name = user_name
+
+    async def delete(self, ours: set[str], shared: set[str]) -> None:
+        for name in sorted(ours - shared):
+            try:
+                await self.docker("remove_volume", name)
+                self.log.info("Removed volume %s of deleted %s", name, self.log_name)
+            except NotFound:
+                pass
+            except APIError as err:
+                self.log.warning("Could not remove volume %s of deleted %s: %s", name, self.log_name,
+                                 err.explanation or err)
+        for name in sorted(ours & shared):
+            self.log.info("Keeping volume %s: another server of %s still uses it", name, self.user_name)
+
+
 class VolumeCleanup(HasTraits):
-    """DockerSpawner's delete_forever (a mixin)."""
+    """DockerSpawner's delete_forever (a mixin: the reference's method; the removal is
+    :class:`VolumeDeletion`'s)."""
+
+    if TYPE_CHECKING:  # what it reads of the spawner
+        log: Logger
+        _log_name: str
+        user: Any
+        daemon_address: str
+        remove_volumes_on_delete: bool
+        object_id: str | None
+        object_id_key: str
+        _volume_names: dict[str, str] | None
+
+        @property
+        def _server_name(self) -> str: ...
+        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
+        async def get_object(self) -> dict | None: ...
+        async def remove_object(self) -> None: ...
+        def _forget_object(self) -> None: ...
+        def _record_volume_names(self) -> None: ...
+        def _sibling_states(self) -> dict[str, dict | None] | None: ...
+        def named_as(self, server_name: str) -> Any: ...
+        def _volume_templates(self) -> list[str]: ...
+        def format_volume_template(self, template: str, setting: str = "volumes") -> str: ...
 
     async def delete_forever(self) -> None:
         """The user or named server is deleted from JupyterHub (JupyterHub >= 5).
@@ -38,18 +94,8 @@ class VolumeCleanup(HasTraits):
             self._forget_object()
         self._record_volume_names()  # a server whose state predates recorded names
         ours = set((self._volume_names or {}).values())
-        shared = self._volume_names_of_other_servers()
-        for name in sorted(ours - shared):
-            try:
-                await self.docker("remove_volume", name)
-                self.log.info("Removed volume %s of deleted %s", name, self._log_name)
-            except NotFound:
-                pass
-            except APIError as err:
-                self.log.warning("Could not remove volume %s of deleted %s: %s", name, self._log_name,
-                                 err.explanation or err)
-        for name in sorted(ours & shared):
-            self.log.info("Keeping volume %s: another server of %s still uses it", name, self.user.name)
+        await VolumeDeletion(self.docker, self.log, self._log_name, self.user.name).delete(
+            ours, self._volume_names_of_other_servers())
 
     def _volume_names_of_other_servers(self) -> set[str]:
         """Every volume name the user's other servers use: what their states record, or for a
