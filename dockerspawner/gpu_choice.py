@@ -5,7 +5,8 @@ process at the same moment."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from logging import Logger
+from typing import TYPE_CHECKING, Any
 
 from traitlets import HasTraits
 
@@ -35,6 +36,16 @@ class GpuReservations:
 
 class GpuAssignment(HasTraits):
     """DockerSpawner's GPU step (a mixin: ``gpus`` and ``gpu_ids`` are DockerSpawnerConfig's)."""
+
+    if TYPE_CHECKING:  # what it reads of the spawner
+        log: Logger
+        _log_name: str
+        client_key: str
+        gpus: Any
+        gpu_ids: list[Any]
+
+        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
+        async def evaluate_setting(self, value: Any) -> Any: ...
 
     #: this start's devices: a list of ids, "all", or None (no GPUs)
     assigned_gpus: Any = None

@@ -3,6 +3,9 @@ spawner options before anything else about the server is resolved."""
 
 from __future__ import annotations
 
+from logging import Logger
+from typing import TYPE_CHECKING, Any
+
 from traitlets import HasTraits
 
 from . import errors, profiles, spec
@@ -10,6 +13,14 @@ from . import errors, profiles, spec
 
 class ProfileChoice(HasTraits):
     """DockerSpawner's profile step (a mixin: ``profile_list`` is DockerSpawnerConfig's)."""
+
+    if TYPE_CHECKING:  # what it reads of the spawner
+        log: Logger
+        _log_name: str
+        profile_list: Any
+        user_options: Any
+
+        async def evaluate_setting(self, value: Any) -> Any: ...
 
     async def _profiles(self) -> list[profiles.Profile]:
         """The profiles this user is offered ([] without profile_list)."""
