@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
 import docker
@@ -290,6 +290,13 @@ WAITING_CALLS = frozenset({"stop", "wait", "pull", "remove_service"})
 class DockerAccess(HasTraits):
     """How a spawner reaches its daemon (a mixin: client_kwargs, tls_config and
     docker_concurrency are DockerSpawnerConfig's)."""
+
+    if TYPE_CHECKING:  # what it reads of the spawner
+        client_kwargs: dict[str, Any]
+        tls_config: dict[str, Any]
+        docker_concurrency: int
+        tls_cert: str
+        tls_key: str
 
     #: (client_kwargs, tls_config, their key, the getter of their client): poll() and every
     #: docker() call ask for them

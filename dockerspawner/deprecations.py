@@ -6,7 +6,8 @@ switching implementations sees the same log lines."""
 from __future__ import annotations
 
 import warnings
-from typing import Any, ClassVar
+from logging import Logger
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyterhub.traitlets import Callable
 from traitlets import Any as AnyTrait
@@ -36,6 +37,9 @@ class DeprecatedOptions(HasTraits):
     """The deprecated options of DockerSpawner, and what setting one does (traits only: the
     spawner classes, which derive from JupyterHub's Spawner, are the configurable ones, so
     these are set as c.DockerSpawner.<name>)."""
+
+    if TYPE_CHECKING:  # what it reads of the spawner
+        log: Logger
 
     # replaced by tls_config (ignored, as in the reference)
     tls = AnyTrait(None, allow_none=True, config=True, help="Deprecated, use DockerSpawner.tls_config dict to set any TLS options.")

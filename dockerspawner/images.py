@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
+from logging import Logger
 from textwrap import dedent
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jupyterhub
 from docker.errors import DockerException, ImageNotFound
@@ -34,6 +35,17 @@ IMAGE_REFERENCE = re.compile(
 
 class ImageChoice(HasTraits):
     """DockerSpawner's image steps (a mixin: the options are DockerSpawnerConfig's)."""
+
+    if TYPE_CHECKING:  # what it reads of the spawner
+        log: Logger
+        allowed_images: Any
+        user_options: Any
+        pull_policy: str
+
+        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
+        async def evaluate_setting(self, value: Any) -> Any: ...
+        def client_getter(self) -> Callable[[], Any]: ...
+        def report_progress(self, percent: int | None, message: str) -> None: ...
 
     async def _allowed_images(self) -> dict[str, str] | str:
         allowed = await self.evaluate_setting(self.allowed_images)
@@ -98,7 +110,7 @@ class ImageChoice(HasTraits):
                 "the server runs the configured image.",
                 reason=errors.REASON_IMAGE,
             )
-        if image not in allowed:
+        if isinstance(allowed, str) or image not in allowed:  # (a str is "*", answered above)
             raise errors.spawn_failure(
                 400, f"Image {image!r} is not in the allowed list: {', '.join(sorted(allowed))}",
                 reason=errors.REASON_IMAGE,
