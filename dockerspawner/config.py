@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 from inspect import isawaitable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyterhub.traitlets import ByteSpecification, Callable, Command
 from traitlets import Any as AnyTrait
@@ -58,6 +58,12 @@ class _DeferredLimit(Exception):
 
 class DockerSpawnerConfig(DeprecatedOptions):
     """Every option of DockerSpawner (SwarmSpawner and SystemUserSpawner inherit them)."""
+
+    if TYPE_CHECKING:  # what it reads of JupyterHub's Spawner
+        internal_ssl: bool
+
+        @property
+        def _log_name(self) -> str: ...
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         #: limit name -> the callable it was configured with (re-evaluated, see above)
@@ -180,7 +186,7 @@ class DockerSpawnerConfig(DeprecatedOptions):
         SwarmSpawner refuses it (a service cannot be given devices of its own).""",
     )
 
-    gpu_ids = List(
+    gpu_ids: List[Any] = List(
         default_value=None,
         allow_none=True,
         config=True,
@@ -345,7 +351,7 @@ class DockerSpawnerConfig(DeprecatedOptions):
         config=True,
         help="Map from host file/directory to container file/directory, mounted read-only.",
     )
-    mounts = List(
+    mounts: List[Any] = List(
         config=True,
         help="""List of dicts with keys matching docker.types.Mount, for more advanced mounts.
         {username} in source and target is replaced as for volumes.""",
@@ -493,7 +499,8 @@ class DockerSpawnerConfig(DeprecatedOptions):
         config=True,
         help="The command used to start the single-user server (None: the image's CMD).",
     )
-    post_start_cmd = UnicodeOrFalse(
+    # False is this trait's other value; traitlets' hints know str only
+    post_start_cmd = UnicodeOrFalse(  # type: ignore[call-overload]
         False,
         config=True,
         help="A command executed in the container after it starts (like docker exec); its output is logged.",

@@ -5,8 +5,10 @@ arguments.  Reads the configuration and the image; creates nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
-from typing import Any
+from logging import Logger
+from typing import TYPE_CHECKING, Any
 
 from docker.types import DriverConfig, Mount
 from traitlets import HasTraits
@@ -26,6 +28,46 @@ def alias(name: str) -> property:
 
 class ServerResolution(HasTraits):
     """DockerSpawner's resolve step (a mixin)."""
+
+    if TYPE_CHECKING:  # what it reads of the spawner
+        log: Logger
+        _log_name: str
+        user: Any
+        orm_spawner: Any
+        port: int
+        internal_ssl: bool
+        escape: Any
+        format_volume_name: Any
+        image: str
+        prefix: str
+        name_template: str
+        cmd: Any
+        volumes: dict[str, Any]
+        read_only_volumes: dict[str, Any]
+        mounts: list[Any]
+        certs_volume_name: str
+        extra_labels: dict[str, Any]
+        extra_create_kwargs: Any
+        extra_host_config: Any
+        network_name: str
+        extra_networks: list[str]
+        use_internal_ip: bool
+        host_ip: str
+        links: dict[str, Any]
+        no_new_privileges: bool
+        stop_grace_period: int | None
+        _pinned_object_name: str | None
+        _naming_server_name: str | None
+
+        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
+        def get_args(self) -> list[str]: ...
+        def recorded_volume_name(self, template: str) -> str | None: ...
+        def record_volume_name(self, template: str, name: str) -> None: ...
+        def other_servers(self, volumes: bool = False) -> ownership.OtherServers: ...
+        def _checked_limit(self, name: str, value: Any) -> Any: ...
+        async def resolve_limits(self) -> None: ...
+        async def evaluate_setting(self, value: Any) -> Any: ...
+        def gpu_request_fields(self) -> dict[str, Any]: ...
 
     @property
     def escaped_name(self) -> str:
@@ -55,7 +97,7 @@ class ServerResolution(HasTraits):
 
         ``{servername}`` is the server name lowercased and escaped, as in the reference (so a
         deployment's existing containers and volumes keep their names)."""
-        namespace = super().template_namespace()
+        namespace = super().template_namespace()  # type: ignore[misc]  # Spawner's, later in DockerSpawner's MRO
         server_name = self._names_server_name
         namespace.update(
             username=self.escaped_name,
@@ -102,7 +144,7 @@ class ServerResolution(HasTraits):
         return self.object_name
 
     def get_env(self) -> dict[str, str]:
-        env = super().get_env()
+        env = super().get_env()  # type: ignore[misc]  # Spawner's, later in DockerSpawner's MRO
         # Spawner.environment keeps the last word, as JupyterHub documents
         env.setdefault("JUPYTER_IMAGE_SPEC", self.image)
         return env
@@ -150,7 +192,8 @@ class ServerResolution(HasTraits):
                 # {"name": ..., "options": ...} as written in a config: the daemon reads it
                 # case-insensitively; the canonical form is what the volume is created from
                 fields = {str(k).lower(): v for k, v in driver.items()}
-                args["driver_config"] = DriverConfig(fields.get("name"), fields.get("options"))
+                # a missing name stays None, as docker-py takes it (its stubs say str)
+                args["driver_config"] = DriverConfig(fields.get("name"), fields.get("options"))  # type: ignore[arg-type]
             result.append(Mount(**args))
         return result
 

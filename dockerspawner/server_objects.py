@@ -6,8 +6,11 @@ server's name, the volumes keep theirs."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from typing import Any
+from collections.abc import Mapping
+from logging import Logger
+from typing import TYPE_CHECKING, Any
 
 from docker.errors import APIError, NotFound
 from tornado import web
@@ -23,6 +26,29 @@ _LEGACY_NAMING_SERVER_KEY = "named_after_server"
 
 class ServerObjects(HasTraits):
     """DockerSpawner's state and the lookup of the server's own objects (a mixin)."""
+
+    if TYPE_CHECKING:  # what it reads of the spawner
+        log: Logger
+        _log_name: str
+        user: Any
+        orm_spawner: Any
+        internal_ssl: bool
+        object_type: str
+        object_id_key: str
+        object_name_limit: int | None
+
+        @property
+        def object_name(self) -> str: ...
+        @property
+        def _server_name(self) -> str: ...
+        @property
+        def _names_server_name(self) -> str: ...
+        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
+        def rendered_object_name(self, server_name: str) -> str: ...
+        def _volume_templates(self) -> list[str]: ...
+        def format_volume_template(self, template: str, setting: str = "volumes") -> str: ...
+        def named_volumes(self, binds: Mapping[str, Any] | None = None) -> list[str]: ...
+        def _certs_volume(self) -> str: ...
 
     #: the id of the server's container (or service), kept in the state
     object_id: str | None = None
@@ -49,7 +75,7 @@ class ServerObjects(HasTraits):
 
     # -- state ---------------------------------------------------------------------------------
     def load_state(self, state: dict) -> None:
-        super().load_state(state)
+        super().load_state(state)  # type: ignore[misc]  # Spawner's, later in DockerSpawner's MRO
         self.object_id = state.get("object_id") or state.get("container_id") or None
         # the name the object was created with, so a change of prefix, name_template or escape
         # does not lose track of it
@@ -62,7 +88,7 @@ class ServerObjects(HasTraits):
         self._previous_exit = state.get(_PREVIOUS_EXIT_KEY) or self._previous_exit
 
     def get_state(self) -> dict:
-        state = super().get_state()
+        state = super().get_state()  # type: ignore[misc]  # Spawner's, later in DockerSpawner's MRO
         if self.object_id:
             state["object_id"] = self.object_id
             state["object_name"] = self.object_name
