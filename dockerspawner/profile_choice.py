@@ -22,6 +22,9 @@ class ProfileChoice(HasTraits):
 
         async def evaluate_setting(self, value: Any) -> Any: ...
 
+    #: the configured values the last profile replaced, put back before the next one applies
+    _profile_saved: dict[str, Any] | None = None
+
     async def _profiles(self) -> list[profiles.Profile]:
         """The profiles this user is offered ([] without profile_list)."""
         raw = await self.evaluate_setting(self.profile_list)
@@ -50,7 +53,9 @@ class ProfileChoice(HasTraits):
                 raise errors.ConfigProblem(
                     "profile_list", f"profile {selection.profile.slug!r} overrides {key!r}, which is not "
                     f"a {type(self).__name__} option")
-        saved = self.__dict__.setdefault("_profile_saved", {})
+        if self._profile_saved is None:
+            self._profile_saved = {}
+        saved = self._profile_saved
         for key, value in overrides.items():
             current = getattr(self, key)
             saved.setdefault(key, current)
@@ -68,7 +73,8 @@ class ProfileChoice(HasTraits):
     def _restore_profile_overrides(self) -> None:
         """Undo the last profile's overrides: a next start with another profile begins from the
         configuration, not from what the last profile set."""
-        for key, value in self.__dict__.pop("_profile_saved", {}).items():
+        saved, self._profile_saved = self._profile_saved or {}, None
+        for key, value in saved.items():
             setattr(self, key, value)
 
     async def profile_form(self) -> str | None:

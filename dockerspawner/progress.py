@@ -139,12 +139,14 @@ class SpawnEventLog:
 class ProgressReporting(HasTraits):
     """DockerSpawner's progress steps (a mixin)."""
 
+    #: the server's spawn events (made at first use: JupyterHub may open progress() first)
+    _progress_log: SpawnEventLog | None = None
+
     @property
     def progress_log(self) -> SpawnEventLog:
-        log = self.__dict__.get("_progress_log")
-        if log is None:
-            log = self.__dict__["_progress_log"] = SpawnEventLog()
-        return log
+        if self._progress_log is None:
+            self._progress_log = SpawnEventLog()
+        return self._progress_log
 
     @property
     def _progress_events(self) -> list[dict[str, Any]]:

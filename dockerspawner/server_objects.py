@@ -238,7 +238,7 @@ class _NamedAs:
         self.server_name = server_name
 
     def __enter__(self) -> None:
-        self.saved = self.spawner.__dict__.get("_rendering_server_name")
+        self.saved = self.spawner._rendering_server_name
         self.spawner._rendering_server_name = self.server_name
 
     def __exit__(self, *exc: Any) -> None:
