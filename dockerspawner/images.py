@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from html import escape
 from logging import Logger
 from textwrap import dedent
@@ -129,8 +129,31 @@ class ImageChoice(HasTraits):
     async def pull_image(self, image: str) -> dict | None:
         """Pull ``image`` as pull_policy says: always, if not present, never (raise if absent),
         skip.  Returns the image's inspect when it was inspected (present already): the
-        spawn's request reads its CMD from it instead of asking again."""
-        policy = self.pull_policy.lower()
+        spawn's request reads its CMD from it instead of asking again.  The work is
+        :class:`ImagePuller`'s."""
+        return await ImagePuller(self.docker, self.client_getter(), self.report_progress, self.log).ensure(
+            image, self.pull_policy)
+
+
+class ImagePuller:
+    """Makes an image present on the daemon as a pull policy says, the pull's progress folded
+    into one percentage for the spawn page.
+
+    Needs ``docker`` (a call on the client protocol), ``get_client`` (the client a streamed
+    pull reads, called in a worker thread), ``report(percent, message)`` and a log; nothing of
+    the spawner."""
+
+    def __init__(self, docker: Callable[..., Awaitable[Any]], get_client: Callable[[], Any],
+                 report: Callable[[int | None, str], None], log: Logger):
+        self.docker = docker
+        self.get_client = get_client
+        self.report = report
+        self.log = log
+
+    async def ensure(self, image: str, policy: str) -> dict | None:
+        """``policy``: always, ifnotpresent, never (refuse if absent) or skip.  The image's
+        inspect when it was found present, else None."""
+        policy = policy.lower()
         if policy == "skip":
             return None
         if policy != "always":
@@ -144,13 +167,16 @@ class ImageChoice(HasTraits):
                         500, f"Image {image} is not present on the Docker host and pulling is disabled.",
                         reason=errors.REASON_PULL,
                     ) from None
+        await self.pull(image)
+        return None
+
+    async def pull(self, image: str) -> None:
         repository, tag = parse_repository_tag(image)
         self.log.info("Pulling image %s", image)
-        self.report_progress(PROGRESS_PULL_START, f"Pulling image {image}")
+        self.report(PROGRESS_PULL_START, f"Pulling image {image}")
         loop = asyncio.get_running_loop()
         tracker = PullProgress(image)
-
-        get_client = self.client_getter()
+        get_client, report = self.get_client, self.report
 
         def pull_and_report() -> None:
             for line in get_client().pull(repository, tag=tag or "latest", stream=True, decode=True):
@@ -159,7 +185,7 @@ class ImageChoice(HasTraits):
                     raise DockerException(detail)
                 event = tracker.update(line)
                 if event is not None:
-                    loop.call_soon_threadsafe(self.report_progress, *event)
+                    loop.call_soon_threadsafe(report, *event)
 
         try:
             await DockerCalls.submit(DockerCalls.waiting_executor(), pull_and_report)
@@ -170,5 +196,4 @@ class ImageChoice(HasTraits):
             self.log.error("Pulling image %s failed: %s", image, reason)
             raise errors.spawn_failure(500, f"Could not pull image {image}: {reason}",
                                        reason=errors.REASON_PULL) from None
-        self.report_progress(PROGRESS_PULL_END, f"Pulled image {image}")
-        return None
+        self.report(PROGRESS_PULL_END, f"Pulled image {image}")
