@@ -5,6 +5,7 @@ process at the same moment."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from logging import Logger
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,56 @@ class GpuReservations:
         return {gpu for who, ids in self.promised.items() if who != owner for gpu in ids}
 
 
+class GpuAssigner:
+    """Chooses a starting server's GPU ids: from ``gpu_ids`` or the daemon's GPUs, none that a
+    running container's label holds or another server starting beside it was promised, its
+    kept container's own ids first.
+
+    Needs ``docker`` (a call on the client protocol), the daemon's ``reservations`` (shared by
+    the servers starting on it), who asks (``owner``) and where to log; nothing of the
+    spawner."""
+
+    def __init__(self, docker: Callable[..., Awaitable[Any]], reservations: GpuReservations, owner: int,
+                 log: Logger, log_name: str):
+        self.docker = docker
+        self.reservations = reservations
+        self.owner = owner
+        self.log = log
+        self.log_name = log_name
+
+    async def assign(self, request: gpus.GpuRequest, configured_ids: list[Any] | None,
+                     existing: dict | None) -> list[str] | str:
+        """The ids (promised to ``owner`` until released), or "all"."""
+        if request.all:
+            return "all"
+        if configured_ids:
+            pool = [str(gpu) for gpu in configured_ids]
+        else:
+            pool = gpus.daemon_gpu_ids(await self.docker("info"))
+        if not pool:
+            raise errors.ConfigProblem(
+                "gpus", f"gpus = {request.count}, but the Docker daemon reports no GPUs (its "
+                "node-generic-resources) and gpu_ids is not set")
+        existing_id = existing["Id"] if existing else None
+        prefer = gpus.label_ids(((existing or {}).get("Config", {}).get("Labels") or {}).get(gpus.LABEL_GPUS))
+        async with self.reservations.lock:
+            listing = await self.docker("containers", filters={
+                "label": [gpus.LABEL_GPUS], "status": ["running", "restarting", "paused"]})
+            held = gpus.held_ids(listing, except_id=existing_id) | self.reservations.held_by_others(self.owner)
+            try:
+                ids = gpus.assign(pool, held, request.count, prefer=prefer)
+            except gpus.GpuSettingError as problem:
+                raise errors.ConfigProblem("gpus", str(problem)) from None
+            except gpus.GpusUnavailable as busy:
+                self.log.warning("Cannot start %s: %s", self.log_name, busy)
+                raise errors.spawn_failure(503, f"Your server needs {request.count} GPU"
+                                                f"{'s' if request.count > 1 else ''}: {busy}.",
+                                           reason=errors.REASON_GPU) from None
+            self.reservations.promised[self.owner] = ids
+        self.log.info("%s: GPUs %s", self.log_name, ",".join(ids))
+        return ids
+
+
 class GpuAssignment(HasTraits):
     """DockerSpawner's GPU step (a mixin: ``gpus`` and ``gpu_ids`` are DockerSpawnerConfig's)."""
 
@@ -52,41 +103,14 @@ class GpuAssignment(HasTraits):
 
     async def assign_gpus(self, existing: dict | None) -> None:
         """Choose this server's GPUs (``existing``: its kept container, whose own ids it keeps
-        when they are free).  HTTP 503 when too few are free; nothing is created then."""
+        when they are free).  HTTP 503 when too few are free; nothing is created then.  The
+        choice is :class:`GpuAssigner`'s."""
         self.assigned_gpus = None
         request = await self.gpu_setting()
         if request is None:
             return
-        if request.all:
-            self.assigned_gpus = "all"
-            return
-        if self.gpu_ids:
-            pool = [str(gpu) for gpu in self.gpu_ids]
-        else:
-            pool = gpus.daemon_gpu_ids(await self.docker("info"))
-        if not pool:
-            raise errors.ConfigProblem(
-                "gpus", f"gpus = {request.count}, but the Docker daemon reports no GPUs (its "
-                "node-generic-resources) and gpu_ids is not set")
-        existing_id = existing["Id"] if existing else None
-        prefer = gpus.label_ids(((existing or {}).get("Config", {}).get("Labels") or {}).get(gpus.LABEL_GPUS))
-        reservations = GpuReservations.of(self.client_key)
-        async with reservations.lock:
-            listing = await self.docker("containers", filters={
-                "label": [gpus.LABEL_GPUS], "status": ["running", "restarting", "paused"]})
-            held = gpus.held_ids(listing, except_id=existing_id) | reservations.held_by_others(id(self))
-            try:
-                ids = gpus.assign(pool, held, request.count, prefer=prefer)
-            except gpus.GpuSettingError as problem:
-                raise errors.ConfigProblem("gpus", str(problem)) from None
-            except gpus.GpusUnavailable as busy:
-                self.log.warning("Cannot start %s: %s", self._log_name, busy)
-                raise errors.spawn_failure(503, f"Your server needs {request.count} GPU"
-                                                f"{'s' if request.count > 1 else ''}: {busy}.",
-                                           reason=errors.REASON_GPU) from None
-            reservations.promised[id(self)] = ids
-        self.assigned_gpus = ids
-        self.log.info("%s: GPUs %s", self._log_name, ",".join(ids))
+        assigner = GpuAssigner(self.docker, GpuReservations.of(self.client_key), id(self), self.log, self._log_name)
+        self.assigned_gpus = await assigner.assign(request, self.gpu_ids, existing)
 
     async def gpu_setting(self) -> gpus.GpuRequest | None:
         """The ``gpus`` setting, evaluated and parsed (None: no GPUs); a value that is not a
