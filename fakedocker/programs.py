@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .state.containers.model import merge_env
+
 #: the PATH Docker gives a Linux process whose container sets none
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -41,18 +43,13 @@ def process_env(container_env: list[str] | None, hostname: str, tty: bool, user:
     PATH and HOSTNAME first, TERM for a terminal, the container's variables over them and the
     exec's over those, HOME last when none is set.  None when HOME would come from the image's
     ``/etc/passwd`` (a user other than root with no HOME given)."""
-    env: dict[str, str] = {"PATH": DEFAULT_PATH, "HOSTNAME": hostname}
-    if tty:
-        env["TERM"] = "xterm"
-    for entry in list(container_env or []) + list(extra or []):
-        key, sep, value = entry.partition("=")
-        if sep:
-            env[key] = value
-    if "HOME" not in env:
+    base = [f"PATH={DEFAULT_PATH}", f"HOSTNAME={hostname}"] + (["TERM=xterm"] if tty else [])
+    env = merge_env(merge_env(base, container_env), extra)
+    if not any(entry.partition("=")[0] == "HOME" for entry in env):
         if _uid(user) != 0:
             return None
-        env["HOME"] = "/root"
-    return tuple(f"{k}={v}" for k, v in env.items())
+        env.append("HOME=/root")
+    return tuple(env)
 
 
 def _uid(user: str) -> int | None:

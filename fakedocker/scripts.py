@@ -93,9 +93,7 @@ _BUILTINS = ("echo", "exit", "true", "false", ":", "trap", "sleep")
 
 def _program(cmd: list[str], programs: frozenset[str]) -> Script | None:
     name, args = os.path.basename(cmd[0]), tuple(cmd[1:])
-    if name in programs and name not in _PROGRAMS:
-        return Script((Phase(0.0, (Statement(name, args),)),))
-    if name not in _PROGRAMS:
+    if name not in _PROGRAMS and name not in programs:
         return Script((Phase(0.0, ()),), runs_on=True)
     if name == "sleep":
         seconds = sleep_seconds(args)
