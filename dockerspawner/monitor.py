@@ -77,8 +77,6 @@ class Monitor:
         self._view_follow: Callable[..., Any] | None = getattr(view, "follow", None) if follow_events else None
         self._view_changes: Callable[[dict[str, ObjectState]], Awaitable[dict[str, ObjectState]]] | None = (
             getattr(view, "changed_states", None) if follow_events else None)
-        self.follow_events = self._view_follow is not None
-        self.checks_changes = self._view_changes is not None
         self._checked_at = 0.0
         self._checking: asyncio.Future | None = None
         self.resync_every = resync_every
@@ -93,6 +91,14 @@ class Monitor:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._ticking: asyncio.Future | None = None
+
+    @property
+    def follow_events(self) -> bool:
+        return self._view_follow is not None
+
+    @property
+    def checks_changes(self) -> bool:
+        return self._view_changes is not None
 
     def note(self, object_id: str, state: ObjectState) -> None:
         """A spawner changed ``object_id`` itself: trust this over any older snapshot."""

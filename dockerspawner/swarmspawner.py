@@ -262,21 +262,22 @@ class SwarmSpawner(DockerSpawner):
     async def running_task(self) -> dict:
         """Wait for the service's task to run; a task that fails reports its own error.  No
         deadline of its own: JupyterHub's start_timeout ends the spawn."""
-        last_state: list[str | None] = [None]
+        last_state: str | None = None
 
         async def task_if_running() -> dict | None:
+            nonlocal last_state
             tasks = await self.tasks()
             if not tasks:
                 return None
             task = tasks[0]
             status = task["Status"]
             state = status["State"]
-            if state != last_state[0]:
+            if state != last_state:
                 self.log.debug("Task of %s is %s (%s)", self.service_name, state, status.get("Message", ""))
                 message = f"Swarm task {state}"
                 if state in TASK_PROGRESS and self.progress_log.last_message != message:
                     self.report_progress(TASK_PROGRESS[state], message)
-                last_state[0] = state
+                last_state = state
             if state == "running":
                 return task
             unschedulable = placement.unschedulable_reason(task)
