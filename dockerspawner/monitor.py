@@ -29,6 +29,7 @@ from traitlets.log import get_logger
 from .event_feed import event_state
 from .monitor_state import GONE, RUNNING, RUNNING_STATE, ObjectState
 from .process_state import STATE, reset
+from .timeouts import within
 
 __all__ = ["GONE", "RUNNING", "RUNNING_STATE", "ObjectState", "Monitor", "MonitorRegistry", "Watch"]
 
@@ -135,7 +136,7 @@ class Monitor:
         waiter = (condition, asyncio.get_running_loop().create_future())
         self._waiters.append(waiter)
         try:
-            await asyncio.wait_for(waiter[1], timeout)
+            await within(waiter[1], timeout)
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)

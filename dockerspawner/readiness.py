@@ -19,6 +19,7 @@ from typing import Any
 
 from . import errors
 from .process_state import STATE
+from .timeouts import within
 
 #: the first gap (seconds) before the container's own state is checked while waiting, and the
 #: longest gap; each gap doubles the one before
@@ -48,13 +49,13 @@ async def answers_http(host: str, port: int, path: str, timeout: float = 1.0) ->
     """Whether an HTTP server answers a GET at host:port (any status counts).  A bare TCP
     connect is not enough: Docker's port proxy accepts connections before the server listens."""
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        reader, writer = await within(asyncio.open_connection(host, port), timeout)
     except (OSError, asyncio.TimeoutError):
         return False
     try:
         writer.write(f"GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
         await writer.drain()
-        line = await asyncio.wait_for(reader.readline(), timeout)
+        line = await within(reader.readline(), timeout)
         return line.startswith(b"HTTP/")
     except (OSError, asyncio.TimeoutError):
         return False
