@@ -4,20 +4,19 @@ short-lived helper container, since the daemon may be on another machine than th
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import tarfile
 from collections.abc import Awaitable, Callable, Mapping
-from logging import Logger
 from typing import TYPE_CHECKING, Any
 
 from docker.errors import DockerException
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from tornado import web
-from traitlets import HasTraits, default
+from traitlets import default
 
 from . import errors
+from .step import SpawnerStep
 
 #: where the internal SSL certificates are mounted, as in the reference
 CERTS_DIR = "/certs"
@@ -70,14 +69,11 @@ class CertificateStager:
         return moved
 
 
-class CertificateStaging(HasTraits):
+class CertificateStaging(SpawnerStep):
     """DockerSpawner's internal-SSL step (a mixin: the reference's ``move_certs``; the work is
     :class:`CertificateStager`'s)."""
 
     if TYPE_CHECKING:  # what it reads of the spawner
-        log: Logger
-        _log_name: str
-        daemon_address: str
         certs_volume_name: str
         move_certs_image: str
 
@@ -85,7 +81,6 @@ class CertificateStaging(HasTraits):
         def internal_hostname(self) -> str: ...
         @property
         def object_name(self) -> str: ...
-        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
         async def pull_image(self, image: str) -> dict | None: ...
         def volume_name(self, template: str, setting: str) -> str: ...
         def labels(self) -> dict[str, str]: ...

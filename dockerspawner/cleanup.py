@@ -8,16 +8,15 @@ which another's still uses is read from the spawner's state by the mixin."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from logging import Logger
 from typing import TYPE_CHECKING, Any
 
 from docker.errors import APIError, DockerException, NotFound
 from requests.exceptions import ConnectionError as RequestsConnectionError
-from traitlets import HasTraits
 
 from . import errors, ownership
+from .step import SpawnerStep
 
 
 class VolumeDeletion:
@@ -45,15 +44,12 @@ class VolumeDeletion:
             self.log.info("Keeping volume %s: another server of %s still uses it", name, self.user_name)
 
 
-class VolumeCleanup(HasTraits):
+class VolumeCleanup(SpawnerStep):
     """DockerSpawner's delete_forever (a mixin: the reference's method; the removal is
     :class:`VolumeDeletion`'s)."""
 
     if TYPE_CHECKING:  # what it reads of the spawner
-        log: Logger
-        _log_name: str
         user: Any
-        daemon_address: str
         remove_volumes_on_delete: bool
         object_id: str | None
         object_id_key: str
@@ -61,7 +57,6 @@ class VolumeCleanup(HasTraits):
 
         @property
         def _server_name(self) -> str: ...
-        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
         async def get_object(self) -> dict | None: ...
         async def remove_object(self) -> None: ...
         def _forget_object(self) -> None: ...

@@ -9,10 +9,9 @@ from collections.abc import Awaitable, Callable
 from logging import Logger
 from typing import TYPE_CHECKING, Any
 
-from traitlets import HasTraits
-
 from . import errors, gpus
 from .process_state import STATE
+from .step import SpawnerStep
 
 
 class GpuReservations:
@@ -85,17 +84,14 @@ class GpuAssigner:
         return ids
 
 
-class GpuAssignment(HasTraits):
+class GpuAssignment(SpawnerStep):
     """DockerSpawner's GPU step (a mixin: ``gpus`` and ``gpu_ids`` are DockerSpawnerConfig's)."""
 
     if TYPE_CHECKING:  # what it reads of the spawner
-        log: Logger
-        _log_name: str
         client_key: str
         gpus: Any
         gpu_ids: list[Any]
 
-        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
         async def evaluate_setting(self, value: Any) -> Any: ...
 
     #: this start's devices: a list of ids, "all", or None (no GPUs)

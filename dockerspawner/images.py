@@ -16,11 +16,12 @@ import jupyterhub
 from docker.errors import DockerException, ImageNotFound
 from docker.utils import parse_repository_tag
 from requests.exceptions import ConnectionError as RequestsConnectionError
-from traitlets import HasTraits, default
+from traitlets import default
 
 from . import errors, profiles
 from .client import DockerCalls
 from .progress import PROGRESS_PULL_END, PROGRESS_PULL_START, PullProgress
+from .step import SpawnerStep
 
 #: the single-user image of the installed JupyterHub's major.minor version
 DEFAULT_IMAGE = "quay.io/jupyterhub/singleuser:" + ".".join(jupyterhub.__version__.split(".")[:2])
@@ -33,16 +34,14 @@ IMAGE_REFERENCE = re.compile(
 )
 
 
-class ImageChoice(HasTraits):
+class ImageChoice(SpawnerStep):
     """DockerSpawner's image steps (a mixin: the options are DockerSpawnerConfig's)."""
 
     if TYPE_CHECKING:  # what it reads of the spawner
-        log: Logger
         allowed_images: Any
         user_options: Any
         pull_policy: str
 
-        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
         async def evaluate_setting(self, value: Any) -> Any: ...
         def client_getter(self) -> Callable[[], Any]: ...
         def report_progress(self, percent: int | None, message: str) -> None: ...

@@ -20,6 +20,7 @@ It stays correct across:
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -45,19 +46,34 @@ class View(Protocol):
         the reference implementation), or GONE."""
 
 
+class Mode(enum.Enum):
+    """What keeps a monitor's snapshot current: the only state its answers depend on."""
+
+    #: nothing: answers come from a list at most ``max_age`` old (and an inspect per unlisted object)
+    LISTING = "listing"
+    #: the daemon's event stream (and, for a view that tells changes, its changes call as well)
+    EVENTS = "following events"
+    #: the view's changes call alone, once per ``max_age`` (the stream refused or ended; it is
+    #: followed again at the next list)
+    CHANGES = "checking changes"
+
+
 class Monitor:
-    """Answers ``state_of(object_id)`` from ``view``'s snapshots.
+    """Answers ``state_of(object_id)`` from ``view``'s snapshots; ``mode`` (a :class:`Mode`)
+    says what keeps them current.
 
-    Listing mode: at most one list per ``max_age`` seconds; an object the list does not show is
-    inspected once per snapshot; the spawners' own changes (notes) win over an older snapshot.
+    ``Mode.LISTING``: at most one list per ``max_age`` seconds; an object the list does not show
+    is inspected once per snapshot; the spawners' own changes (notes) win over an older snapshot.
 
-    Live mode, for a view that can follow the daemon's events (``view.follow``): after one list
-    the snapshot is kept current by the event stream, so polls answer at once with no call.  A
-    spawner's note that disagrees with the snapshot (its event still on the way, or a change
+    ``Mode.EVENTS``, for a view that can follow the daemon's events (``view.follow``): after one
+    list the snapshot is kept current by the event stream, so polls answer at once with no call.
+    A spawner's note that disagrees with the snapshot (its event still on the way, or a change
     since) is settled by asking the daemon once.  Every ``resync_every`` × ``max_age`` seconds
     the view is listed again in the background, in case the daemon dropped events for a slow
-    reader; if the stream ends (daemon restart, connection lost), the monitor goes back to
-    listing and follows again from its next list.
+    reader.  If the stream ends (daemon restart, connection lost), the monitor goes back to
+    ``LISTING`` and follows again from its next list — or, for a view whose changes call tells
+    what the stream would (``view.changed_states``: the swarm's given-up tasks), to
+    ``Mode.CHANGES``, that call once per ``max_age``.
     """
 
     #: where monitors made without a clock of their own read the time (tests drive it)
@@ -84,7 +100,7 @@ class Monitor:
         self._feed: Any = None
         #: events that arrived while a list was in flight: applied on top of its answer
         self._held: list[dict] | None = None
-        self.live = False
+        self.mode = Mode.LISTING
         #: (condition, future) of wait_until() callers, checked as events and stream ends arrive
         self._waiters: list[tuple[Callable[[], bool], asyncio.Future]] = []
         #: the servers JupyterHub asked to be told of (``start_polling``), by object id
@@ -92,6 +108,11 @@ class Monitor:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._ticking: asyncio.Future | None = None
+
+    @property
+    def live(self) -> bool:
+        """Whether the snapshot is kept current (by events or the changes call), not listed."""
+        return self.mode is not Mode.LISTING
 
     @property
     def follow_events(self) -> bool:
@@ -111,7 +132,7 @@ class Monitor:
     def invalidate(self) -> None:
         """Make the next lookup list again (live too: the events then apply on top of it)."""
         self._taken_at = None
-        self.live = False
+        self.mode = Mode.LISTING
 
     def close(self) -> None:
         """Stop following events (the registry does this when it forgets the monitor)."""
@@ -121,7 +142,7 @@ class Monitor:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self.live = False
+        self.mode = Mode.LISTING
 
     def known(self, object_id: str) -> ObjectState | None:
         """What the snapshot (list and events since) holds for ``object_id``, without asking."""
@@ -281,7 +302,7 @@ class Monitor:
             self._held = None
         self._snapshot = snapshot
         self._taken_at = self._checked_at = started
-        self.live = self._feed is not None or self.checks_changes
+        self.mode = Mode.EVENTS if self._feed is not None else Mode.CHANGES if self.checks_changes else Mode.LISTING
         # notes older than the snapshot are answered by it now
         self._noted = {k: v for k, v in self._noted.items() if v[0] >= started}
         for object_id in list(self._watches):
@@ -348,10 +369,11 @@ class Monitor:
         self._feed = None
         if self.checks_changes:
             # the changes call keeps the view current; the stream is followed again at the next list
+            self.mode = Mode.CHANGES
             get_logger().warning("The Docker daemon's event stream ended (%s); following it again at the "
                                  "next list", error or "closed by the daemon")
         else:
-            self.live = False
+            self.mode = Mode.LISTING
             self._taken_at = None  # list at the next poll, and follow again
             get_logger().warning("The Docker daemon's event stream ended (%s); polls list again until it is "
                                  "followed anew", error or "closed by the daemon")

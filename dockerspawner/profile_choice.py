@@ -3,20 +3,16 @@ spawner options before anything else about the server is resolved."""
 
 from __future__ import annotations
 
-from logging import Logger
 from typing import TYPE_CHECKING, Any
 
-from traitlets import HasTraits
-
 from . import errors, profiles, spec
+from .step import SpawnerStep
 
 
-class ProfileChoice(HasTraits):
+class ProfileChoice(SpawnerStep):
     """DockerSpawner's profile step (a mixin: ``profile_list`` is DockerSpawnerConfig's)."""
 
     if TYPE_CHECKING:  # what it reads of the spawner
-        log: Logger
-        _log_name: str
         profile_list: Any
         user_options: Any
 

@@ -5,19 +5,17 @@ arguments.  Reads the configuration and the image; creates nothing."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
-from logging import Logger
 from typing import TYPE_CHECKING, Any
 
 from docker.types import DriverConfig, Mount
-from traitlets import HasTraits
 
 from . import errors, ownership, spec
 from .certs import CERTS_DIR
 from .config import CALLABLE_LIMITS
 from .gpus import LABEL_GPUS
 from .naming import default_name_template, image_name_for_template, shortened
+from .step import SpawnerStep
 
 
 def alias(name: str) -> property:
@@ -26,12 +24,10 @@ def alias(name: str) -> property:
                     doc=f"Alias for {name}.")
 
 
-class ServerResolution(HasTraits):
+class ServerResolution(SpawnerStep):
     """DockerSpawner's resolve step (a mixin)."""
 
     if TYPE_CHECKING:  # what it reads of the spawner
-        log: Logger
-        _log_name: str
         user: Any
         orm_spawner: Any
         port: int
@@ -59,7 +55,6 @@ class ServerResolution(HasTraits):
         _pinned_object_name: str | None
         _naming_server_name: str | None
 
-        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
         def get_args(self) -> list[str]: ...
         def recorded_volume_name(self, template: str) -> str | None: ...
         def record_volume_name(self, template: str, name: str) -> None: ...

@@ -6,17 +6,15 @@ server's name, the volumes keep theirs."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Mapping
-from logging import Logger
 from typing import TYPE_CHECKING, Any
 
 from docker.errors import APIError, NotFound
 from tornado import web
-from traitlets import HasTraits
 
 from . import errors, ownership
+from .step import SpawnerStep
 
 #: state keys
 _PREVIOUS_EXIT_KEY = "previous_exit"
@@ -24,12 +22,10 @@ _PREVIOUS_EXIT_KEY = "previous_exit"
 _LEGACY_NAMING_SERVER_KEY = "named_after_server"
 
 
-class ServerObjects(HasTraits):
+class ServerObjects(SpawnerStep):
     """DockerSpawner's state and the lookup of the server's own objects (a mixin)."""
 
     if TYPE_CHECKING:  # what it reads of the spawner
-        log: Logger
-        _log_name: str
         user: Any
         orm_spawner: Any
         internal_ssl: bool
@@ -43,7 +39,6 @@ class ServerObjects(HasTraits):
         def _server_name(self) -> str: ...
         @property
         def _names_server_name(self) -> str: ...
-        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
         def rendered_object_name(self, server_name: str) -> str: ...
         def _volume_templates(self) -> list[str]: ...
         def format_volume_template(self, template: str, setting: str = "volumes") -> str: ...

@@ -6,23 +6,20 @@ reads of the spawner."""
 from __future__ import annotations
 
 import asyncio
-from logging import Logger
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from docker.errors import DockerException
 from requests.exceptions import ConnectionError as RequestsConnectionError
-from traitlets import HasTraits
 
 from . import errors
 from .monitor import GONE, RUNNING_STATE, Monitor, MonitorRegistry
+from .step import SpawnerStep
 
 
-class ServerStatus(HasTraits):
+class ServerStatus(SpawnerStep):
     """DockerSpawner's poll side (a mixin)."""
 
     if TYPE_CHECKING:  # what it reads of the spawner
-        log: Logger
-        _log_name: str
         _starting: bool
         _spawn_pending: bool
         _ended_status: Any
@@ -34,14 +31,12 @@ class ServerStatus(HasTraits):
         monitor_view: Any
         poll_interval: float
         poll_events: bool
-        daemon_address: str
         client_key: str
         executor: Any
 
         @property
         def object_name(self) -> str: ...
         def client_getter(self) -> Any: ...
-        def docker(self, method: str, *args: Any, **kwargs: Any) -> asyncio.Future: ...
         async def get_object(self) -> dict | None: ...
         async def _lookup_by_name(self) -> dict | None: ...
         async def _after_discard(self) -> None: ...

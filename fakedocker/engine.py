@@ -95,17 +95,17 @@ class FakeEngine:
         #: else success)
         self.health_check: Callable[..., Any] | None = None
         # the stores, each given the ones it uses (see docs/fakedocker-architecture.md)
-        self.images = ImageStore()
-        self.registry = Registry()
-        self.ports = HostPorts()
-        self.cluster = Cluster(self)
+        self.images: ImageStore = ImageStore()
+        self.registry: Registry = Registry()
+        self.ports: HostPorts = HostPorts()
+        self.cluster: Cluster = Cluster(self)
         container_table = ContainerTable(self.lock)
-        self.volumes = VolumeStore(self, container_table)
-        self.networks = NetworkStore(self, self.cluster)
-        self.containers = ContainerStore(self, container_table, self.images, self.volumes,
-                                         self.networks, self.ports)
-        self.swarm = SwarmState(self, self.cluster, self.networks, self.containers, self.images,
-                                self.registry, self.ports)
+        self.volumes: VolumeStore = VolumeStore(self, container_table)
+        self.networks: NetworkStore = NetworkStore(self, self.cluster)
+        self.containers: ContainerStore = ContainerStore(self, container_table, self.images, self.volumes,
+                                                         self.networks, self.ports)
+        self.swarm: SwarmState = SwarmState(self, self.cluster, self.networks, self.containers, self.images,
+                                            self.registry, self.ports)
         self._transport: Any = None
         self.started_at = self.now_iso()
         hexid = hashlib.sha256(f"daemon:{self._seed}".encode()).hexdigest().upper()
@@ -182,13 +182,8 @@ class FakeEngine:
             self.events_changed.notify_all()
 
     # test-facing helpers ---------------------------------------------------------------
-    def add_image(
-        self,
-        ref: str,
-        config: dict[str, Any] | None = None,
-        size: int = 5_000_000,
-        layers: int | None = None,
-    ) -> str:
+    def add_image(self, ref: str, config: dict[str, Any] | None = None, size: int = 5_000_000,
+                  layers: int | None = None) -> str:
         """Make ``ref`` present locally (as if built or pulled).  Returns the image id."""
         parsed = parse_reference(ref)
         cfg = full_config(config)

@@ -11,10 +11,13 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .daemon_error import DaemonError as DaemonError  # where the handlers and state take it from
+
+if TYPE_CHECKING:
+    from .engine import FakeEngine
 
 Handler = Callable[[Any, "Request"], Any]
 
@@ -206,3 +209,16 @@ def route(method: str, pattern: str, operation: str | None = None) -> Callable[[
         return handler
 
     return register
+
+
+def action_route(method: str, pattern: str, operation: str,
+                 act: Callable[[FakeEngine, Request], object]) -> Handler:
+    """Register a route that does ``act(engine, req)`` and answers 204 with no body, as the
+    daemon answers a pause, a kill or a removal; the handler is named after ``operation``."""
+
+    def handler(engine: FakeEngine, req: Request) -> Response:
+        act(engine, req)
+        return Response(204, None)
+
+    handler.__name__ = handler.__qualname__ = operation
+    return route(method, pattern, operation)(handler)

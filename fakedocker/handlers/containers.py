@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..routing import Request, Response, route
+from ..routing import Request, Response, action_route, route
 from ..state.containers import Container
 from ..state.filters import parse_until, prune_label_ok, reject_unknown_filters, select_containers
 from ..timestamps import ZERO_TIME, parse_rfc3339
@@ -164,28 +164,14 @@ def stop(engine: FakeEngine, req: Request) -> Response:
     return Response(204 if stopped else 304, None)
 
 
-@route("POST", "/containers/{id}/restart", "restart")
-def restart(engine: FakeEngine, req: Request) -> Response:
-    engine.containers.restart(req.params["id"], _timeout_arg(req))
-    return Response(204, None)
-
-
-@route("POST", "/containers/{id}/kill", "kill")
-def kill(engine: FakeEngine, req: Request) -> Response:
-    engine.containers.kill(req.params["id"], req.arg("signal"))
-    return Response(204, None)
-
-
-@route("POST", "/containers/{id}/pause", "pause")
-def pause(engine: FakeEngine, req: Request) -> Response:
-    engine.containers.pause(req.params["id"])
-    return Response(204, None)
-
-
-@route("POST", "/containers/{id}/unpause", "unpause")
-def unpause(engine: FakeEngine, req: Request) -> Response:
-    engine.containers.unpause(req.params["id"])
-    return Response(204, None)
+restart = action_route("POST", "/containers/{id}/restart", "restart",
+                       lambda engine, req: engine.containers.restart(req.params["id"], _timeout_arg(req)))
+kill = action_route("POST", "/containers/{id}/kill", "kill",
+                    lambda engine, req: engine.containers.kill(req.params["id"], req.arg("signal")))
+pause = action_route("POST", "/containers/{id}/pause", "pause",
+                     lambda engine, req: engine.containers.pause(req.params["id"]))
+unpause = action_route("POST", "/containers/{id}/unpause", "unpause",
+                       lambda engine, req: engine.containers.unpause(req.params["id"]))
 
 
 @route("POST", "/containers/{id}/wait", "wait")
@@ -217,10 +203,8 @@ def remove_container(engine: FakeEngine, req: Request) -> Response:
     return Response(204, None)
 
 
-@route("POST", "/containers/{id}/rename", "rename")
-def rename(engine: FakeEngine, req: Request) -> Response:
-    engine.containers.rename(req.params["id"], req.arg("name") or "")
-    return Response(204, None)
+rename = action_route("POST", "/containers/{id}/rename", "rename",
+                      lambda engine, req: engine.containers.rename(req.params["id"], req.arg("name") or ""))
 
 
 @route("POST", "/containers/{id}/resize", "resize")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import messages
-from ..routing import Request, Response, route
+from ..routing import Request, Response, action_route, route
 from ..state.go_json import NETWORK_CREATE, go_fields
 
 if TYPE_CHECKING:
@@ -55,10 +55,8 @@ def inspect_network(engine: FakeEngine, req: Request) -> dict[str, Any]:
         return net.inspect(peers=engine.networks.peers())
 
 
-@route("DELETE", "/networks/{id}", "remove_network")
-def remove_network(engine: FakeEngine, req: Request) -> Response:
-    engine.networks.remove(req.params["id"])
-    return Response(204, None)
+remove_network = action_route("DELETE", "/networks/{id}", "remove_network",
+                              lambda engine, req: engine.networks.remove(req.params["id"]))
 
 
 @route("POST", "/networks/{id}/connect", "connect_container_to_network")

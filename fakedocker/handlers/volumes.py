@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..routing import Request, Response, route
+from ..routing import Request, Response, action_route, route
 from ..state.go_json import VOLUME_CREATE, go_fields
 
 if TYPE_CHECKING:
@@ -43,7 +43,5 @@ def inspect_volume(engine: FakeEngine, req: Request) -> dict[str, Any]:
         return engine.volumes.get(req.params["name"]).inspect()
 
 
-@route("DELETE", "/volumes/{name}", "remove_volume")
-def remove_volume(engine: FakeEngine, req: Request) -> Response:
-    engine.volumes.remove(req.params["name"], force=req.flag("force"))
-    return Response(204, None)
+remove_volume = action_route("DELETE", "/volumes/{name}", "remove_volume",
+                             lambda engine, req: engine.volumes.remove(req.params["name"], force=req.flag("force")))

@@ -352,13 +352,8 @@ class Registry:
         self.bandwidth: float | None = None
         self.unreachable: set[str] = set()
 
-    def push(
-        self,
-        ref: str,
-        config: dict[str, Any] | None = None,
-        size: int = 5_000_000,
-        layers: int | None = None,
-    ) -> str:
+    def push(self, ref: str, config: dict[str, Any] | None = None, size: int = 5_000_000,
+             layers: int | None = None) -> str:
         """Make ``ref`` pullable; returns the manifest digest."""
         parsed = parse_reference(ref)
         layer_list = make_layers(f"{parsed.tagged}/{json.dumps(config, sort_keys=True)}/{size}", size, layers)

@@ -32,8 +32,8 @@ engine, api, client = fake_engine_fixtures({"busybox:1.36": {"Cmd": ["sh"]}})
 
 @pytest.fixture
 def swarm(engine):
-    """A swarm-active engine (networks only look at ``engine.swarm.active``)."""
-    engine.swarm.active = True
+    """A swarm-active engine (networks only look at ``engine.swarm.cluster.active``)."""
+    engine.swarm.cluster.active = True
     return engine
 
 
@@ -327,7 +327,7 @@ def test_overlay_networks_in_a_swarm(swarm, api):
 
 def test_swarm_networks_vanish_when_the_swarm_is_left(swarm, api):
     api.create_network("ov", driver="overlay")
-    swarm.swarm.active = False
+    swarm.swarm.cluster.active = False
     assert [n["Name"] for n in api.networks()] == ["bridge", "host", "none"]
     with pytest.raises(docker.errors.NotFound):
         api.inspect_network("ov")

@@ -90,7 +90,7 @@ def test_publish_all_ports(api):
 def test_ephemeral_ports_skip_ports_busy_on_the_host(engine, api):
     # occupy the port the allocator would hand out next
     with socket.socket() as s:
-        port = engine.containers._next_port
+        port = engine.containers.ports.next_port
         while True:
             try:
                 s.bind(("", port))
@@ -98,7 +98,7 @@ def test_ephemeral_ports_skip_ports_busy_on_the_host(engine, api):
             except OSError:
                 port += 1
         s.listen()
-        engine.containers._next_port = port
+        engine.containers.ports.next_port = port
         c = run(api, port_bindings={80: None})
         assert int(api.port(c, 80)[0]["HostPort"]) not in (port, 0)
 

@@ -13,7 +13,7 @@ from hub_helpers import handed_over_spawner
 
 from dockerspawner import DockerSpawner
 from dockerspawner.event_feed import event_state
-from dockerspawner.monitor import GONE, RUNNING, Monitor, ObjectState
+from dockerspawner.monitor import GONE, RUNNING, Mode, Monitor, ObjectState
 
 TOKEN = "tok-5d2e8a1c4b"
 INTERVAL = 30
@@ -65,7 +65,7 @@ async def test_polls_answer_from_the_stream_with_no_call_per_interval(engine, cl
     assert await asyncio.gather(*(s.poll() for s in spawners)) == [None] * 20
     assert engine.calls == {"events": 1, "containers": 1}  # one list, then the stream
     monitor = spawners[0].monitor
-    assert monitor.live
+    assert monitor.mode is Mode.EVENTS
     for _ in range(3):
         clock[0] += INTERVAL + 1
         engine.calls.clear()
@@ -122,14 +122,14 @@ async def test_when_the_stream_ends_polls_list_and_follow_again(engine, clock, c
     feed = monitor._feed
     with caplog.at_level(logging.WARNING):
         feed._stream.close()  # as when the daemon restarts or the connection drops
-        await monitor.wait_until(lambda: not monitor.live, timeout=10)
+        await monitor.wait_until(lambda: monitor.mode is Mode.LISTING, timeout=10)
     assert "event stream ended" in caplog.text
     engine.crash(spawners[1].object_id, exit_code=2)
     engine.calls.clear()
     results = await asyncio.gather(*(s.poll() for s in spawners))
     assert [r is None for r in results] == [True, False, True]
     assert engine.calls["containers"] == 1 and engine.calls["events"] == 1  # listed, followed anew
-    assert monitor.live and monitor._feed is not feed
+    assert monitor.mode is Mode.EVENTS and monitor._feed is not feed
 
 
 async def test_a_stream_the_daemon_refuses_leaves_polls_listing(engine, clock, caplog):
@@ -142,14 +142,14 @@ async def test_a_stream_the_daemon_refuses_leaves_polls_listing(engine, clock, c
         assert await asyncio.gather(*(s.poll() for s in spawners)) == [None, None]
     assert "Not following the Docker daemon's events" in caplog.text
     assert "injected events failure" in caplog.text
-    assert not monitor.live
+    assert monitor.mode is Mode.LISTING
     engine.crash(spawners[0].object_id, exit_code=4)
     clock[0] += INTERVAL + 1
     engine.calls.clear()
     results = await asyncio.gather(*(s.poll() for s in spawners))
     assert "exited with code 4" in results[0] and results[1] is None
     # listed after the interval, and followed again (the fault was for one call)
-    assert engine.calls["containers"] == 1 and engine.calls["events"] == 1 and monitor.live
+    assert engine.calls["containers"] == 1 and engine.calls["events"] == 1 and monitor.mode is Mode.EVENTS
 
 
 async def test_live_views_are_listed_again_in_the_background(engine, clock):
@@ -163,7 +163,7 @@ async def test_live_views_are_listed_again_in_the_background(engine, clock):
     assert await spawners[0].poll() is None  # answered at once, the list started behind it
     await monitor._refreshing
     assert engine.calls == {"containers": 1}
-    assert monitor.live
+    assert monitor.mode is Mode.EVENTS
 
 
 async def test_poll_events_false_lists_every_interval(engine, clock):
@@ -173,7 +173,7 @@ async def test_poll_events_false_lists_every_interval(engine, clock):
         engine.calls.clear()
         assert await asyncio.gather(*(s.poll() for s in spawners)) == [None, None]
         assert engine.calls == {"containers": 1}
-    assert not spawners[0].monitor.live
+    assert spawners[0].monitor.mode is Mode.LISTING
 
 
 async def test_wait_until_wakes_on_an_event_and_gives_up_after_its_timeout(engine, clock):

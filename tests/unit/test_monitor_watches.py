@@ -16,7 +16,7 @@ from test_swarmspawner import make_spawner, swarm_engine  # noqa: F401  (a fixtu
 from tornado.ioloop import PeriodicCallback
 
 from dockerspawner import DockerSpawner
-from dockerspawner.monitor import Watch
+from dockerspawner.monitor import Mode, Watch
 
 
 async def _until_stopped(hub, user) -> None:
@@ -100,7 +100,7 @@ async def test_an_event_fed_monitor_needs_no_call_in_an_interval(engine, clock):
     heard = _heard(spawners)
     monitor = spawners[0].monitor
     await spawners[0].poll()  # the first list, and the stream followed
-    assert monitor.live
+    assert monitor.mode is Mode.EVENTS
     for _ in range(3):
         clock[0] += INTERVAL
         engine.calls.clear()
@@ -173,7 +173,7 @@ async def test_swarm_interval_is_one_small_call_and_a_second_only_for_changes(ma
     ids = [s.object_id for s in spawners]
     monitor = spawners[0].monitor
     await spawners[0].poll()  # the first list
-    assert monitor.live
+    assert monitor.mode is Mode.EVENTS
     counted = engine.api_client()
     calls: list[dict] = []
     original = engine.swarm.list_tasks
@@ -252,12 +252,12 @@ async def test_swarm_view_stays_current_when_its_service_events_end(make_spawner
     monitor = spawners[0].monitor
     await spawners[0].poll()
     feed = monitor._feed
-    assert monitor.live and feed is not None
+    assert monitor.mode is Mode.EVENTS and feed is not None
     with caplog.at_level(logging.WARNING):
         feed._stream.close()  # as when the daemon restarts or the connection drops
         await until(lambda: monitor._feed is None, "the stream's end")
     assert "following it again at the next list" in caplog.text
-    assert monitor.live  # the changes call still keeps the view
+    assert monitor.mode is Mode.CHANGES  # the changes call still keeps the view
     engine.swarm.fail_task(spawners[2].object_id, exit_code=5)
     clock[0] += INTERVAL
     await monitor.keep_current()
@@ -265,6 +265,6 @@ async def test_swarm_view_stays_current_when_its_service_events_end(make_spawner
     # the resync lists and follows the stream again
     clock[0] += INTERVAL * monitor.resync_every
     await monitor.keep_current()
-    assert monitor._feed is not None and monitor._feed is not feed
+    assert monitor.mode is Mode.EVENTS and monitor._feed is not None and monitor._feed is not feed
     for spawner in spawners:
         spawner.stop_polling()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import socket
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ... import messages
@@ -155,14 +156,13 @@ _SURNAMES = ["albattani", "bell", "curie", "darwin", "euler", "fermi", "galileo"
              "pasteur", "ritchie", "shannon", "tesla", "turing", "wozniak", "yalow"]
 
 
+@dataclass(eq=False, repr=False)
 class ContainerFactory:
-    def __init__(self, engine: FakeEngine, table: ContainerTable, images: ImageStore,
-                 volumes: VolumeStore, networks: NetworkStore) -> None:
-        self.engine = engine
-        self.table = table
-        self.images = images
-        self.volumes = volumes
-        self.networks = networks
+    engine: FakeEngine
+    table: ContainerTable
+    images: ImageStore
+    volumes: VolumeStore
+    networks: NetworkStore
 
     # names -----------------------------------------------------------------------------
     def _check_name(self, name: str) -> str:

@@ -74,14 +74,6 @@ class ContainerStore:
     def probe_host_ports(self, value: bool) -> None:
         self.ports.probe = value
 
-    @property
-    def _next_port(self) -> int:
-        return self.ports.next_port
-
-    @_next_port.setter
-    def _next_port(self, value: int) -> None:
-        self.ports.next_port = value
-
     # operations ------------------------------------------------------------------------
     def create(self, body: dict[str, Any], name: str | None = None, api_version: str | None = None) -> Container:
         """``api_version``: the one the client's request names (None: the engine's own)."""

@@ -16,6 +16,7 @@ which read its tasks and keep their books through it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ... import messages
@@ -39,17 +40,18 @@ if TYPE_CHECKING:
 UNBOUNDED_ATTEMPTS = 5
 
 
+@dataclass(eq=False, repr=False)
 class Orchestrator:
-    def __init__(self, engine: FakeEngine, cluster: Cluster, services: ServiceStore,
-                 endpoints: Endpoints, containers: TaskContainers) -> None:
-        self.engine = engine
-        self.cluster = cluster
-        self.services = services
-        self.endpoints = endpoints
-        self.containers = containers
-        self.tasks: dict[str, Task] = {}
-        self.steps = TaskSteps(engine, cluster, services, endpoints, containers, self)
-        self.updates = RollingUpdates(engine, cluster, self)
+    engine: FakeEngine
+    cluster: Cluster
+    services: ServiceStore
+    endpoints: Endpoints
+    containers: TaskContainers
+    tasks: dict[str, Task] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.steps = TaskSteps(self.engine, self.cluster, self.services, self.endpoints, self.containers, self)
+        self.updates = RollingUpdates(self.engine, self.cluster, self)
 
     # lookups ---------------------------------------------------------------------------
     def get_task(self, ref: str) -> Task:

@@ -45,12 +45,8 @@ class SwarmState:
     # the swarm ---------------------------------------------------------------------------
     @property
     def active(self) -> bool:
-        """Whether this node is in a swarm (tests set it to fake one without ``init``)."""
+        """Whether this node is in a swarm."""
         return self.cluster.active
-
-    @active.setter
-    def active(self, value: bool) -> None:
-        self.cluster.active = value
 
     def info(self) -> dict[str, Any]:
         return self.cluster.info()

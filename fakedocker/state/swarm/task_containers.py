@@ -10,6 +10,7 @@ still hold a port a new task needs), the image store and the registry.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...routing import DaemonError
@@ -107,16 +108,15 @@ def stop_grace_period(task: Task) -> float:
     return 10.0 if grace is None else int(grace) / 1e9
 
 
+@dataclass(eq=False, repr=False)
 class TaskContainers:
-    def __init__(self, engine: FakeEngine, containers: ContainerStore, networks: NetworkStore,
-                 ports: HostPorts, images: ImageStore, registry: Registry) -> None:
-        self.engine = engine
-        self.containers = containers
-        self.networks = networks
-        self.ports = ports
-        self.images = images
-        self.registry = registry
-        self._task_of_container: dict[str, str] = {}  # container id -> task id
+    engine: FakeEngine
+    containers: ContainerStore
+    networks: NetworkStore
+    ports: HostPorts
+    images: ImageStore
+    registry: Registry
+    _task_of_container: dict[str, str] = field(default_factory=dict, init=False)  # container id -> task id
 
     def task_id_of(self, container: Container) -> str:
         return self._task_of_container.get(container.id, "")

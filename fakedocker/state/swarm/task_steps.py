@@ -18,6 +18,7 @@ containers and the orchestrator (its tasks, their bookkeeping, the restart polic
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ... import messages
@@ -38,17 +39,15 @@ if TYPE_CHECKING:
     from .tasks import Task
 
 
+@dataclass(eq=False, repr=False)
 class TaskSteps:
-    def __init__(self, engine: FakeEngine, cluster: Cluster, services: ServiceStore,
-                 endpoints: Endpoints, containers: TaskContainers,
-                 orchestrator: Orchestrator) -> None:
-        self.engine = engine
-        self.cluster = cluster
-        self.services = services
-        self.endpoints = endpoints
-        self.containers = containers
-        self.orchestrator = orchestrator
-        self._exit_messages: dict[str, str] = {}  # task id -> Err fail_task asked for
+    engine: FakeEngine
+    cluster: Cluster
+    services: ServiceStore
+    endpoints: Endpoints
+    containers: TaskContainers
+    orchestrator: Orchestrator
+    _exit_messages: dict[str, str] = field(default_factory=dict, init=False)  # task id -> Err fail_task asked for
 
     @property
     def tasks(self) -> dict[str, Task]:
