@@ -4,11 +4,14 @@ Every error the fake answers with is built in this package — one module per ki
 all of it importable from here (``messages.no_such_container(...)``) — so its text can be
 checked against a real daemon's in one place (see ``tests/integration/REAL_DAEMON_NOTES.md``);
 no module outside it calls ``DaemonError(...)`` (``tests/unit/test_fake_messages_catalogue.py``).
+A wording that is a status and a template of its arguments is declared with ``_catalogue``'s
+``message(...)`` (``text(...)`` for a plain ``str``); one that computes anything is a function.
 """
 
 from __future__ import annotations
 
 from ..daemon_error import DaemonError
+from ._catalogue import message
 
 
 def not_modelled(what: str, route: str | None = None) -> DaemonError:
@@ -18,10 +21,8 @@ def not_modelled(what: str, route: str | None = None) -> DaemonError:
     return DaemonError(501, f"fakedocker does not model {what}" + (f" {route}" if route else ""))
 
 
-def held_too_long(operation: str, seconds: float) -> DaemonError:
-    """A call a test held (``faults.hold``) and never released: fakedocker's own 500."""
-    return DaemonError(500, f"fakedocker: {operation} was held for {seconds:g} s and never released")
-
+# A call a test held (``faults.hold``) and never released: fakedocker's own 500.
+held_too_long = message(500, "fakedocker: {operation} was held for {seconds:g} s and never released")
 
 
 from .containers import (  # noqa: E402

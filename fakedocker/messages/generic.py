@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from ..daemon_error import DaemonError
+from ._catalogue import message
 
-
-def page_not_found() -> DaemonError:
-    return DaemonError(404, "page not found")
-
-
-def invalid_argument_value(name: str, value: str | None) -> DaemonError:
-    """A query argument that should be a number (or a logs ``since``/``until`` time) and is not."""
-    return DaemonError(400, f"invalid value for {name}: {value!r}")
-
-
-def invalid_json_argument(name: str, value: str | None) -> DaemonError:
-    """A query argument that should hold JSON (``filters``...) and does not."""
-    return DaemonError(400, f"invalid {name} parameter: {value!r}")
-
-
-def invalid_json_body() -> DaemonError:
-    """A request body that is not JSON, or not the JSON object the route takes."""
-    return DaemonError(400, "invalid JSON in request body")
+page_not_found = message(404, "page not found")
+# A query argument that should be a number (or a logs ``since``/``until`` time) and is not.
+invalid_argument_value = message(400, "invalid value for {name}: {value!r}")
+# A query argument that should hold JSON (``filters``...) and does not.
+invalid_json_argument = message(400, "invalid {name} parameter: {value!r}")
+# A request body that is not JSON, or not the JSON object the route takes.
+invalid_json_body = message(400, "invalid JSON in request body")
 
 
 def injected(status: int, message: str) -> DaemonError:
@@ -29,25 +19,25 @@ def injected(status: int, message: str) -> DaemonError:
     return DaemonError(status, message)
 
 
-def experimental_disabled() -> DaemonError:
-    """The daemon's answer on an experimental route (checkpoints) when not in experimental mode."""
-    return DaemonError(
-        501,
-        "This experimental feature is disabled by default. Start the Docker daemon in "
-        "experimental mode in order to enable it.",
-    )
+# The daemon's answer on an experimental route (checkpoints) when not in experimental mode.
+experimental_disabled = message(
+    501,
+    "This experimental feature is disabled by default. Start the Docker daemon in "
+    "experimental mode in order to enable it.",
+)
 
 
 def invalid_time_filter(value: str, image_prune: bool = False) -> DaemonError:
     """An ``until`` prune filter that is neither a time nor a duration: 20.10 answers 500; 26.1
     400, except to an image prune."""
-    message = f'failed to parse value as time or duration: "{value}"'
-    return DaemonError(500, message, newer=None if image_prune else {"26.1": (400, message)})
+    wording = f'failed to parse value as time or duration: "{value}"'
+    return DaemonError(500, wording, newer=None if image_prune else {"26.1": (400, wording)})
 
 
-def constraint_without_operator() -> DaemonError:
-    """A placement constraint with neither ``==`` nor ``!=`` (the daemon answers 500)."""
-    return DaemonError(500, "rpc error: code = Unknown desc = constraint expected one operator from ==, !=")
+# A placement constraint with neither ``==`` nor ``!=`` (the daemon answers 500).
+constraint_without_operator = message(
+    500, "rpc error: code = Unknown desc = constraint expected one operator from ==, !="
+)
 
 
 def no_suitable_node(unavailable: int, unsatisfied: int, missing_plugin: int = 0) -> str:

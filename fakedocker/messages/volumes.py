@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..daemon_error import DaemonError
+from ._catalogue import message
 
-
-def no_such_volume(name: str) -> DaemonError:
-    return DaemonError(404, f"get {name}: no such volume", newer={"26.1": f"volume {name} not found"})
+no_such_volume = message(404, "get {name}: no such volume", newer={"26.1": "volume {name} not found"})
 
 
 def volume_in_use(name: str, container_ids: list[str]) -> DaemonError:
     return DaemonError(409, f"remove {name}: volume is in use - [{', '.join(container_ids)}]")
 
 
-def volume_plugin_not_found(name: str, driver: str) -> DaemonError:
-    return DaemonError(
-        404, f'create {name}: error looking up volume plugin {driver}: plugin "{driver}" not found'
-    )
+volume_plugin_not_found = message(
+    404, 'create {name}: error looking up volume plugin {driver}: plugin "{driver}" not found'
+)
 
 
 def invalid_mount(message: str, mount: dict[str, Any]) -> DaemonError:
@@ -30,43 +28,21 @@ def invalid_mount(message: str, mount: dict[str, Any]) -> DaemonError:
     return DaemonError(400, message, newer=newer)
 
 
-def invalid_volume_specification(bind: str) -> DaemonError:
-    """A ``Binds`` entry without a ``:`` between source and destination."""
-    return DaemonError(400, f"invalid volume specification: '{bind}'")
-
-
-def duplicate_mount_point(destination: str) -> DaemonError:
-    return DaemonError(400, f"Duplicate mount point: {destination}")
-
-
-def invalid_service_mount_type(mount_type: str) -> DaemonError:
-    return DaemonError(400, f'invalid MountType: "{mount_type}"')
-
-
-def volume_name_too_short(name: str) -> DaemonError:
-    return DaemonError(
-        400,
-        f"create {name}: volume name is too short, names should be at least two alphanumeric "
-        "characters",
-    )
-
-
-def invalid_volume_name(name: str) -> DaemonError:
-    return DaemonError(
-        400,
-        f'create {name}: "{name}" includes invalid characters for a local volume name, only '
-        '"[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, '
-        "use absolute path",
-    )
-
-
-def invalid_volume_option(name: str, option: str) -> DaemonError:
-    return DaemonError(400, f'create {name}: invalid option: "{option}"')
-
-
-def missing_volume_option(name: str, option: str) -> DaemonError:
-    return DaemonError(400, f'create {name}: missing required option: "{option}"')
-
-
-def volume_quota_unsupported(name: str) -> DaemonError:
-    return DaemonError(400, f"create {name}: quota size requested but no quota support")
+# A ``Binds`` entry without a ``:`` between source and destination.
+invalid_volume_specification = message(400, "invalid volume specification: '{bind}'")
+duplicate_mount_point = message(400, "Duplicate mount point: {destination}")
+invalid_service_mount_type = message(400, 'invalid MountType: "{mount_type}"')
+volume_name_too_short = message(
+    400,
+    "create {name}: volume name is too short, names should be at least two alphanumeric "
+    "characters",
+)
+invalid_volume_name = message(
+    400,
+    'create {name}: "{name}" includes invalid characters for a local volume name, only '
+    '"[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, '
+    "use absolute path",
+)
+invalid_volume_option = message(400, 'create {name}: invalid option: "{option}"')
+missing_volume_option = message(400, 'create {name}: missing required option: "{option}"')
+volume_quota_unsupported = message(400, "create {name}: quota size requested but no quota support")
