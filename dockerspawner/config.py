@@ -376,7 +376,7 @@ class DockerSpawnerConfig(DeprecatedOptions):
         default_value=0,
         config=True,
         help="""Maximum bytes a server may use (K, M, G, T suffixes; 0, the default, is no
-        limit), or a callable (spawner) -> value, e.g. a per-user limit:
+        limit), or a callable (spawner) -> value, e.g. a per-user limit::
 
             def per_user_mem_limit(spawner):
                 return {"alice": "4G", "bob": "2G"}.get(spawner.user.name, "1G")

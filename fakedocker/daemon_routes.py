@@ -13,6 +13,7 @@ wins), so ``/images/get`` is found before ``/images/{name}/get``.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _DAEMON_ROUTES: tuple[tuple[str, str], ...] = (
     # system
@@ -94,3 +95,15 @@ def daemon_route(method: str, path: str) -> str | None:
         if route_method == method and regex.match(path):
             return pattern
     return None
+
+
+def modelled_routes(router: Any) -> list[tuple[str, str, str | None]]:
+    """The daemon's routes in its order, each with the operation ``router`` answers it with
+    (docker-py's ``APIClient`` method name), or None where fakedocker answers 501: the table
+    of what is modelled, which the documentation prints."""
+    rows: list[tuple[str, str, str | None]] = []
+    for method, pattern in _DAEMON_ROUTES:
+        sample = re.sub(r"\{\w+\}", "x", pattern)
+        found = router.match(method, sample)
+        rows.append((method, pattern, found[0].operation if found is not None else None))
+    return rows

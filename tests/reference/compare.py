@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the test extra installs tomli there
+    import tomli as tomllib
 
 ABSENT = "<absent>"
 
@@ -23,7 +29,7 @@ class Difference:
 
 @dataclass(frozen=True)
 class Allowed:
-    """A difference on purpose: ``row`` is its row in the README's table."""
+    """A difference on purpose: ``row`` is its row in docs/differences.toml."""
 
     row: str
     scenarios: tuple[str, ...]  # fnmatch patterns
@@ -96,7 +102,7 @@ def compare(ours: dict[str, Any], reference: dict[str, Any], refusals: dict[str,
 
 def classify(differences: list[Difference], allowed: list[Allowed]
              ) -> tuple[dict[str, list[Difference]], list[Difference], list[Allowed]]:
-    """(differences by README row, differences no row allows, allow-list entries nothing matched)."""
+    """(differences by documented row, differences no row allows, allow-list entries nothing matched)."""
     by_row: dict[str, list[Difference]] = {}
     unexplained = []
     used: set[int] = set()
@@ -112,16 +118,6 @@ def classify(differences: list[Difference], allowed: list[Allowed]
     return by_row, unexplained, stale
 
 
-def readme_rows(readme: str, heading: str) -> list[str]:
-    """The first column of the table under ``heading`` (a line containing it) in the README."""
-    lines = readme.splitlines()
-    start = next(i for i, line in enumerate(lines) if heading in line)
-    table: list[str] = []
-    for line in lines[start + 1:]:
-        if not line.startswith("|"):
-            if table:
-                break
-            continue
-        table.append(line.strip("|").split("|")[0].strip())
-    # the first line heads the columns, the second is the |---| rule
-    return [cell for cell in table[2:] if cell]
+def difference_rows(toml_text: str) -> list[str]:
+    """The rows' names (``what``) of docs/differences.toml, in order."""
+    return [entry["what"] for entry in tomllib.loads(toml_text)["difference"]]

@@ -20,7 +20,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
           f"docker-py {SUMMARY['docker']})")
     write(f"  scenarios:            {SUMMARY['scenarios']}")
     write(f"  fields compared:      {SUMMARY['fields']}")
-    write(f"  allowed differences:  {sum(len(v) for v in by_row.values())} in {len(by_row)} README rows")
+    write(f"  allowed differences:  {sum(len(v) for v in by_row.values())} in {len(by_row)} documented rows")
     width = max((len(row) for row in by_row), default=10)
     for row, diffs in sorted(by_row.items()):
         scenarios = sorted({d.scenario for d in diffs})

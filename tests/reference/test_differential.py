@@ -3,8 +3,8 @@
 Both implementations run every scenario of ``scenarios.py`` on a fresh fakedocker engine
 (``recorder.py``); what each left in the engine, the address ``start()`` returned and any
 refusal are compared field by field.  A difference passes only if an entry of ``ALLOWED``
-names its row in the README's table "What differs from the reference implementation, on
-purpose"; an entry that matches nothing any more fails too, so the table stays true.
+names its row in ``docs/differences.toml`` (the table "Differs on purpose" the documentation
+prints from it); an entry that matches nothing any more fails too, so the table stays true.
 
 ``tox -e reference`` makes the oracle virtualenv and runs this; elsewhere set
 ``DOCKERSPAWNER_ORACLE_PYTHON`` to its interpreter (``tests/reference/make_oracle.py DIR``).
@@ -20,13 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from compare import Allowed, classify, compare, readme_rows
+from compare import Allowed, classify, compare, difference_rows
 from needs import unavailable
 from scenarios import SCENARIOS
 
 HERE = Path(__file__).resolve().parent
-README = HERE.parents[1] / "README.md"
-TABLE_HEADING = "What differs from the reference implementation, on purpose"
+DIFFERENCES = HERE.parents[1] / "docs" / "differences.toml"
 ORACLE = os.environ.get("DOCKERSPAWNER_ORACLE_PYTHON") or str(
     HERE.parents[1] / ".tox" / "reference" / "oracle" / "bin" / "python")
 
@@ -92,11 +91,11 @@ def test_enough_scenarios():
     assert any(s.refuse for s in SCENARIOS)
 
 
-def test_every_allowed_row_is_in_the_readme():
-    rows = readme_rows(README.read_text(), TABLE_HEADING)
+def test_every_allowed_row_is_in_the_documented_table():
+    rows = difference_rows(DIFFERENCES.read_text())
     assert len(rows) == len(set(rows)), "a row of the table is listed twice"
     missing = sorted({entry.row for entry in ALLOWED} - set(rows))
-    assert not missing, f"allow-list rows missing from the README table: {missing}"
+    assert not missing, f"allow-list rows missing from docs/differences.toml: {missing}"
 
 
 def test_same_containers_as_the_reference(recordings):
@@ -108,6 +107,6 @@ def test_same_containers_as_the_reference(recordings):
                    jupyterhub=ours["jupyterhub"], docker=ours["docker"])
     report = []
     report += [f"refusal: {p}" for p in problems]
-    report += [f"not on the README's list: {d}" for d in unexplained]
+    report += [f"not on the list of differences on purpose (docs/differences.toml): {d}" for d in unexplained]
     report += [f"allowed but no longer occurs ({entry.row}): {entry.scenarios} {entry.paths}" for entry in stale]
     assert not report, "\n".join(report)

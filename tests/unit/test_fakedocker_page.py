@@ -1,4 +1,4 @@
-"""The README's fakedocker examples run as written."""
+"""The fakedocker page's examples (docs/fakedocker.md) run as written."""
 
 from __future__ import annotations
 
@@ -7,29 +7,27 @@ from pathlib import Path
 
 import fakedocker
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "fakedocker.md"
 
 
 def _python_blocks() -> list[str]:
-    text = README.read_text()
-    section = text.split("## Testing your own Docker code with fakedocker", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    return re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
 
 
-def test_readme_has_the_examples():
+def test_the_page_has_the_examples():
     assert len(_python_blocks()) == 2
 
 
 def test_pytest_example_runs_with_the_fixture():
     namespace: dict = {}
-    exec(compile(_python_blocks()[0], "README:test_cleanup.py", "exec"), namespace)
+    exec(compile(_python_blocks()[0], "docs/fakedocker.md:test_cleanup.py", "exec"), namespace)
     with fakedocker.patch() as engine:
         namespace["test_remove_exited"](engine)
 
 
 def test_plain_example_runs():
     namespace: dict = {}
-    exec(compile(_python_blocks()[1], "README:example", "exec"), namespace)
+    exec(compile(_python_blocks()[1], "docs/fakedocker.md:example", "exec"), namespace)
     assert namespace["count_images"]() == 0
     assert namespace["engine"].images.resolve("127.0.0.1:5000/big:1") is not None
 
@@ -39,9 +37,7 @@ def test_the_seed_file_example_seeds_an_engine():
 
     from fakedocker import seed as seeding
 
-    text = README.read_text()
-    section = text.split("## Testing your own Docker code with fakedocker", 1)[1].split("\n## ", 1)[0]
-    [block] = re.findall(r"```toml\n(.*?)```", section, flags=re.S)
+    [block] = re.findall(r"```toml\n(.*?)```", PAGE.read_text(), flags=re.S)
     engine = fakedocker.FakeEngine()
     seeding.apply(engine, seeding.check(tomllib.loads(block)))
     api = engine.api_client()
