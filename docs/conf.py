@@ -18,6 +18,7 @@ extensions = [
     "autodoc_traits",
     "sphinx_copybutton",
     "generated_tables",
+    "option_defaults",
 ]
 source_suffix = {".md": "markdown"}
 root_doc = "index"

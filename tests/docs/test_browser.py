@@ -98,6 +98,9 @@ def test_the_options_reference_has_every_option_of_the_three_spawners(browser, s
         assert not missing, f"{cls.__name__}: options missing from the reference: {missing}"
     entry = browser.find_element(By.ID, "dockerspawner.DockerSpawner.allowed_images")
     assert entry.is_displayed() and "allowed_images" in entry.text
+    # the default a spawner starts with, not the declaration's (port is declared Int(0))
+    port = browser.find_element(By.ID, "dockerspawner.DockerSpawner.port").find_element(By.XPATH, "following-sibling::dd")
+    assert "Default: 8888" in port.text, port.text
 
 
 def test_search_finds_an_option_on_the_reference_page(browser, served):
