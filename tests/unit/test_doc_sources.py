@@ -54,3 +54,50 @@ def engine():
     import fakedocker
 
     return fakedocker.FakeEngine()
+
+
+def source_wording() -> str:
+    """Every string literal of the spawners, adjacent literals joined and an f-string's fields
+    cut out (a NUL stands for each), as the messages a user can see are written."""
+    import ast
+
+    pieces = []
+    for path in sorted((DOCS.parent / "dockerspawner").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                pieces.append(node.value)
+            elif isinstance(node, ast.JoinedStr):
+                pieces.append("".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values))
+    return "\n".join(pieces)
+
+
+#: wordings the page quotes as a user sees them, put together in the code from parts (an
+#: f-string field holds a word of them): the part of each the code writes out
+COMPOSED = {
+    "GPUs are free and this server needs": "free and this server needs",
+    "is not reachable, so your server could not be started": "is not reachable, so your server could ",
+    "Docker could not start your server": "Docker could not \0 your server",
+    "task rejected": "rejected",
+    "Your server's container exited during startup with code": "Your server's container exited \0with code",
+    "Your server's container exited with code": "Your server's container exited \0with code",
+}
+#: words in a quoted message that are the daemon's, relayed (a node's status message)
+DAEMON_WORDS = {"heartbeat failure"}
+
+
+def test_the_troubleshooting_page_quotes_the_messages_as_the_code_words_them():
+    """Each fragment of a quoted message (between placeholders such as <image> and sentence
+    breaks) is in the code: a message reworded in the code fails until the page follows."""
+    import re
+
+    wording = source_wording()
+    page = (DOCS / "troubleshooting.md").read_text()
+    quoted = [line for block in re.findall(r"```text\n(.*?)```", page, re.S) for line in block.splitlines()]
+    assert len(quoted) >= 30
+    missing = []
+    for line in quoted:
+        for fragment in re.split(r"'?<[^>]*>'?|: |\(|\)|; |\. |…", line):
+            fragment = fragment.strip(" '.:;,")
+            if len(fragment) >= 10 and fragment not in DAEMON_WORDS and COMPOSED.get(fragment, fragment) not in wording:
+                missing.append(fragment)
+    assert not missing, f"docs/troubleshooting.md quotes wordings the code does not have: {missing}"
