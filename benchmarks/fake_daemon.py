@@ -5,9 +5,9 @@ socket, whose containers of the single-user image really answer HTTP.
 
 A container running the light server (``python3 -m jupyterhub.tests.mocksu``) runs it as a
 host process listening on the container port's published host address (JUPYTERHUB_SERVICE_URL
-rewritten, as tests/unit/conftest.py does).  Like in a container: with ``init`` in its host
-config it exits on SIGTERM; without, it ignores SIGTERM (as mocksu does as PID 1), so a stop
-waits the grace period and kills it.  ``--pull-image`` puts an image of ``--pull-mb`` MB in the
+rewritten by tests/singleuser.py, as in the unit tests).  Like in a container: with ``init`` in
+its host config it exits on SIGTERM; without, it ignores SIGTERM (as mocksu does as PID 1), so
+a stop waits the grace period and kills it.  ``--pull-image`` puts an image of ``--pull-mb`` MB in the
 fake registry, pulled at ``--pull-rate`` bytes per second (the engine runs timed transitions).
 Prints ``ready`` once it serves; SIGTERM stops it and every process it started.
 """
@@ -16,38 +16,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from urllib.parse import urlparse, urlunparse
+from pathlib import Path
 
 import fakedocker
 import fakedocker.server
 from fakedocker.runtime import HostProcessRuntime
 from fakedocker.server import serve_until_stopped
 
+# tests/singleuser.py: the single-user image's Config and how the light server of a container
+# of it is reached, as in the tests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from singleuser import SINGLEUSER_CONFIG, host_service_url  # noqa: E402
+
 IMAGE = "quay.io/jupyterhub/singleuser:6.1"
-IMAGE_CONFIG = {
-    "Cmd": ["jupyterhub-singleuser"],
-    "Env": ["PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/home/jovyan"],
-    "ExposedPorts": {"8888/tcp": {}},
-    "User": "jovyan",
-    "WorkingDir": "/home/jovyan",
-}
+IMAGE_CONFIG = {**SINGLEUSER_CONFIG,
+                "Env": ["PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin", "HOME=/home/jovyan"]}
 MOCKSU = "jupyterhub.tests.mocksu"
 IGNORE_TERM = (
     "import runpy, signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
     f"runpy.run_module({MOCKSU!r}, run_name='__main__')"
 )
-
-
-def host_service_url(ctx) -> dict[str, str]:
-    """Point the server at the container port's published address on the host."""
-    url = urlparse(ctx.env["JUPYTERHUB_SERVICE_URL"])
-    published = ctx.ports.get(f"{url.port}/tcp")
-    if published:
-        host_ip, host_port = published[0]
-        netloc = f"{'127.0.0.1' if host_ip in ('0.0.0.0', '') else host_ip}:{host_port}"
-    else:
-        netloc = f"127.0.0.1:{url.port}"
-    return {"JUPYTERHUB_SERVICE_URL": urlunparse(url._replace(netloc=netloc))}
 
 
 def runs_light_server(container) -> bool:

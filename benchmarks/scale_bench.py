@@ -41,12 +41,13 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import docker
 import jupyterhub
@@ -232,25 +233,55 @@ async def restart_hub(cls: type, daemon: FakeDaemon, names: list[tuple[str, str]
 
 
 @dataclass
+class Cost:
+    """What a round cost the hub: Docker API calls (counted at the client), CPU and wall time;
+    over several rounds the median of each, and the CPU of the costliest."""
+
+    calls: float = 0
+    cpu_ms: float = 0
+    wall_ms: float = 0
+    cpu_max_ms: float = 0
+
+
+async def cost_of(counter: CallCounter, step: Callable[[], Awaitable[Any]], rounds: int = 1,
+                  before_each: Callable[[], None] | None = None) -> tuple[Cost, list]:
+    """``step()`` awaited ``rounds`` times (``before_each()``, untimed, before each), the calls
+    counted from here: its cost, and what each round returned."""
+    counter.count = 0
+    cpus, walls, results = [], [], []
+    for _ in range(rounds):
+        if before_each is not None:
+            before_each()
+        cpu, wall = time.process_time(), time.monotonic()
+        results.append(await step())
+        cpus.append((time.process_time() - cpu) * 1000)
+        walls.append((time.monotonic() - wall) * 1000)
+    return Cost(counter.count / rounds, statistics.median(cpus), statistics.median(walls), max(cpus)), results
+
+
+def advance_clock(seconds: float) -> Callable[[], None]:
+    """What makes the monitors' clock say ``seconds`` more have passed."""
+    def advance() -> None:
+        CLOCK.offset += seconds
+    return advance
+
+
+@dataclass
 class Row:
     kind: str
     shape: str
     n: int
-    poll_calls: int = 0
-    interval_calls: float = 0
-    interval_cpu_ms: float = 0
-    interval_cpu_max_ms: float = 0
-    resync_calls: int = 0
-    resync_cpu_ms: float = 0
-    live_calls: int | None = None
-    live_cpu_ms: float | None = None
-    live_wall_ms: float | None = None
-    live_cpu_max_ms: float | None = None
-    poll_cpu_ms: float = 0
-    poll_wall_ms: float = 0
-    restart_calls: int = 0
-    restart_cpu_s: float = 0
-    restart_wall_s: float = 0
+    #: a poll interval as the hub spends it now: JupyterHub runs no poll per server (the
+    #: spawners handed start_polling() to the monitor); the monitor's timer runs keep_current()
+    interval: Cost = field(default_factory=Cost)
+    #: the interval that falls on the background resync (every 10 intervals): a full list
+    resync: Cost = field(default_factory=Cost)
+    #: every server polled at once, answered from the event-fed view (None: no such view)
+    live: Cost | None = None
+    #: the same with the monitor's snapshot expired: every poll waits on one list
+    listing: Cost = field(default_factory=Cost)
+    #: a hub restart: fresh objects, client and monitor; every server reattached and polled
+    restart: Cost = field(default_factory=Cost)
     kb_per_server: float = 0
     daemon_list_ms: float = 0
     errors: list[str] = field(default_factory=list)
@@ -284,56 +315,24 @@ def measure(kind: str, n: int, shape: str, tmp: Path) -> Row:
         counter = CallCounter()
 
         async def session() -> None:
-            # the restart: fresh objects, client and monitor; every server reattached and polled
-            cpu, wall = time.process_time(), time.monotonic()
-            spawners, answers = await restart_hub(cls, daemon, names, states, counter)
-            row.restart_cpu_s = time.process_time() - cpu
-            row.restart_wall_s = time.monotonic() - wall
-            row.restart_calls = counter.count
+            row.restart, [(spawners, answers)] = await cost_of(
+                counter, lambda: restart_hub(cls, daemon, names, states, counter))
             row.errors.extend([f"restart poll {a!r}" for a in answers if a is not None][:3])
             monitor = spawners[0].monitor
-            # an interval, as the hub spends it now: JupyterHub runs no poll per server (the
-            # spawners handed start_polling() to the monitor); the monitor's timer runs
-            # keep_current() once (median of LIVE_ROUNDS intervals)
-            counter.count = 0
-            cpus = []
-            for _ in range(LIVE_ROUNDS):
-                CLOCK.offset += POLL_INTERVAL
-                cpu = time.process_time()
-                await monitor.keep_current()
-                cpus.append((time.process_time() - cpu) * 1000)
-            row.interval_cpu_ms, row.interval_cpu_max_ms = statistics.median(cpus), max(cpus)
-            row.interval_calls = counter.count / LIVE_ROUNDS
-            # the interval that falls on the background resync (every 10 intervals): a full list
-            CLOCK.offset += POLL_INTERVAL * monitor.resync_every
-            counter.count = 0
-            cpu = time.process_time()
-            await monitor.keep_current()
-            row.resync_cpu_ms = (time.process_time() - cpu) * 1000
-            row.resync_calls = counter.count
+            row.interval, _ = await cost_of(counter, monitor.keep_current, LIVE_ROUNDS,
+                                            before_each=advance_clock(POLL_INTERVAL))
+            row.resync, _ = await cost_of(counter, monitor.keep_current,
+                                          before_each=advance_clock(POLL_INTERVAL * monitor.resync_every))
             if monitor.live:
-                # a later interval's round, answered from the event-fed view
-                # (median of LIVE_ROUNDS: a round that meets Python's full garbage collection
-                # of every spawner object costs several times more; the max is logged)
-                counter.count = 0
-                cpus, walls = [], []
-                for _ in range(LIVE_ROUNDS):
-                    cpu, wall = time.process_time(), time.monotonic()
-                    answers = await poll_all(spawners)
-                    cpus.append((time.process_time() - cpu) * 1000)
-                    walls.append((time.monotonic() - wall) * 1000)
+                # a later interval's round, answered from the event-fed view (median of
+                # LIVE_ROUNDS: a round that meets Python's full garbage collection of every
+                # spawner object costs several times more; the max is logged)
+                row.live, rounds = await cost_of(counter, lambda: poll_all(spawners), LIVE_ROUNDS)
+                for answers in rounds:
                     row.errors.extend([f"live poll {a!r}" for a in answers if a is not None][:3])
-                row.live_cpu_ms, row.live_wall_ms = statistics.median(cpus), statistics.median(walls)
-                row.live_cpu_max_ms = max(cpus)
-                row.live_calls = counter.count // LIVE_ROUNDS
             # a listing round: the snapshot expired (poll_events=False, swarm, the periodic resync)
-            monitor.invalidate()
-            counter.count = 0
-            cpu, wall = time.process_time(), time.monotonic()
-            answers = await poll_all(spawners)
-            row.poll_cpu_ms = (time.process_time() - cpu) * 1000
-            row.poll_wall_ms = (time.monotonic() - wall) * 1000
-            row.poll_calls = counter.count
+            row.listing, [answers] = await cost_of(counter, lambda: poll_all(spawners),
+                                                   before_each=monitor.invalidate)
             row.errors.extend([f"poll {a!r}" for a in answers if a is not None][:3])
             for spawner in spawners:
                 spawner.stop_polling()
@@ -454,17 +453,13 @@ def table(rows: list[Row], spawns: list[SpawnRow], args: argparse.Namespace, ste
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
-    def opt(value, fmt: str) -> str:
-        return "–" if value is None else format(value, fmt)
-
     for r in rows:
-        out.append(f"| {r.kind} | {r.shape} | {r.n:,} | {r.interval_calls:g} "
-                   f"| {r.interval_cpu_ms:.1f}; {r.interval_cpu_max_ms:.1f} | {r.resync_calls} | {r.resync_cpu_ms:.0f} "
-                   f"| {opt(r.live_calls, 'd')} | {opt(r.live_cpu_ms, '.0f')}"
-                   f"{'' if r.live_cpu_max_ms is None else f'; {r.live_cpu_max_ms:.0f}'} "
-                   f"| {r.poll_calls} | {r.poll_cpu_ms:.0f} | {r.poll_wall_ms:.0f} "
-                   f"| {r.restart_calls} | {r.restart_cpu_s:.2f} | {r.restart_wall_s:.2f} | {r.kb_per_server:.1f} "
-                   f"| {r.daemon_list_ms:.0f} | {len(r.errors)} |")
+        live = "– | –" if r.live is None else f"{r.live.calls:g} | {r.live.cpu_ms:.0f}; {r.live.cpu_max_ms:.0f}"
+        out.append(f"| {r.kind} | {r.shape} | {r.n:,} | {r.interval.calls:g} "
+                   f"| {r.interval.cpu_ms:.1f}; {r.interval.cpu_max_ms:.1f} | {r.resync.calls:g} | {r.resync.cpu_ms:.0f} "
+                   f"| {live} | {r.listing.calls:g} | {r.listing.cpu_ms:.0f} | {r.listing.wall_ms:.0f} "
+                   f"| {r.restart.calls:g} | {r.restart.cpu_ms / 1000:.2f} | {r.restart.wall_ms / 1000:.2f} "
+                   f"| {r.kb_per_server:.1f} | {r.daemon_list_ms:.0f} | {len(r.errors)} |")
     out += [
         "",
         "## Concurrent spawns (readiness check left out)",

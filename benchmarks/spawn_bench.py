@@ -103,6 +103,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def tail_of(log_path: Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of a process's log file (for an error message)."""
+    try:
+        return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 def proc_cpu(pid: int) -> float:
     """utime + stime of one process, in seconds (fields 14 and 15 of /proc/PID/stat)."""
     try:
@@ -244,7 +252,7 @@ class Backend:
             self.cleanup.add("stop the fake daemon", lambda: stop_process(self.fake, timeout=30))
             line = self.fake.stdout.readline().decode().strip()
             if line != "ready":
-                raise RuntimeError(f"the fake daemon did not start: {line!r}")
+                raise RuntimeError(f"the fake daemon did not start: {line!r}\n{tail_of(Path(log_file.name))}")
         client = self.api()
         client.ping()
         try:
@@ -307,25 +315,18 @@ class Hub:
         self.api_url = f"{self.url}/hub/api"
         self.token = secrets.token_hex(32)
         self.log_path = tmp / f"{name}.log"
-        self.env = dict(
-            os.environ,
-            SPAWNBENCH_PORT=str(self.port),
-            SPAWNBENCH_HUB_PORT=str(free_port("0.0.0.0")),
-            SPAWNBENCH_PROXY_API_PORT=str(free_port()),
-            SPAWNBENCH_HUB_IP="0.0.0.0" if backend.kind == "real" else "127.0.0.1",
-            SPAWNBENCH_HUB_CONNECT_IP=backend.hub_connect_ip(),
-            SPAWNBENCH_HOST_IP=backend.host_ip,
-            SPAWNBENCH_STATE_DIR=str(tmp / f"{name}-state"),
-            SPAWNBENCH_TOKEN=self.token,
-            SPAWNBENCH_PREFIX=prefix,
-            SPAWNBENCH_RUN=run,
-            SPAWNBENCH_IMAGE=IMAGE,
-            SPAWNBENCH_PULL_IMAGE=backend.pull_image,
-            DOCKER_HOST=backend.url,
-            SPAWNBENCH_EXPERIMENTS=",".join(experiments),
-        )
+        # what bench_hub_config.py reads, each SPAWNBENCH_<key>
+        settings = {
+            "PORT": self.port, "HUB_PORT": free_port("0.0.0.0"), "PROXY_API_PORT": free_port(),
+            "HUB_IP": "0.0.0.0" if backend.kind == "real" else "127.0.0.1",
+            "HUB_CONNECT_IP": backend.hub_connect_ip(), "HOST_IP": backend.host_ip,
+            "STATE_DIR": tmp / f"{name}-state", "TOKEN": self.token, "PREFIX": prefix, "RUN": run,
+            "IMAGE": IMAGE, "PULL_IMAGE": backend.pull_image, "EXPERIMENTS": ",".join(experiments),
+        }
         if log_level:
-            self.env["SPAWNBENCH_LOG_LEVEL"] = log_level
+            settings["LOG_LEVEL"] = log_level
+        self.env = {**os.environ, "DOCKER_HOST": backend.url,
+                    **{f"SPAWNBENCH_{key}": str(value) for key, value in settings.items()}}
         self.env.update(extra_env or {})
         self.env["PATH"] = os.pathsep.join([str(Path(python).parent), self.env.get("PATH", "")])
         self.proc: subprocess.Popen | None = None
@@ -354,10 +355,7 @@ class Hub:
         return proc_cpu(self.proc.pid) if self.proc else float("nan")
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return tail_of(self.log_path, lines)
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -42,36 +42,17 @@ source scripts/lib/nodes.sh
 on() { local name=$1; shift; docker exec "$(node "$name")" docker "$@"; }
 load_into() { docker exec -i "$(node "$1")" docker load <"$2" >/dev/null; }
 
-# --- the node image --------------------------------------------------------------------------------
-# (the debootstrap steps are scripts/engines.sh's too; they are not shared, as the code of its
-# build_node_image is hashed into its image's recipe label: a change there rebuilds the image
-# and makes its running nodes again)
+# --- the node image (fetch_packages, unpack_root in scripts/lib/nodes.sh) --------------------------
+PACKAGES=docker.io,iptables,ca-certificates,procps,iproute2
 build_node_image() {
     if docker image inspect "$NODE_IMAGE" >/dev/null 2>&1; then
         return
     fi
-    [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap)"
-    scripts/apt-install.sh debootstrap || die "installing debootstrap failed"
-    mkdir -p "$CACHE"
-    local tarball=$CACHE/debootstrap-$SUITE-docker.tgz mirror t root
+    local tarball=$CACHE/debootstrap-$SUITE-docker.tgz mirror t root=$CACHE/root
     mirror=$(scripts/debian-mirror.sh "$SUITE")
-    if [[ ! -s $tarball ]]; then
-        t=$(date +%s.%N)
-        log "downloading the node's packages from $mirror (cached in $tarball)"
-        debootstrap --variant=minbase --include=docker.io,iptables,ca-certificates,procps,iproute2 \
-            --make-tarball="$tarball.tmp" "$SUITE" "$CACHE/make-tarball" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
-            die "debootstrap --make-tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
-        mv "$tarball.tmp" "$tarball"
-        rm -rf "$CACHE/make-tarball"
-        log "packages downloaded in $(elapsed "$t")"
-    fi
+    fetch_packages "$PACKAGES" "$tarball" "$mirror"
     t=$(date +%s.%N)
-    root=$CACHE/root
-    rm -rf "$root"
-    debootstrap --variant=minbase --include=docker.io,iptables,ca-certificates,procps,iproute2 \
-        --unpack-tarball="$tarball" "$SUITE" "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
-        die "debootstrap from the tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
-    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    unpack_root "$root" "$PACKAGES" "$tarball" "$mirror"
     cat >"$root/usr/local/bin/node-entrypoint" <<'ENTRYPOINT'
 #!/bin/sh
 # A swarm node: /sys and the cgroup hierarchies writable (no --privileged here), then dockerd

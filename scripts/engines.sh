@@ -72,10 +72,11 @@ on() { local engine=$1; shift; DOCKER_HOST="unix://$(socket "$engine")" docker "
 known() { [[ -n ${MODE[$1]:-} ]] || die "no engine $1 (engines: ${ENGINES[*]})"; }
 load_into() { on "$1" load -q -i "$2" >/dev/null; }
 
-# --- the node image ------------------------------------------------------------------------------
+# --- the node image (fetch_packages, unpack_root in scripts/lib/nodes.sh) ------------------------
 write_node_files() {
-    # what `up` writes into the root filesystem (a change here or in build_node_image rebuilds
-    # the image, from the cached packages: its recipe label is their hash)
+    # what `up` writes into the root filesystem (a change here, in build_node_image or in the
+    # nodes.sh functions it calls rebuilds the image, from the cached packages: its recipe label
+    # is their hash)
     local root=$1
     mkdir -p "$root/usr/local/bin" "$root/etc/containers/registries.conf.d" "$root/etc/docker"
     cat >"$root/usr/local/bin/node-entrypoint" <<'ENTRYPOINT'
@@ -162,7 +163,8 @@ CONTAINERS
 
 recipe() {
     # what the node image is made of: the packages and the code that makes it
-    { echo "$SUITE $PACKAGES $GATEWAY $REGISTRY_PORT $RELAY_PORTS $SUBORDINATE_IDS"; declare -f write_node_files build_node_image; } |
+    { echo "$SUITE $PACKAGES $GATEWAY $REGISTRY_PORT $RELAY_PORTS $SUBORDINATE_IDS"
+      declare -f write_node_files build_node_image fetch_packages unpack_root; } |
         sha256sum | cut -c1-16
 }
 
@@ -172,31 +174,13 @@ build_node_image() {
     if [[ $(docker image inspect -f '{{index .Config.Labels "recipe"}}' "$NODE_IMAGE" 2>/dev/null) == "$want" ]]; then
         return
     fi
-    [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap)"
-    scripts/apt-install.sh debootstrap || die "installing debootstrap failed"
-    mkdir -p "$CACHE"
-    local tarball mirror t root old
+    local tarball mirror t root=$CACHE/root old
     tarball=$CACHE/debootstrap-$SUITE-$(sha256sum <<<"$PACKAGES" | cut -c1-8).tgz
     # trixie's packages come from the main archive this machine's (bookworm) sources name
     mirror=$(scripts/debian-mirror.sh "$SUITE" 2>/dev/null || scripts/debian-mirror.sh bookworm)
-    if [[ ! -s $tarball ]]; then
-        t=$(date +%s.%N)
-        log "downloading the nodes' packages from $mirror (cached in $tarball)"
-        rm -rf "$CACHE/make-tarball"
-        debootstrap --variant=minbase --include="$PACKAGES" \
-            --make-tarball="$tarball.tmp" "$SUITE" "$CACHE/make-tarball" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
-            die "debootstrap --make-tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
-        mv "$tarball.tmp" "$tarball"
-        rm -rf "$CACHE/make-tarball"
-        log "packages downloaded in $(elapsed "$t")"
-    fi
+    fetch_packages "$PACKAGES" "$tarball" "$mirror"
     t=$(date +%s.%N)
-    root=$CACHE/root
-    rm -rf "$root"
-    debootstrap --variant=minbase --include="$PACKAGES" \
-        --unpack-tarball="$tarball" "$SUITE" "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
-        die "debootstrap from the tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
-    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    unpack_root "$root" "$PACKAGES" "$tarball" "$mirror"
     old=$(docker image inspect -f '{{.Id}}' "$NODE_IMAGE" 2>/dev/null || true)
     chroot "$root" useradd --create-home --uid 1000 --user-group --shell /bin/sh podman
     write_node_files "$root"

@@ -15,41 +15,36 @@ from __future__ import annotations
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-
-@dataclass
-class Counts:
-    passed: int = 0
-    failed: int = 0
-    errors: int = 0
-    skipped: int = 0
-    xfailed: int = 0
-    skip_reasons: Counter[str] = field(default_factory=Counter)
+#: what a test came to, in the order the summary counts them
+OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed")
 
 
-def read_junit(path: Path) -> Counts:
-    counts = Counts()
+def read_junit(path: Path) -> tuple[Counter[str], Counter[str]]:
+    """How many tests came to each of OUTCOMES, and the reasons tests were skipped (each
+    counted)."""
+    counts: Counter[str] = Counter()
+    skip_reasons: Counter[str] = Counter()
     for case in ET.parse(path).getroot().iter("testcase"):
         outcomes = {child.tag: child for child in case if child.tag in ("failure", "error", "skipped")}
         if "failure" in outcomes:
-            counts.failed += 1
+            counts["failed"] += 1
         elif "error" in outcomes:
-            counts.errors += 1
+            counts["errors"] += 1
         elif "skipped" in outcomes:
             skipped = outcomes["skipped"]
             if skipped.get("type") == "pytest.xfail":
-                counts.xfailed += 1
+                counts["xfailed"] += 1
             else:
-                counts.skipped += 1
-                counts.skip_reasons[(skipped.get("message") or "").strip()[:160]] += 1
+                counts["skipped"] += 1
+                skip_reasons[(skipped.get("message") or "").strip()[:160]] += 1
         else:
-            counts.passed += 1
+            counts["passed"] += 1
         # a teardown error after a failure is a second outcome of the same test
         if "error" in outcomes and "failure" in outcomes:
-            counts.errors += 1
-    return counts
+            counts["errors"] += 1
+    return counts, skip_reasons
 
 
 def minutes(seconds: float) -> str:
@@ -69,15 +64,14 @@ def main(results: Path, jobs: list[str]) -> int:
         xml = results / f"{job}.xml"
         if xml.exists():
             try:
-                c = read_junit(xml)
+                counts, skip_reasons = read_junit(xml)
             except ET.ParseError as exc:
                 rows.append((title, status, f"(unreadable {xml.name}: {exc})", took))
                 continue
-            counts = f"{c.passed} passed, {c.failed} failed, {c.errors} errors, {c.skipped} skipped"
-            if c.xfailed:
-                counts += f", {c.xfailed} xfailed"
-            rows.append((title, status, counts, took))
-            reasons += [(title, reason, n) for reason, n in c.skip_reasons.most_common()]
+            # xfailed only when there are any
+            shown = [outcome for outcome in OUTCOMES if outcome != "xfailed" or counts[outcome]]
+            rows.append((title, status, ", ".join(f"{counts[outcome]} {outcome}" for outcome in shown), took))
+            reasons += [(title, reason, n) for reason, n in skip_reasons.most_common()]
         else:
             rows.append((title, status, "", took))
     width = max(len(row[0]) for row in rows)

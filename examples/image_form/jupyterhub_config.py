@@ -1,20 +1,21 @@
 """Let users pick their image from a list, with DockerSpawner's built-in options form.
 
-Start it from this directory with ``jupyterhub -f jupyterhub_config.py`` (see README.md).
-
-Environment variables read here:
-
-    HUB_CONNECT_IP   the host's address on Docker's default bridge (docker0), where the
-                     containers reach the hub's API; 172.17.0.1 on a stock Docker install
+This builds on ../simple/jupyterhub_config.py, loaded first: the spawner, the users' volume
+(shared by all images), the resource caps, the hub's address (HUB_CONNECT_IP) and the login are
+that example's; this file adds the images.  Start it from this directory with
+``jupyterhub -f jupyterhub_config.py`` (see README.md).
 """
 
-import os
+from pathlib import Path
 
 import jupyterhub
 
 c = get_config()  # noqa: F821  (JupyterHub provides get_config when it loads this file)
 
-c.JupyterHub.spawner_class = "docker"
+SIMPLE = Path(__file__).resolve().parent.parent / "simple" / "jupyterhub_config.py"
+if not SIMPLE.is_file():  # load_subconfig would skip a missing file without a word
+    raise FileNotFoundError(f"{SIMPLE}: this example builds on examples/simple; keep the two together")
+load_subconfig(str(SIMPLE))  # noqa: F821  (provided by JupyterHub, as get_config)
 
 # Every image a user can choose must run the same JupyterHub version as this hub.
 hub_version = ".".join(jupyterhub.__version__.split(".")[:2])
@@ -34,16 +35,5 @@ c.DockerSpawner.image = f"quay.io/jupyterhub/singleuser:{hub_version}"
 # With two or more allowed images and no options_form of your own, DockerSpawner shows a
 # drop-down of the keys above on the spawn page. Nothing else is needed for the form.
 
-# Containers are removed on stop, so choosing another image next time takes effect; the
-# volume with the user's files is shared by all images.
-c.DockerSpawner.remove = True
-c.DockerSpawner.volumes = {"jupyterhub-user-{username}": "/home/jovyan/work"}
-c.DockerSpawner.notebook_dir = "/home/jovyan/work"
-
-hub_connect_ip = os.environ.get("HUB_CONNECT_IP", "172.17.0.1")
-c.JupyterHub.hub_ip = hub_connect_ip
-c.JupyterHub.hub_connect_ip = hub_connect_ip
-
-# Any user name, any password: for trying things out only.
-c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allow_all = True
+# The simple example removes containers on stop (remove = True): choosing another image next
+# time takes effect.

@@ -1,22 +1,19 @@
 """A menu of servers: each user picks a profile (an image with its resources) on the spawn
 page, or names one in the REST API ({"profile": "data-science", "image": "scipy"}).
 
+This builds on ../simple/jupyterhub_config.py, loaded first: the spawner, the users' volume,
+the hub's address (HUB_CONNECT_IP) and the login are that example's; this file adds the menu.
 Start it from this directory with ``jupyterhub -f jupyterhub_config.py`` (see README.md).
-
-Environment variables read here:
-
-    HUB_CONNECT_IP   the host's address on Docker's default bridge (docker0), where the
-                     containers reach the hub's API; 172.17.0.1 on a stock Docker install
 """
 
-import os
+from pathlib import Path
 
 c = get_config()  # noqa: F821  (JupyterHub provides get_config when it loads this file)
 
-c.JupyterHub.spawner_class = "docker"
-c.DockerSpawner.volumes = {"jupyterhub-user-{username}": "/home/jovyan/work"}
-c.DockerSpawner.notebook_dir = "/home/jovyan/work"
-c.DockerSpawner.remove = True
+SIMPLE = Path(__file__).resolve().parent.parent / "simple" / "jupyterhub_config.py"
+if not SIMPLE.is_file():  # load_subconfig would skip a missing file without a word
+    raise FileNotFoundError(f"{SIMPLE}: this example builds on examples/simple; keep the two together")
+load_subconfig(str(SIMPLE))  # noqa: F821  (provided by JupyterHub, as get_config)
 
 STANDARD = [
     {
@@ -69,8 +66,5 @@ def profiles_for(spawner):
     return STANDARD + ([LARGE] if "large" in groups else [])
 
 
+# each profile's spawner_override replaces the simple example's mem_limit and cpu_limit
 c.DockerSpawner.profile_list = profiles_for
-
-hub_connect_ip = os.environ.get("HUB_CONNECT_IP", "172.17.0.1")
-c.JupyterHub.hub_ip = hub_connect_ip
-c.JupyterHub.hub_connect_ip = hub_connect_ip

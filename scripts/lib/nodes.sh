@@ -10,6 +10,8 @@
 #   LOADED_PREFIX what load_images's log line puts before each node's name
 #   NODE_IMAGE NETWORK SUBNET GATEWAY LABEL RUN_DIR
 #
+#   CACHE SUITE   (for the node image's root filesystem: fetch_packages, unpack_root)
+#
 # and defines on NAME DOCKER-ARGS... (the docker CLI against a node's engine),
 # build_node_image, and load_into NAME ARCHIVE (load an image archive into a node).
 # shellcheck disable=SC2154 # the variables above are the sourcing script's
@@ -25,6 +27,37 @@ default_images() {
     local version
     version=$(.venv/bin/python -c 'import jupyterhub; print(jupyterhub.__version__)' 2>/dev/null) || return 0
     echo "quay.io/jupyterhub/singleuser:$(cut -d. -f1,2 <<<"$version")"
+}
+
+# fetch_packages PACKAGES TARBALL MIRROR: the Debian $SUITE packages a node's root filesystem is
+# made of (minbase and PACKAGES, comma separated), downloaded from MIRROR into TARBALL unless it
+# is there (debootstrap --make-tarball; this must run as root)
+fetch_packages() {
+    local packages=$1 tarball=$2 mirror=$3 t
+    [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap)"
+    scripts/apt-install.sh debootstrap || die "installing debootstrap failed"
+    mkdir -p "$CACHE"
+    [[ -s $tarball ]] && return
+    t=$(date +%s.%N)
+    log "downloading the nodes' packages from $mirror (cached in $tarball)"
+    rm -rf "$CACHE/make-tarball"
+    debootstrap --variant=minbase --include="$packages" \
+        --make-tarball="$tarball.tmp" "$SUITE" "$CACHE/make-tarball" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
+        die "debootstrap --make-tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
+    mv "$tarball.tmp" "$tarball"
+    rm -rf "$CACHE/make-tarball"
+    log "packages downloaded in $(elapsed "$t")"
+}
+
+# unpack_root ROOT PACKAGES TARBALL MIRROR: a fresh root filesystem at ROOT from what
+# fetch_packages downloaded, without apt's caches
+unpack_root() {
+    local root=$1 packages=$2 tarball=$3 mirror=$4
+    rm -rf "$root"
+    debootstrap --variant=minbase --include="$packages" \
+        --unpack-tarball="$tarball" "$SUITE" "$root" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
+        die "debootstrap from the tarball failed: $(tail -n 5 "$CACHE/debootstrap.log")"
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 }
 
 # prepare_host: the host's daemon answers, the node image is built, the nodes' network exists

@@ -6,27 +6,18 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from needs import unavailable
+from chromium import headless_chromium
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 import dockerspawner
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1200,900"]
 SPAWNERS = [dockerspawner.DockerSpawner, dockerspawner.SwarmSpawner, dockerspawner.SystemUserSpawner]
 
 
@@ -49,25 +40,8 @@ def served(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not Path(path).exists():
-            unavailable(f"{path} is missing (scripts/provision.sh installs chromium and chromium-driver)")
-    profile = tmp_path_factory.mktemp("chromium")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in CHROMIUM_ARGS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={profile / 'profile'}")
-    service = Service(executable_path=CHROMEDRIVER, log_output=str(profile / "chromedriver.log"))
-    try:
-        driver = webdriver.Chrome(options=options, service=service)
-    except WebDriverException as exc:
-        pytest.fail(f"could not start {CHROMIUM} through {CHROMEDRIVER}: {exc.msg}")
-    driver.set_page_load_timeout(60)
-    try:
+    with headless_chromium(tmp_path_factory.mktemp("chromium"), window="1200,900") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def wait_for(driver: Any, what: str, condition: Callable[[Any], Any], timeout: float = 30) -> Any:

@@ -83,6 +83,14 @@ def real_hub_client(timeout: float = 30) -> docker.DockerClient:
     return client
 
 
+def demo_config_with(path: Path, settings: str) -> Path:
+    """``path``, written: a JupyterHub config file that loads the demo's, then ``settings``
+    (lines of a config file)."""
+    path.write_text("c = get_config()  # noqa: F821\n"
+                    f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n" + settings)
+    return path
+
+
 class Hub:
     """The demo hub in a subprocess (its own session, so the proxy goes with it)."""
 
@@ -197,6 +205,14 @@ def log_in(browser: requests.Session, hub: Hub, name: str) -> None:
     login = browser.post(f"{hub.url}/hub/login", timeout=HTTP_TIMEOUT, allow_redirects=False,
                          data={"_xsrf": form_xsrf(page.text), "username": name, "password": hub.password})
     assert login.status_code == 302, f"login answered {login.status_code}: {login.text[:500]}"
+
+
+def logged_in(hub: Hub, name: str, note: str) -> tuple[requests.Session, requests.Session]:
+    """``name`` logged in through the form: their browser's session, and a REST API session
+    with a token they made (``note``)."""
+    browser = requests.Session()
+    log_in(browser, hub, name)
+    return browser, user_token_session(browser, hub, name, note)
 
 
 def spawn_and_wait_until_answering(browser: requests.Session, hub: Hub, name: str) -> dict[str, Any]:

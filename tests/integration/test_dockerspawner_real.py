@@ -45,7 +45,6 @@ import requests
 import slow_pull
 from demo_hub import CONFIG, IMAGE, Hub, container_gone, real_hub_client, wait_for
 from needs import unavailable
-from test_systemuserspawner_real import docker0_address
 
 pytestmark = pytest.mark.real
 
@@ -780,12 +779,12 @@ def ssl_hub(tmp_path: Path, docker_client: docker.DockerClient) -> Iterator[ITes
     except docker.errors.ImageNotFound:
         unavailable(f"{HELPER_IMAGE} (move_certs_image) is missing: scripts/provision.sh builds it")
     engine = engines.selected()
-    gateway = engine.hub_connect_ip or docker0_address(docker_client)
     extra = "\n".join([
         "c.JupyterHub.internal_ssl = True",
         f"c.JupyterHub.internal_certs_location = {str(tmp_path / 'internal-ssl')!r}",
-        # the server in the container calls the hub at docker0's address: the hub's cert names it
-        f"c.JupyterHub.trusted_alt_names = ['IP:{gateway}']",
+        # the server in the container calls the hub at the demo config's hub_connect_ip
+        # (docker0's address, or the engine's): the hub's cert names it
+        "c.JupyterHub.trusted_alt_names = ['IP:' + c.JupyterHub.hub_connect_ip]",
         # the demo config names the proxy's API with http://; with internal_ssl it serves https
         "c.ConfigurableHTTPProxy.api_url = c.ConfigurableHTTPProxy.api_url.replace('http:', 'https:', 1)",
         # the hub and proxy (host processes) cannot resolve container names: reach the server at

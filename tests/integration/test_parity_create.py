@@ -7,6 +7,7 @@ import copy
 import docker
 from conftest import BUSYBOX
 from normalize import error_of
+from raw_api import creator, nets_of, state_of, with_endpoint
 
 SLEEP = ["sh", "-c", "sleep 1000"]
 NO_SUBNET = ("user specified IP address is supported only when connecting to networks with "
@@ -36,25 +37,7 @@ CLI_BODY = {
 }
 
 
-def create(api, name, body=None, **host_config):
-    full = {"Image": BUSYBOX, "Cmd": SLEEP, **(body or {})}
-    if host_config:
-        full["HostConfig"] = {**full.get("HostConfig", {}), **host_config}
-    return api.create_container_from_config(full, name)["Id"]
-
-
-def with_endpoint(network, settings, mode=None):
-    return {"HostConfig": {"NetworkMode": mode or network},
-            "NetworkingConfig": {"EndpointsConfig": {network: settings}}}
-
-
-def nets_of(api, ref):
-    return api.inspect_container(ref)["NetworkSettings"]["Networks"]
-
-
-def state_of(api, ref):
-    s = api.inspect_container(ref)["State"]
-    return s["Status"], s["ExitCode"], s["Error"]
+create = creator(BUSYBOX, SLEEP)
 
 
 def test_mac_address(api, names, daemon):

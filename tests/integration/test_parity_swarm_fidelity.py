@@ -8,13 +8,10 @@ import re
 import docker
 from conftest import BUSYBOX
 from normalize import error_of
+from raw_api import post_json, service_spec_as_kept
 
 SCRIPT = ["sh", "-c", "echo hello; echo err >&2; echo two; sleep 1000"]
 NO_PLUGIN = 'create {0}: error looking up volume plugin nosuchdriver: plugin "nosuchdriver" not found'
-
-
-def _post(api, path, body, **params):
-    return api._result(api._post_json(api._url(path), data=body, params=params), json=True)
 
 
 def _service(api, name, mounts=None, command=SCRIPT, labels=None, tty=False):
@@ -22,7 +19,7 @@ def _service(api, name, mounts=None, command=SCRIPT, labels=None, tty=False):
             "TaskTemplate": {"ContainerSpec": {"Image": BUSYBOX, "Command": command, "Mounts": mounts or [],
                                                "TTY": tty},
                              "RestartPolicy": {"Condition": "none"}}}
-    return _post(api, "/services/create", body)["ID"]
+    return post_json(api, "/services/create", body)["ID"]
 
 
 def _task(api, poll, service_id, done):
@@ -94,7 +91,7 @@ def test_swarm_address_pools_and_unlock_key(api, backend):
 
 def test_request_keys_are_read_in_any_case(api, names, poll):
     name = names("case")
-    sid = _post(api, "/services/create", {
+    sid = post_json(api, "/services/create", {
         "name": name, "labels": {"Kk": "v", **names.label},
         "tasktemplate": {"containerspec": {"image": BUSYBOX, "command": ["sleep", "300"], "tty": True,
                                            "unknownfield": "x"},
@@ -104,27 +101,18 @@ def test_request_keys_are_read_in_any_case(api, names, poll):
         "rollbackconfig": {"ORDER": "stop-first", "parallelism": 2},
         "bogus": {"x": 1},
     })["ID"]
-    assert names.norm(api.inspect_service(sid)["Spec"]) == {
-        "Name": "fdtest-X-case",
-        "Labels": {"Kk": "v", "fdtest": "fdtest-X"},
-        "TaskTemplate": {"ContainerSpec": {"Image": BUSYBOX, "Command": ["sleep", "300"], "TTY": True,
-                                           "Isolation": "default"},
-                         "RestartPolicy": {"Condition": "none", "MaxAttempts": 0},
-                         "ForceUpdate": 0, "Runtime": "container"},
-        "Mode": {"Replicated": {"Replicas": 0}},
-        "UpdateConfig": {"Parallelism": 0, "FailureAction": "pause", "MaxFailureRatio": 0,
-                         "Order": "start-first"},
-        "RollbackConfig": {"Parallelism": 2, "FailureAction": "pause", "MaxFailureRatio": 0,
-                           "Order": "stop-first"},
-    }
-    net = _post(api, "/networks/create", {"name": names("net"), "driver": "overlay", "attachable": True,
+    assert names.norm(api.inspect_service(sid)["Spec"]) == service_spec_as_kept(
+        "fdtest-X-case", {"Kk": "v", "fdtest": "fdtest-X"},
+        {"Image": BUSYBOX, "Command": ["sleep", "300"], "TTY": True}, replicas=0,
+        update={"Order": "start-first"}, rollback={"Parallelism": 2, "Order": "stop-first"})
+    net = post_json(api, "/networks/create", {"name": names("net"), "driver": "overlay", "attachable": True,
                                           "labels": {"L": "1"}, "ipam": {"config": [{"subnet": "10.231.7.0/24"}]}})
     # the swarm's allocator fills in a new overlay network a moment after create answers (until
     # then inspect shows no driver and no IPAM config): wait for it
     info = poll(lambda: api.inspect_network(net["Id"]), lambda i: i["Driver"])
     assert (info["Driver"], info["Attachable"], info["Labels"], info["IPAM"]["Config"]) == (
         "overlay", True, {"L": "1"}, [{"Subnet": "10.231.7.0/24", "Gateway": "10.231.7.1"}])
-    vol = _post(api, "/volumes/create", {"name": names("vol"), "driver": "local", "labels": {"L": "1"},
+    vol = post_json(api, "/volumes/create", {"name": names("vol"), "driver": "local", "labels": {"L": "1"},
                                          "driveropts": {"type": "tmpfs", "device": "tmpfs"}})
     assert (vol["Driver"], vol["Labels"], vol["Options"]) == ("local", {"L": "1"}, {"type": "tmpfs", "device": "tmpfs"})
 
@@ -154,7 +142,7 @@ def test_service_mounts_the_executor_refuses(api, names, poll):
 def test_service_mount_types_and_missing_volume_plugin(api, names, poll):
     body = {"Name": names("badtype"), "TaskTemplate": {"ContainerSpec": {
         "Image": BUSYBOX, "Mounts": [{"Type": "nope", "Target": "/data"}]}}}
-    assert error_of(_post, api, "/services/create", body) == ("APIError", 400, 'invalid MountType: "nope"')
+    assert error_of(post_json, api, "/services/create", body) == ("APIError", 400, 'invalid MountType: "nope"')
     sid = _service(api, names("notype"), [{"Source": "/tmp", "Target": "/data"}], command=["sleep", "300"])
     mounts = api.inspect_service(sid)["Spec"]["TaskTemplate"]["ContainerSpec"]["Mounts"]
     assert mounts == [{"Type": "bind", "Source": "/tmp", "Target": "/data"}]
@@ -169,7 +157,7 @@ def test_service_mount_types_and_missing_volume_plugin(api, names, poll):
 def test_container_mounts_and_volume_drivers(api, names, daemon):
     def create(mounts, **host):
         body = {"Image": BUSYBOX, "Cmd": ["true"], "HostConfig": {"Mounts": mounts, **host}}
-        return _post(api, "/containers/create", body, name=names("c"))
+        return post_json(api, "/containers/create", body, name=names("c"))
 
     vol = names("vol")
     cases = [

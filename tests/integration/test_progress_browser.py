@@ -35,12 +35,13 @@ import docker.errors
 import pytest
 import requests
 import slow_pull
+from chromium import headless_chromium, require_chromium
 from demo_hub import (
-    CONFIG,
     HTTP_TIMEOUT,
     STOP_TIMEOUT,
     Hub,
     container_gone,
+    demo_config_with,
     fresh_user_name,
     real_hub_client,
     running,
@@ -48,9 +49,7 @@ from demo_hub import (
     wait_for,
 )
 from needs import unavailable
-from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 pytestmark = pytest.mark.real
@@ -58,14 +57,6 @@ pytestmark = pytest.mark.real
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SCREENSHOT_NAME = "progress-mid-pull.png"
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1100,750",
-]
 
 REGISTRY = "127.0.0.1:5000"
 REPOSITORY = "progresstest/singleuser"
@@ -103,9 +94,7 @@ return {
 
 @pytest.fixture(scope="module")
 def docker_client() -> Iterator[docker.DockerClient]:
-    for path, what in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not os.access(path, os.X_OK):
-            unavailable(f"{path} is missing: scripts/provision.sh installs chromium and chromium-driver ({what})")
+    require_chromium()
     client = real_hub_client(timeout=120)
     try:
         requests.get(f"http://{REGISTRY}/v2/", timeout=5).raise_for_status()
@@ -158,39 +147,22 @@ def api_token() -> str:
 
 @pytest.fixture
 def hub(tmp_path: Path, pull_ref: str, api_token: str) -> Iterator[Hub]:
-    config = tmp_path / "progress_config.py"
-    config.write_text(
-        "c = get_config()  # noqa: F821\n"
-        f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n"
+    config = demo_config_with(tmp_path / "progress_config.py", (
         "c.DockerSpawner.pull_policy = 'always'\n"
         f"c.DockerSpawner.image = {pull_ref!r}\n"
         # a token for the REST API (stopping the server), held by the test
         f"c.JupyterHub.services = [{{'name': 'progresstest', 'api_token': {api_token!r}}}]\n"
         "c.JupyterHub.load_roles = [{'name': 'progresstest', 'services': ['progresstest'],\n"
         "                            'scopes': ['admin:users', 'admin:servers']}]\n"
-    )
+    ))
     with running(Hub(tmp_path, config=config)) as hub:
         yield hub
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in CHROMIUM_ARGS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    service = Service(executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
-    try:
-        driver = webdriver.Chrome(options=options, service=service)
-    except WebDriverException as exc:
-        pytest.fail(f"could not start {CHROMIUM} through {CHROMEDRIVER}: {exc.msg}")
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(10)
-    try:
+    with headless_chromium(tmp_path) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def keep_artifact(path: Path) -> None:

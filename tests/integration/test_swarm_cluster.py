@@ -26,15 +26,15 @@ import docker.errors
 import pytest
 import requests
 from demo_hub import (
-    CONFIG,
     HTTP_TIMEOUT,
     STOP_TIMEOUT,
     Hub,
+    demo_config_with,
     log_in,
+    logged_in,
     running,
     spawn_and_wait_until_answering,
     stop_and_wait,
-    user_token_session,
     wait_for,
 )
 from swarm_cluster import WORKERS, clean_up_users, connect, restore, services_of, task_node
@@ -56,13 +56,10 @@ def cluster() -> Iterator[tuple[docker.DockerClient, dict[str, str]]]:
 def hub(tmp_path_factory, cluster) -> Iterator[Hub]:
     _manager, env = cluster
     tmp_path = tmp_path_factory.mktemp("cluster-hub")
-    config = tmp_path / "cluster_config.py"
-    config.write_text(f"""\
-c = get_config()  # noqa: F821
-load_subconfig({str(CONFIG)!r})  # noqa: F821
+    config = demo_config_with(tmp_path / "cluster_config.py", """\
 c.JupyterHub.spawner_class = "docker-swarm"
 c.SwarmSpawner.publish_mode = "host"
-c.SwarmSpawner.extra_placement_spec = {{"constraints": ["node.role == worker"]}}
+c.SwarmSpawner.extra_placement_spec = {"constraints": ["node.role == worker"]}
 c.SwarmSpawner.poll_interval = 5
 c.SwarmSpawner.pull_policy = "skip"  # the nodes have the image; the hub's node need not
 
@@ -71,9 +68,9 @@ def place(spawner):
     # users named "placed..." go to the node labelled dsnode=worker2, "nowhere..." to none
     name = spawner.user.name
     if name.startswith("placed"):
-        spawner.extra_placement_spec = {{"constraints": ["node.labels.dsnode == worker2"]}}
+        spawner.extra_placement_spec = {"constraints": ["node.labels.dsnode == worker2"]}
     elif name.startswith("nowhere"):
-        spawner.extra_placement_spec = {{"constraints": ["node.role == worker", "node.labels.dsnode == nowhere"]}}
+        spawner.extra_placement_spec = {"constraints": ["node.role == worker", "node.labels.dsnode == nowhere"]}
 
 
 c.Spawner.pre_spawn_hook = place
@@ -104,10 +101,9 @@ def _new_user(users: list[str], prefix: str = "cluster") -> str:
 def _spawn(hub: Hub, name: str) -> requests.Session:
     """Log in, spawn through /hub/spawn, wait until the server answers through the proxy; a
     REST API session of the user."""
-    browser = requests.Session()
-    log_in(browser, hub, name)
+    browser, api = logged_in(hub, name, "cluster test")
     spawn_and_wait_until_answering(browser, hub, name)
-    return user_token_session(browser, hub, name, "cluster test")
+    return api
 
 
 def test_servers_spread_over_both_workers_and_answer_through_the_proxy(hub, cluster, users):
@@ -139,9 +135,7 @@ def test_placement_by_label_and_an_impossible_constraint(hub, cluster, users):
     stop_and_wait(api, hub, placed)
 
     nowhere = _new_user(users, "nowhere")
-    browser = requests.Session()
-    log_in(browser, hub, nowhere)
-    api = user_token_session(browser, hub, nowhere, "cluster test")
+    _browser, api = logged_in(hub, nowhere, "cluster test")
     r = api.post(f"{hub.url}/hub/api/users/{nowhere}/server", timeout=60)
     # the swarm's own answer, at once (JupyterHub relays a spawn that fails within its
     # slow_spawn_timeout of 10 s; a timeout would be a 202 and then a failure much later)

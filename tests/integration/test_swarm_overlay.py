@@ -25,10 +25,9 @@ import requests
 from demo_hub import (
     HTTP_TIMEOUT,
     REPO,
-    log_in,
+    logged_in,
     spawn_and_wait_until_answering,
     stop_and_wait,
-    user_token_session,
     wait_for,
 )
 from needs import unavailable
@@ -139,8 +138,7 @@ def test_a_hub_on_the_overlay_reaches_servers_on_the_workers(hub, cluster, users
     manager, _env = cluster
     name = f"{prefix}{secrets.token_hex(3)}"
     users.append(name)
-    browser = requests.Session()
-    log_in(browser, hub, name)
+    browser, api = logged_in(hub, name, "overlay test")
     spawn_and_wait_until_answering(browser, hub, name)
     node = task_node(manager, name)
     assert node in WORKERS and node != MANAGER  # across machines: the hub is on the manager
@@ -149,7 +147,6 @@ def test_a_hub_on_the_overlay_reaches_servers_on_the_workers(hub, cluster, users
     if prefix == "dns":
         assert service.attrs["Spec"]["EndpointSpec"]["Mode"] == "dnsrr"
 
-    api = user_token_session(browser, hub, name, "overlay test")
     if prefix == "ip":
         # pinned (the example's pin_to_node): the next server runs on the same node.  (Not
         # with the service name: the hub's HTTP client resolves through aiodns, whose c-ares

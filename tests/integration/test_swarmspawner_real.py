@@ -19,18 +19,16 @@ import docker
 import docker.errors
 import engines
 import pytest
-import requests
 from demo_hub import (
-    CONFIG,
     HTTP_TIMEOUT,
     IMAGE,
     SPAWN_TIMEOUT,
     STOP_TIMEOUT,
     Hub,
-    log_in,
+    demo_config_with,
+    logged_in,
     running,
     spawn_and_wait_until_answering,
-    user_token_session,
     wait_for,
 )
 from needs import unavailable
@@ -70,22 +68,18 @@ def user_name(swarm_client: docker.DockerClient) -> Iterator[str]:
 
 @pytest.fixture
 def hub(tmp_path: Path, swarm_client: docker.DockerClient, user_name: str) -> Iterator[Hub]:
-    config = tmp_path / "swarm_config.py"
-    config.write_text(
-        "c = get_config()  # noqa: F821\n"
-        f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n"
+    config = demo_config_with(tmp_path / "swarm_config.py", (
         "c.JupyterHub.spawner_class = 'docker-swarm'\n"
         "c.SwarmSpawner.publish_mode = 'host'\n"
         "c.SwarmSpawner.poll_interval = 2\n"
-    )
+    ))
     with running(Hub(tmp_path, config=config)) as hub:
         yield hub
 
 
 @pytest.mark.engines("docker20", "docker26")
 def test_swarm_spawn_answer_stop(hub: Hub, user_name: str, swarm_client: docker.DockerClient):
-    browser = requests.Session()
-    log_in(browser, hub, user_name)
+    browser, api = logged_in(hub, user_name, "swarm test")
     spawn_and_wait_until_answering(browser, hub, user_name)
 
     [service] = swarm_client.services.list(filters={"name": f"jupyter-{user_name}"})
@@ -95,7 +89,6 @@ def test_swarm_spawn_answer_stop(hub: Hub, user_name: str, swarm_client: docker.
     assert any(p["PublishMode"] == "host" and p["TargetPort"] == 8888
                for p in task["Status"]["PortStatus"]["Ports"])
 
-    api = user_token_session(browser, hub, user_name, "swarm test")
     stop = api.delete(f"{hub.url}/hub/api/users/{user_name}/server", timeout=STOP_TIMEOUT)
     assert stop.status_code in (202, 204), stop.text[:300]
 
@@ -114,9 +107,7 @@ def test_swarm_hub_hears_of_a_killed_task_and_a_removed_service(hub: Hub, user_n
     container is killed (seen by the interval's call for the tasks the swarm gave up) and a
     service removed outside the hub (seen through the manager's service events) both reach the
     hub, which then shows no server."""
-    browser = requests.Session()
-    log_in(browser, hub, user_name)
-    api = user_token_session(browser, hub, user_name, "swarm watch test")
+    browser, api = logged_in(hub, user_name, "swarm watch test")
 
     def no_server() -> bool:
         return api.get(f"{hub.url}/hub/api/users/{user_name}", timeout=HTTP_TIMEOUT).json()["servers"] == {}
@@ -144,9 +135,7 @@ def test_swarm_hub_hears_of_a_killed_task_and_a_removed_service(hub: Hub, user_n
 def test_swarm_spawner_on_podman_says_it_has_no_swarm(hub: Hub, user_name: str):
     """Podman has no swarm mode: the spawn fails at once with Podman's own words, to the user
     and in one log line, and nothing is left."""
-    browser = requests.Session()
-    log_in(browser, hub, user_name)
-    api = user_token_session(browser, hub, user_name, "podman swarm test")
+    _browser, api = logged_in(hub, user_name, "podman swarm test")
     started = api.post(f"{hub.url}/hub/api/users/{user_name}/server", timeout=SPAWN_TIMEOUT)
     podman = f"Podman does not support service: /v1.41/services/jupyter-{user_name}"
     assert (started.status_code, started.json()["message"]) == (

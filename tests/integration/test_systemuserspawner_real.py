@@ -1,11 +1,11 @@
 """SystemUserSpawner end to end on the real daemon: a real host account, a real JupyterHub.
 
-Creates a fresh host user (``useradd -m``), starts JupyterHub in a subprocess (as
-``test_demo.py`` does: free loopback ports, the hub on every interface, containers told to
-reach it at docker0's address, DummyAuthenticator with a password) configured with
-SystemUserSpawner and the real single-user image, logs the user in, spawns, writes a file
-through the proxy with the Jupyter contents API, and checks the file is in the user's home on
-the host, owned by the user's uid.  Then stops the server and checks the container is gone.
+Creates a fresh host user (``useradd -m``), starts JupyterHub in a subprocess with the demo's
+configuration (as ``test_demo.py`` does: free loopback ports, the hub on every interface,
+containers told to reach it at docker0's address, DummyAuthenticator with a password) and
+SystemUserSpawner with the real single-user image in place of DockerSpawner, logs the user in,
+spawns, writes a file through the proxy with the Jupyter contents API, and checks the file is in
+the user's home on the host, owned by the user's uid.  Then stops the server and checks the container is gone.
 The container, the hub (and its proxy) and the user (with its home) are removed, pass or fail.
 
 On an engine in a node (``ENGINE=docker26``, ...) the account is the host's (the hub reads it)
@@ -18,7 +18,6 @@ configurable-http-proxy is missing, or the test cannot create users (not root, n
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import pwd
 import secrets
@@ -26,23 +25,22 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
 import engines
 import pytest
 import requests
+from demo_hub import Hub as DemoHub
 from demo_hub import (
-    IMAGE,
     container_gone,
+    demo_config_with,
     log_in,
     real_hub_client,
     running,
     spawn_and_wait_until_answering,
     wait_for,
 )
-from demo_hub import Hub as DemoHub
 from needs import unavailable
 
 HTTP_TIMEOUT = 10
@@ -60,20 +58,6 @@ def docker_client() -> Iterator[docker.DockerClient]:
         unavailable("creating a host user needs root and useradd/userdel")
     yield client
     client.close()
-
-
-def docker0_address(client: docker.DockerClient) -> str:
-    """The host's address on the default bridge, where containers reach the hub."""
-    attrs = client.networks.get("bridge").attrs
-    configs = (attrs.get("IPAM") or {}).get("Config") or []
-    for config in configs:
-        gateway = config.get("Gateway")
-        if gateway and ipaddress.ip_address(gateway).version == 4:
-            return gateway
-    interface = (attrs.get("Options") or {}).get("com.docker.network.bridge.name", "docker0")
-    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "dev", interface],
-                         capture_output=True, text=True, timeout=5, check=True).stdout.split()
-    return out[out.index("inet") + 1].split("/")[0]
 
 
 def on_engine_host(command: list[str]) -> str:
@@ -110,47 +94,25 @@ def system_user(docker_client: docker.DockerClient) -> Iterator[pwd.struct_passw
 
 
 class Hub(DemoHub):
-    """The demo test's hub subprocess, started with SystemUserSpawner's configuration."""
+    """The demo's hub subprocess (free ports, its own state, DummyAuthenticator with a password,
+    the hub's address for containers and where their ports are published) with SystemUserSpawner
+    in place of DockerSpawner."""
 
-    def __init__(self, tmp_path: Path, hub_connect_ip: str, host_ip: str | None = None) -> None:
-        super().__init__(tmp_path)
-        state = tmp_path / "state"
-        state.mkdir()
-        self.config = tmp_path / "jupyterhub_config.py"
-        settings: dict[str, Any] = {
-            "JupyterHub.bind_url": self.url,
-            "JupyterHub.hub_ip": "0.0.0.0",
-            "JupyterHub.hub_port": int(self.env["DEMO_HUB_PORT"]),
-            "JupyterHub.hub_connect_ip": hub_connect_ip,
-            "ConfigurableHTTPProxy.api_url": f"http://127.0.0.1:{self.env['DEMO_PROXY_API_PORT']}",
-            "ConfigurableHTTPProxy.pid_file": str(state / "proxy.pid"),
-            "JupyterHub.db_url": f"sqlite:///{state / 'jupyterhub.sqlite'}",
-            "JupyterHub.cookie_secret_file": str(state / "cookie_secret"),
-            "JupyterHub.cleanup_servers": True,
-            "JupyterHub.authenticator_class": "dummy",
-            "Authenticator.allow_all": True,
-            "DummyAuthenticator.password": self.password,
-            "JupyterHub.spawner_class": "dockerspawner.systemuserspawner.SystemUserSpawner",
-            "SystemUserSpawner.image": IMAGE,
-            "SystemUserSpawner.pull_policy": "ifnotpresent",  # built here, no registry
-            "SystemUserSpawner.host_homedir_format_string": "/home/{username}",
-            "SystemUserSpawner.image_homedir_format_string": "/home/{username}",
-            "SystemUserSpawner.remove": True,
-            "Spawner.start_timeout": 120,
-            "Spawner.http_timeout": 60,
-        }
-        if host_ip:  # an engine in a node publishes the server's port on the node's address
-            settings["SystemUserSpawner.host_ip"] = host_ip
-        lines = ["c = get_config()  # noqa: F821"]
-        lines += [f"c.{key} = {value!r}" for key, value in settings.items()]
-        self.config.write_text("\n".join(lines) + "\n")
+    def __init__(self, tmp_path: Path) -> None:
+        super().__init__(tmp_path, config=demo_config_with(tmp_path / "jupyterhub_config.py", """\
+c.JupyterHub.spawner_class = "dockerspawner.systemuserspawner.SystemUserSpawner"
+c.SystemUserSpawner.host_homedir_format_string = "/home/{username}"
+c.SystemUserSpawner.image_homedir_format_string = "/home/{username}"
+# the user's home is the server's directory and its one mount (not the demo's volume)
+c.SystemUserSpawner.volumes = {}
+c.SystemUserSpawner.notebook_dir = ""
+"""))
 
 
 @pytest.fixture
 def hub(tmp_path: Path, docker_client: docker.DockerClient, system_user: pwd.struct_passwd) -> Iterator[Hub]:
     # (system_user first: its clean-up then runs after the hub has stopped)
-    engine = engines.selected()
-    with running(Hub(tmp_path, engine.hub_connect_ip or docker0_address(docker_client), engine.host_ip)) as hub:
+    with running(Hub(tmp_path)) as hub:
         yield hub
 
 

@@ -29,7 +29,9 @@ import tempfile
 import warnings
 from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# scenarios.py, next to this file, and tests/singleuser.py, which it imports
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]
 
 import docker  # noqa: E402
 import scenarios  # noqa: E402

@@ -21,17 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jupyterhub
+from singleuser import SINGLEUSER_CONFIG
 from traitlets.config import Config
 
 HUB_XY = ".".join(jupyterhub.__version__.split(".")[:2])
 DEFAULT_IMAGE = f"quay.io/jupyterhub/singleuser:{HUB_XY}"
-SINGLEUSER_CONFIG = {
-    "Cmd": ["jupyterhub-singleuser"],
-    "Env": ["PATH=/opt/conda/bin:/usr/bin:/bin"],
-    "ExposedPorts": {"8888/tcp": {}},
-    "User": "jovyan",
-    "WorkingDir": "/home/jovyan",
-}
 SCIPY_IMAGE = "quay.io/jupyter/scipy-notebook:2023-10-23"
 REGISTRY_IMAGE = "127.0.0.1:5000/team/notebook:2"
 

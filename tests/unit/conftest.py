@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 from hub_helpers import Lines, shut_down_hub, start_mock_hub
 from hypothesis import settings
 from jupyterhub.utils import random_port
+from singleuser import SINGLEUSER_CONFIG, host_service_url
 from strict_client import StrictClient
 from traitlets.config import Config
 
@@ -25,30 +25,9 @@ settings.register_profile("dockerspawner", deadline=None)
 settings.load_profile("dockerspawner")
 
 SINGLEUSER_IMAGE = "quay.io/jupyterhub/singleuser:test"
-SINGLEUSER_CONFIG = {
-    "Cmd": ["jupyterhub-singleuser"],
-    "Env": ["PATH=/opt/venv/bin:/usr/bin:/bin"],
-    "ExposedPorts": {"8888/tcp": {}},
-    "User": "jovyan",
-    "WorkingDir": "/home/jovyan",
-}
-
-
-def _host_service_url(ctx) -> dict[str, str]:
-    """Point the stand-in server at the container port's published address on the host."""
-    url = urlparse(ctx.env["JUPYTERHUB_SERVICE_URL"])
-    published = ctx.ports.get(f"{url.port}/tcp")
-    if published:
-        host_ip, host_port = published[0]
-        netloc = f"{'127.0.0.1' if host_ip in ('0.0.0.0', '') else host_ip}:{host_port}"
-    else:  # internal-ip networking: tests reach it on loopback at the container port
-        netloc = f"127.0.0.1:{url.port}"
-    return {"JUPYTERHUB_SERVICE_URL": urlunparse(url._replace(netloc=netloc))}
-
-
 #: a container of the single-user image runs JupyterHub's light stand-in server on the host
 SINGLEUSER_RUNTIME = HostProcessRuntime(
-    command=[sys.executable, "-m", "jupyterhub.tests.mocksu"], env=_host_service_url
+    command=[sys.executable, "-m", "jupyterhub.tests.mocksu"], env=host_service_url
 )
 
 

@@ -8,14 +8,20 @@ tests take::
 This ``engine`` is not the spawner tests' (``conftest.py``: patched into docker-py, its
 single-user containers serving HTTP); binding it in a module overrides that one for the
 module's own tests only.
+
+Also what several of those modules do alike: a fresh client per hypothesis example
+(:func:`fresh_api`), the ``name`` filter's patterns, and counting the engine's calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import docker
 import pytest
+from hypothesis import strategies as st
 
 import fakedocker
 
@@ -56,3 +62,24 @@ def fake_engine_fixtures(images: Images, swarm: bool = False) -> tuple[Any, Any,
         return engine.docker_client()
 
     return engine, api, client
+
+
+@contextlib.contextmanager
+def fresh_api(images: Images | None = None) -> Iterator[docker.APIClient]:
+    """A ``docker.APIClient`` of a :func:`new_engine` of its own, closed afterwards: for a
+    hypothesis test, whose examples must not share the function-scoped ``engine``."""
+    with new_engine(images or {}) as engine:
+        yield engine.api_client()
+
+
+#: what the property tests give a list's ``name`` filter: short regular expressions
+NAME_PATTERNS = st.from_regex(r"[a-z0-9.]{1,3}", fullmatch=True)
+
+
+def calls_counted(engine: fakedocker.FakeEngine, api: docker.APIClient,
+                  calls: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+    """Each ``(method, *args)`` of ``calls`` made through ``api``, in order; how many calls of
+    each method the engine counted."""
+    for method, *args in calls:
+        getattr(api, method)(*args)
+    return {method: engine.calls[method] for method, *_ in calls}

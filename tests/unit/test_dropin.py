@@ -13,7 +13,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from conftest import SINGLEUSER_IMAGE, SINGLEUSER_RUNTIME, _host_service_url
+from conftest import SINGLEUSER_IMAGE, SINGLEUSER_RUNTIME
 from hub_helpers import (
     handed_over_spawner,
     new_user,
@@ -26,6 +26,7 @@ from hub_helpers import (
 )
 from jupyterhub.tests.utils import api_request, async_requests, public_host
 from jupyterhub.utils import iterate_until, url_path_join
+from singleuser import host_service_url
 from traitlets import TraitError
 from traitlets.config import Config
 
@@ -49,6 +50,16 @@ def make_spawner(engine):
 
 def containers_of(engine, name: str) -> list[dict]:
     return engine.api_client().containers(all=True, filters={"label": f"{LABEL_USER}={name}"})
+
+
+async def failed_spawn_message(hub, engine) -> str:
+    """A new user's spawn, which must fail (HTTP 500) and leave no container of theirs
+    (JupyterHub's cleanup removes it, remove=True): the message the user is shown."""
+    user = new_user(hub)
+    r = await spawn(hub, user)
+    assert r.status_code == 500
+    assert containers_of(engine, user.name) == []
+    return r.json()["message"]
 
 
 def env_of(engine, container_id: str) -> dict[str, str]:
@@ -111,12 +122,8 @@ def failing_mem_limit(spawner):
 
 @pytest.mark.spawner(mem_limit=failing_mem_limit)
 async def test_a_failing_limit_callable_is_a_clear_error(hub, engine, lines):
-    user = new_user(hub)
-    r = await spawn(hub, user)
-    assert r.status_code == 500
-    assert "configuration error in mem_limit" in r.json()["message"]
+    assert "configuration error in mem_limit" in await failed_spawn_message(hub, engine)
     assert "Traceback" not in lines.text()
-    assert containers_of(engine, user.name) == []
 
 
 # 3. volume propagation and read-only dicts ---------------------------------------------------------
@@ -142,11 +149,9 @@ async def test_volume_propagation_and_read_only_dicts(hub, engine):
 
 @pytest.mark.spawner(volumes={"/mnt/nfs": {"bind": "/mnt/nfs", "propagation": "rslave"}})
 async def test_a_slave_bind_on_a_private_host_mount_is_docker_s_clear_refusal(hub, engine):
-    user = new_user(hub)  # the engine's host mount is private, as on this test machine
-    r = await spawn(hub, user)
-    assert r.status_code == 500
-    assert "/mnt/nfs is mounted on / but it is not a shared or slave mount" in r.json()["message"]
-    assert containers_of(engine, user.name) == []  # JupyterHub's cleanup removed it (remove=True)
+    # the engine's host mount is private, as on this test machine
+    message = await failed_spawn_message(hub, engine)
+    assert "/mnt/nfs is mounted on / but it is not a shared or slave mount" in message
 
 
 # 4. strings in extra arguments that are not templates ----------------------------------------------
@@ -172,7 +177,7 @@ CHATTY_SERVER = HostProcessRuntime(
     command=[sys.executable, "-c",
              "print('Jupyter Server is running at http://127.0.0.1:8888/?token=s3cr3t-t0ken-value', flush=True);"
              "import runpy; runpy.run_module('jupyterhub.tests.mocksu', run_name='__main__')"],
-    env=_host_service_url,
+    env=host_service_url,
 )
 
 
@@ -493,12 +498,8 @@ async def test_a_mount_volume_is_created_with_its_driver_and_options(hub, engine
 @pytest.mark.spawner(mounts=[{"type": "volume", "source": "ceph-{username}", "target": "/data",
                               "driver_config": {"name": "rexray/rbd"}}])
 async def test_an_unknown_volume_driver_is_a_clear_error(hub, engine, lines):
-    user = new_user(hub)
-    r = await spawn(hub, user)
-    assert r.status_code == 500
-    assert "rexray/rbd" in r.json()["message"]
+    assert "rexray/rbd" in await failed_spawn_message(hub, engine)
     assert "Traceback" not in lines.text()
-    assert containers_of(engine, user.name) == []
 
 
 # 19. poll while a spawn is in progress ---------------------------------------------------------------

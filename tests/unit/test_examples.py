@@ -220,6 +220,9 @@ def test_internal_ssl_compose_file():
     assert network.get("driver", "bridge") == "bridge"  # user-defined: Docker's DNS resolves names
     assert hub["environment"]["DOCKER_NETWORK_NAME"] == network["name"]
     assert hub["environment"]["HUB_HOSTNAME"] == hub["container_name"] == hub["hostname"]
+    # the hub's image is built from a Dockerfile that is there (the swarm example's)
+    build = hub["build"]
+    assert (EXAMPLES / "internal-ssl" / build["context"] / build["dockerfile"]).is_file()
 
 
 async def test_internal_ssl(engine, monkeypatch, tmp_path):

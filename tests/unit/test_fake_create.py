@@ -12,6 +12,7 @@ import json
 import docker
 import pytest
 from fake_fixtures import fake_engine_fixtures
+from raw_api import creator, nets_of, state_of, with_endpoint
 
 from fakedocker.routing import DaemonError
 from fakedocker.state.containers.logconfig import resolve_log_config
@@ -48,26 +49,8 @@ def api_error(excinfo):
     return excinfo.value.response.status_code, excinfo.value.explanation
 
 
-def create(api, name, body=None, **host_config):
-    """A container from a raw create body (``body``) and host config keys."""
-    full = {"Image": "busybox:1.36", "Cmd": ["sleep", "100"], **(body or {})}
-    if host_config:
-        full["HostConfig"] = {**full.get("HostConfig", {}), **host_config}
-    return api.create_container_from_config(full, name)["Id"]
-
-
-def with_endpoint(network, settings, mode=None):
-    return {"HostConfig": {"NetworkMode": mode or network},
-            "NetworkingConfig": {"EndpointsConfig": {network: settings}}}
-
-
-def nets_of(api, ref):
-    return api.inspect_container(ref)["NetworkSettings"]["Networks"]
-
-
-def state_of(api, ref):
-    s = api.inspect_container(ref)["State"]
-    return s["Status"], s["ExitCode"], s["Error"]
+#: a container from a raw create body (``body``) and host config keys
+create = creator("busybox:1.36", ["sleep", "100"])
 
 
 def start_error(api, ref):

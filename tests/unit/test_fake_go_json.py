@@ -4,15 +4,12 @@ without regard to case, unknown keys dropped, the daemon's own case in what it a
 from __future__ import annotations
 
 from fake_fixtures import fake_engine_fixtures
+from raw_api import post_json, service_spec_as_kept
 
 from fakedocker.state.go_json import SERVICE_SPEC, go_fields, service_spec_for
 
 IMAGE = "fakedocker-test/busybox:1.36"
 engine, api, client = fake_engine_fixtures({IMAGE: {"Cmd": ["sh"]}}, swarm=True)
-
-
-def _post(api, path, body, **params):
-    return api._result(api._post_json(api._url(path), data=body, params=params), json=True)
 
 
 # the pure decoding -------------------------------------------------------------------------
@@ -52,7 +49,7 @@ def test_a_later_key_overwrites_an_earlier_one_and_empty_structs_drop_what_they_
 # through the API ---------------------------------------------------------------------------
 
 def test_service_spec_is_stored_and_echoed_in_the_daemons_case(api):
-    created = _post(api, "/services/create", {
+    created = post_json(api, "/services/create", {
         "name": "web", "labels": {"k": "v"},
         "tasktemplate": {"containerspec": {"image": IMAGE, "command": ["sleep", "300"],
                                            "unknownfield": "x"},
@@ -62,20 +59,9 @@ def test_service_spec_is_stored_and_echoed_in_the_daemons_case(api):
         "rollbackconfig": {"Order": "stop-first"},
     })
     spec = api.inspect_service(created["ID"])["Spec"]
-    assert spec == {
-        "Name": "web",
-        "Labels": {"k": "v"},
-        "TaskTemplate": {"ContainerSpec": {"Image": IMAGE, "Command": ["sleep", "300"],
-                                           "Isolation": "default"},
-                         "RestartPolicy": {"Condition": "none", "MaxAttempts": 0},
-                         "ForceUpdate": 0, "Runtime": "container"},
-        "Mode": {"Replicated": {"Replicas": 2}},
-        # as swarmkit hands them back: every field but the zero durations
-        "UpdateConfig": {"Parallelism": 0, "FailureAction": "rollback", "MaxFailureRatio": 0,
-                         "Order": "start-first"},
-        "RollbackConfig": {"Parallelism": 0, "FailureAction": "pause", "MaxFailureRatio": 0,
-                           "Order": "stop-first"},
-    }
+    assert spec == service_spec_as_kept(
+        "web", {"k": "v"}, {"Image": IMAGE, "Command": ["sleep", "300"]}, replicas=2,
+        update={"FailureAction": "rollback", "Order": "start-first"}, rollback={"Order": "stop-first"})
     # the tasks run the decoded spec: two replicas, as the lower-case "replicas" asked
     assert len(api.tasks(filters={"service": created["ID"]})) == 2
     version = api.inspect_service(created["ID"])["Version"]["Index"]
@@ -86,7 +72,7 @@ def test_service_spec_is_stored_and_echoed_in_the_daemons_case(api):
 
 
 def test_service_update_reads_lower_case_keys(api):
-    created = _post(api, "/services/create", {"Name": "web", "TaskTemplate": {
+    created = post_json(api, "/services/create", {"Name": "web", "TaskTemplate": {
         "ContainerSpec": {"Image": IMAGE}}})
     spec = api.inspect_service(created["ID"])["Spec"]
     version = api.inspect_service(created["ID"])["Version"]["Index"]
@@ -118,12 +104,12 @@ def test_swarm_and_node_specs_read_lower_case_keys(api):
 
 
 def test_network_and_volume_create_read_lower_case_keys(api):
-    net = _post(api, "/networks/create", {"name": "fdnet", "driver": "overlay", "attachable": True,
+    net = post_json(api, "/networks/create", {"name": "fdnet", "driver": "overlay", "attachable": True,
                                           "labels": {"L": "1"}, "ipam": {"config": [{"subnet": "10.77.0.0/24"}]}})
     info = api.inspect_network(net["Id"])
     assert (info["Name"], info["Driver"], info["Attachable"], info["Labels"]) == ("fdnet", "overlay", True, {"L": "1"})
     assert info["IPAM"]["Config"][0]["Subnet"] == "10.77.0.0/24"
-    vol = _post(api, "/volumes/create", {"name": "fdvol", "driver": "local", "labels": {"L": "1"},
+    vol = post_json(api, "/volumes/create", {"name": "fdvol", "driver": "local", "labels": {"L": "1"},
                                          "driveropts": {"type": "tmpfs", "device": "tmpfs"}})
     assert (vol["Name"], vol["Labels"], vol["Options"]) == ("fdvol", {"L": "1"}, {"type": "tmpfs", "device": "tmpfs"})
 

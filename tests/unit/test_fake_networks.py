@@ -11,7 +11,7 @@ import re
 
 import docker
 import pytest
-from fake_fixtures import fake_engine_fixtures
+from fake_fixtures import NAME_PATTERNS, calls_counted, fake_engine_fixtures, fresh_api
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -418,13 +418,9 @@ def test_list_filter_errors(api, filters, status, message):
 
 
 @settings(max_examples=50, deadline=None)
-@given(
-    st.lists(st.from_regex(r"[a-z][a-z0-9_.-]{0,6}", fullmatch=True), unique=True, max_size=5),
-    st.from_regex(r"[a-z0-9.]{1,3}", fullmatch=True),
-)
+@given(st.lists(st.from_regex(r"[a-z][a-z0-9_.-]{0,6}", fullmatch=True), unique=True, max_size=5), NAME_PATTERNS)
 def test_name_filter_is_a_regex_search(net_names, pattern):
-    with fakedocker.FakeEngine() as engine:
-        api = engine.api_client()
+    with fresh_api() as api:
         for n in net_names:
             if n not in ("bridge", "host", "none", "default"):
                 api.create_network(n)
@@ -857,13 +853,9 @@ def test_store_allocate_ip_on_local_network_is_lowest_free(engine):
 
 
 def test_network_operations_are_counted(engine, api):
-    api.create_network("n1")
-    api.inspect_network("n1")
-    api.networks()
-    api.remove_network("n1")
-    api.prune_networks()
-    for op in ("create_network", "inspect_network", "networks", "remove_network", "prune_networks"):
-        assert engine.calls[op] == 1
+    calls = [("create_network", "n1"), ("inspect_network", "n1"), ("networks",), ("remove_network", "n1"),
+             ("prune_networks",)]
+    assert calls_counted(engine, api, calls) == {method: 1 for method, *_ in calls}
 
 
 # high-level models --------------------------------------------------------------------------------

@@ -9,11 +9,10 @@ import re
 
 import docker
 import pytest
-from fake_fixtures import fake_engine_fixtures
+from fake_fixtures import NAME_PATTERNS, calls_counted, fake_engine_fixtures, fresh_api
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import fakedocker
 from fakedocker.routing import DaemonError
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -196,13 +195,9 @@ def test_list_filter_errors(api):
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.from_regex(r"[a-z0-9][a-z0-9_.-]{1,8}", fullmatch=True), unique=True, max_size=6),
-    st.from_regex(r"[a-z0-9.]{1,3}", fullmatch=True),
-)
+@given(st.lists(st.from_regex(r"[a-z0-9][a-z0-9_.-]{1,8}", fullmatch=True), unique=True, max_size=6), NAME_PATTERNS)
 def test_name_filter_matches_a_regex_search_of_each_name(vol_names, pattern):
-    with fakedocker.FakeEngine() as engine:
-        api = engine.api_client()
+    with fresh_api() as api:
         for n in vol_names:
             api.create_volume(n)
         listed = names(api.volumes(filters={"name": pattern}))
@@ -326,13 +321,9 @@ def test_container_binds_create_named_volumes(engine, api):
 
 
 def test_volumes_operations_are_counted(engine, api):
-    api.create_volume("v1")
-    api.inspect_volume("v1")
-    api.volumes()
-    api.remove_volume("v1")
-    api.prune_volumes()
-    for op in ("create_volume", "inspect_volume", "volumes", "remove_volume", "prune_volumes"):
-        assert engine.calls[op] == 1
+    calls = [("create_volume", "v1"), ("inspect_volume", "v1"), ("volumes",), ("remove_volume", "v1"),
+             ("prune_volumes",)]
+    assert calls_counted(engine, api, calls) == {method: 1 for method, *_ in calls}
 
 
 # high-level models --------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from dockerspawner.progress import SpawnEventLog
 
 
 async def waiting_step(log: SpawnEventLog, owner: object) -> asyncio.Future:
-    """The follower's next step, once it has sent what there is and waits for a change."""
+    """``owner``'s spawn reports "Creating container" to ``log``; a follower's next step, once
+    the follower has sent that event and waits for a change."""
+    log.report(owner, None, "Creating container")
     follower = log.follow(lambda: owner)
     assert (await follower.__anext__())["message"] == "Creating container"
     step = asyncio.ensure_future(follower.__anext__())
@@ -24,9 +26,7 @@ async def test_a_step_cancelled_as_the_spawn_ends_is_cancelled_not_ended():
     # JupyterHub's iterate_until cancels the pending step when the spawn ends; the spawn's end
     # sets the log's event in the same loop turn.  The step must raise CancelledError (which
     # iterate_until expects), not end the stream (which it does not: the progress request fails)
-    log = SpawnEventLog()
-    owner = object()
-    log.report(owner, None, "Creating container")
+    log, owner = SpawnEventLog(), object()
     step = await waiting_step(log, owner)
     log.finish()
     step.cancel()
@@ -35,9 +35,7 @@ async def test_a_step_cancelled_as_the_spawn_ends_is_cancelled_not_ended():
 
 
 async def test_the_stream_ends_when_the_spawn_ends():
-    log = SpawnEventLog()
-    owner = object()
-    log.report(owner, None, "Creating container")
+    log, owner = SpawnEventLog(), object()
     step = await waiting_step(log, owner)
     log.report(owner, 90, "Started container")
     assert (await step)["message"] == "Started container"

@@ -440,12 +440,19 @@ async def test_docker_method_returns_a_future(make_spawner):
     assert (await future)["RepoTags"] == [SINGLEUSER_IMAGE]
 
 
-async def test_remove_false_keeps_state_and_resumes(make_spawner, engine):
-    spawner = make_spawner(remove=False)
-    assert spawner.will_resume is True
+async def started_and_stopped(make_spawner, remove: bool):
+    """A spawner with this ``remove`` (which decides will_resume), started and stopped: the
+    spawner and the id of the container it ran."""
+    spawner = make_spawner(remove=remove)
+    assert spawner.will_resume is not remove
     await spawner.start()
-    first = spawner.object_id
+    object_id = spawner.object_id
     await spawner.stop()
+    return spawner, object_id
+
+
+async def test_remove_false_keeps_state_and_resumes(make_spawner, engine):
+    spawner, first = await started_and_stopped(make_spawner, remove=False)
     spawner.clear_state()
     assert spawner.get_state() == {"object_id": first, "object_name": "jupyter-alice"}
     restored = make_spawner(remove=False)
@@ -457,11 +464,7 @@ async def test_remove_false_keeps_state_and_resumes(make_spawner, engine):
 
 
 async def test_remove_true_removes_and_clears(make_spawner, engine):
-    spawner = make_spawner(remove=True)
-    assert spawner.will_resume is False
-    await spawner.start()
-    container = spawner.object_id
-    await spawner.stop()
+    spawner, container = await started_and_stopped(make_spawner, remove=True)
     assert spawner.object_id is None and spawner.get_state() == {}
     with pytest.raises(docker.errors.NotFound):
         engine.api_client().inspect_container(container)
