@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import inspect
 import json
 import logging
@@ -132,7 +133,8 @@ async def start_mock_hub(config):
     """A MockHub started with ``config``; if its start fails, whatever it managed to start
     (its proxy, its servers, the MockHub instance slot) is cleaned up before the error goes on,
     so one slow start on a loaded machine costs that test alone.  A start that failed only
-    because the proxy answered too late is tried once more."""
+    because the proxy answered too late, or because a port it picked was taken before it bound
+    it, is tried once more."""
     from jupyterhub.tests.mocking import MockHub
 
     for attempt in range(1, PROXY_START_TRIES + 1):
@@ -144,6 +146,13 @@ async def start_mock_hub(config):
             return app
         except BaseException as err:
             await shut_down_hub(app)
+            if attempt < PROXY_START_TRIES and _port_taken(err):
+                # MockHub's ports are free when it picks them, not when it binds them: a test
+                # beside it (parallel workers, the other jobs) took one meanwhile
+                print(f"the hub's port was taken before it bound it (start {attempt}): starting again "
+                      "with new ports", file=sys.stderr)
+                fresh_ports(config)
+                continue
             if not isinstance(err, SystemExit):
                 raise
             if attempt < PROXY_START_TRIES and _timed_out(err):
@@ -153,6 +162,26 @@ async def start_mock_hub(config):
             # go through the test's event loop and break it for the tests after this one
             raise RuntimeError(f"the hub's start failed (it exited with {err.code}); its log says why") from err
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def fresh_ports(config) -> None:
+    """New free ports for the hub's API and the proxy's API where ``config`` fixes them (the
+    unit tests' hub_config does, so hubs in parallel workers never meet)."""
+    from jupyterhub.utils import random_port
+
+    if "hub_port" in config.JupyterHub:
+        config.JupyterHub.hub_port = random_port()
+    if "api_url" in config.ConfigurableHTTPProxy:
+        config.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{random_port()}"
+
+
+def _port_taken(err: BaseException | None) -> bool:
+    """Whether binding a port another process had taken (EADDRINUSE) led to ``err``."""
+    while err is not None:
+        if isinstance(err, OSError) and err.errno == errno.EADDRINUSE:
+            return True
+        err = err.__cause__ or err.__context__
+    return False
 
 
 def _timed_out(err: BaseException | None) -> bool:

@@ -15,7 +15,7 @@ from fakedocker.routing import ROUTER
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
-import generated_tables  # noqa: E402
+import doc_tables  # noqa: E402
 
 
 def test_every_failure_reason_has_its_troubleshooting_section():
@@ -25,12 +25,12 @@ def test_every_failure_reason_has_its_troubleshooting_section():
 
 
 def test_every_difference_on_purpose_is_a_complete_row():
-    rows = generated_tables.differences()
+    rows = doc_tables.differences()
     names = [row["what"] for row in rows]
     assert len(names) == len(set(names)), "a difference is listed twice"
     for row in rows:
         assert set(row) == {"what", "reference", "here"} and all(v.strip() for v in row.values()), row
-    generated_tables.markdown_table(["", "reference", "here"], [list(r.values()) for r in rows])  # no | or line break
+    doc_tables.markdown_table(["", "reference", "here"], [list(r.values()) for r in rows])  # no | or line break
 
 
 def test_the_routes_table_says_what_fakedocker_answers(engine):

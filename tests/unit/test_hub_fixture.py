@@ -60,3 +60,23 @@ async def test_a_proxy_that_never_answers_is_stopped_with_its_hub(engine, hub_co
     assert not any(running(pid) for pid in pids)
     assert not MockHub.initialized()
     await assert_a_new_hub_works(hub_config)
+
+
+async def test_a_hub_port_taken_before_the_hub_binds_it_is_picked_again(engine, hub_config, tmp_path, monkeypatch):
+    """MockHub's ports are free when they are picked, not when the hub binds them: another
+    process that took one meanwhile costs a second start with new ports, not the test."""
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    taken = copy.deepcopy(hub_config)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken.JupyterHub.hub_port = holder.getsockname()[1]
+        app = await start_mock_hub(taken)
+        try:
+            assert app.hub_port != holder.getsockname()[1]
+            reply = await api_request(app, "users")
+            assert reply.status_code == 200, reply.text
+        finally:
+            await shut_down_hub(app)
