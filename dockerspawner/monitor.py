@@ -368,8 +368,10 @@ class Monitor:
             return
         self._feed = None
         if self.checks_changes:
-            # the changes call keeps the view current; the stream is followed again at the next list
-            self.mode = Mode.CHANGES
+            # the changes call keeps the view current (if it was current: an invalidated one still
+            # lists first); the stream is followed again at the next list
+            if self.mode is Mode.EVENTS:
+                self.mode = Mode.CHANGES
             get_logger().warning("The Docker daemon's event stream ended (%s); following it again at the "
                                  "next list", error or "closed by the daemon")
         else:

@@ -242,6 +242,30 @@ async def test_the_changes_call_asks_each_service_when_one_of_them_is_gone():
     assert sorted(asked[1][1]["service"]) == ["s1", "s2"]
 
 
+async def test_an_invalidated_swarm_view_lists_first_when_its_stream_ends(make_spawner, clock, caplog):  # noqa: F811
+    """The stream's end turns a current swarm view over to the changes call, but a view the
+    spawner invalidated stays listing: its next answer is a list, not the changes call on top
+    of a snapshot nobody trusts."""
+    engine = swarm_engine()
+    spawners = [make_spawner(engine, f"user{i}", poll_interval=INTERVAL) for i in range(2)]
+    await asyncio.gather(*(s.start() for s in spawners))
+    monitor = spawners[0].monitor
+    await spawners[0].poll()
+    feed = monitor._feed
+    assert monitor.mode is Mode.EVENTS and feed is not None
+    monitor.invalidate()
+    with caplog.at_level(logging.WARNING):
+        feed._stream.close()
+        await until(lambda: monitor._feed is None, "the stream's end")
+    assert monitor.mode is Mode.LISTING
+    engine.calls.clear()
+    assert await spawners[1].poll() is None
+    assert engine.calls["services"] == 1  # listed again
+    assert monitor.mode is Mode.EVENTS  # and followed anew
+    for spawner in spawners:
+        spawner.stop_polling()
+
+
 async def test_swarm_view_stays_current_when_its_service_events_end(make_spawner, clock, caplog):  # noqa: F811
     import logging
 
