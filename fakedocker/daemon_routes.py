@@ -103,7 +103,11 @@ def modelled_routes(router: Any) -> list[tuple[str, str, str | None]]:
     of what is modelled, which the documentation prints."""
     rows: list[tuple[str, str, str | None]] = []
     for method, pattern in _DAEMON_ROUTES:
-        sample = re.sub(r"\{\w+\}", "x", pattern)
-        found = router.match(method, sample)
+        found = router.match(method, sample_path(pattern))
         rows.append((method, pattern, found[0].operation if found is not None else None))
     return rows
+
+
+def sample_path(pattern: str) -> str:
+    """A path the route ``pattern`` serves: each ``{name}`` filled with ``x``."""
+    return re.sub(r"\{\w+\}", "x", pattern)

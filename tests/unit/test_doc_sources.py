@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dockerspawner import errors
-from fakedocker.daemon_routes import modelled_routes
+from fakedocker.daemon_routes import modelled_routes, sample_path
 from fakedocker.routing import ROUTER
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -34,19 +34,18 @@ def test_every_difference_on_purpose_is_a_complete_row():
 
 
 def test_the_routes_table_says_what_fakedocker_answers(engine):
-    """A route the table marks not modelled answers 501 through docker-py; a modelled one is
-    the router's, under the operation the table names (what fault injection keys by)."""
+    """Asked through docker-py, a route the table marks not modelled answers fakedocker's 501
+    ("does not model"), and a modelled one answers anything else (the event stream, which
+    would not end, aside)."""
     api = engine.api_client()
     rows = modelled_routes(ROUTER)
     assert len(rows) > 100 and sum(1 for *_, op in rows if op) > 70
     for method, pattern, operation in rows:
-        path = pattern.replace("{name}", "x").replace("{id}", "x").replace("{checkpoint}", "x")
-        if operation is None:
-            answer = api.request(method, api._url(path))
-            assert answer.status_code == 501 and "does not model" in answer.text, (method, pattern)
-        else:
-            found = ROUTER.match(method, path)
-            assert found is not None and found[0].operation == operation, (method, pattern)
+        if (method, pattern) == ("GET", "/events"):
+            continue
+        with api.request(method, api._url(sample_path(pattern)), stream=True, timeout=10) as answer:
+            not_modelled = answer.status_code == 501 and "does not model" in answer.text
+        assert not_modelled == (operation is None), (method, pattern, operation, answer.status_code)
 
 
 @pytest.fixture
