@@ -8,6 +8,7 @@ import inspect
 import json
 import logging
 import sys
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -175,22 +176,23 @@ def fresh_ports(config) -> None:
         config.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{random_port()}"
 
 
-def _port_taken(err: BaseException | None) -> bool:
-    """Whether binding a port another process had taken (EADDRINUSE) led to ``err``."""
+def _caused_by(err: BaseException | None, cause: Callable[[BaseException], bool]) -> bool:
+    """Whether an exception ``cause`` holds for is ``err`` or in its chain."""
     while err is not None:
-        if isinstance(err, OSError) and err.errno == errno.EADDRINUSE:
+        if cause(err):
             return True
         err = err.__cause__ or err.__context__
     return False
+
+
+def _port_taken(err: BaseException | None) -> bool:
+    """Whether binding a port another process had taken (EADDRINUSE) led to ``err``."""
+    return _caused_by(err, lambda e: isinstance(e, OSError) and e.errno == errno.EADDRINUSE)
 
 
 def _timed_out(err: BaseException | None) -> bool:
     """Whether a TimeoutError (JupyterHub's wait for its proxy) led to ``err``."""
-    while err is not None:
-        if isinstance(err, TimeoutError):
-            return True
-        err = err.__cause__ or err.__context__
-    return False
+    return _caused_by(err, lambda e: isinstance(e, TimeoutError))
 
 
 async def shut_down_hub(app) -> None:

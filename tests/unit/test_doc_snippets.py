@@ -4,6 +4,7 @@ exist, and the spawner it configures accepts the values (each trait validates th
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -54,6 +55,7 @@ def test_the_docs_have_configuration_snippets():
     assert len(SNIPPETS) >= 20 and len(places) >= 8, sorted(places)
 
 
+@functools.cache
 def known_classes() -> dict[str, type]:
     """The configurable classes a jupyterhub_config.py may name: the hub's and ours."""
     classes = {cls.__name__: cls for cls in JupyterHub().classes}
