@@ -147,9 +147,11 @@ async def start_mock_hub(config):
             return app
         except BaseException as err:
             await shut_down_hub(app)
-            if attempt < PROXY_START_TRIES and _port_taken(err):
+            if attempt < PROXY_START_TRIES and (_port_taken(err) or _another_proxy_answered(err)):
                 # MockHub's ports are free when it picks them, not when it binds them: a test
-                # beside it (parallel workers, the other jobs) took one meanwhile
+                # beside it (parallel workers, the other jobs) took one meanwhile.  The hub
+                # binds its own port and fails; the proxy logs that it could not bind its API's
+                # and runs on, so the hub's first call reaches the other process's proxy
                 print(f"the hub's port was taken before it bound it (start {attempt}): starting again "
                       "with new ports", file=sys.stderr)
                 fresh_ports(config)
@@ -188,6 +190,14 @@ def _caused_by(err: BaseException | None, cause: Callable[[BaseException], bool]
 def _port_taken(err: BaseException | None) -> bool:
     """Whether binding a port another process had taken (EADDRINUSE) led to ``err``."""
     return _caused_by(err, lambda e: isinstance(e, OSError) and e.errno == errno.EADDRINUSE)
+
+
+def _another_proxy_answered(err: BaseException | None) -> bool:
+    """Whether the proxy's API refused the hub's token (403) at start: only a proxy that is
+    not this hub's answers so, when the port the hub gave its proxy was another's first."""
+    # JupyterHub's proxy client is tornado's (HTTPClientError.code) or, from 6.0, aiohttp's
+    # (ClientResponseError.status)
+    return _caused_by(err, lambda e: 403 in (getattr(e, "code", None), getattr(e, "status", None)))
 
 
 def _timed_out(err: BaseException | None) -> bool:
