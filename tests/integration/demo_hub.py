@@ -135,6 +135,7 @@ class Hub:
         first = not self._answered
         for attempt in range(1, self.START_TRIES + 1):
             with open(self.log_path, self.log_mode) as log:
+                log_start = log.tell()
                 self.proc = subprocess.Popen(
                     [sys.executable, "-m", "jupyterhub", "-f", str(self.config)],
                     cwd=self.log_path.parent, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -150,9 +151,22 @@ class Hub:
                 # a free port is free only until someone binds it: the suites beside this one
                 # start hubs and proxies too; a first start may pick its ports again
                 if not (isinstance(failure, pytest.fail.Exception) and first and attempt < self.START_TRIES
-                        and "Address already in use" in self.log_tail()):
+                        and self.port_was_taken(log_start)):
                     raise
                 self._pick_ports()
+
+    def port_was_taken(self, log_start: int) -> bool:
+        """Whether this start's log (from byte ``log_start``) says a port it was given was
+        taken: the hub's "[Errno 98] Address already in use", or the proxy's "listen
+        EADDRINUSE: address already in use" for its API (it runs on without it, and the hub
+        then meets the other process's proxy)."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(log_start)
+                text = log.read().decode(errors="replace")
+        except OSError:
+            return False
+        return "address already in use" in text.lower()
 
     def check_alive(self) -> None:
         if self.proc is not None and self.proc.poll() is not None:

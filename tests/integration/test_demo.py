@@ -34,6 +34,7 @@ from demo_hub import (
     user_token_session,
     wait_for,
 )
+from other_proxy import other_proxy
 
 pytestmark = pytest.mark.real
 
@@ -108,3 +109,15 @@ def test_login_spawn_use_and_stop(hub: Hub, user_name: str, docker_client: docke
     # and the proxy no longer routes to it
     gone = browser.get(f"{hub.url}/user/{user_name}/api", timeout=HTTP_TIMEOUT, allow_redirects=False)
     assert gone.status_code != 200
+
+
+def test_a_port_taken_before_the_hub_binds_it_is_picked_again(tmp_path: Path, docker_client: docker.DockerClient):
+    """Free ports are free only until someone binds them: another proxy on the port picked for
+    this hub's proxy API (its own proxy runs on without it, and the hub is refused by the other)
+    costs a second start with new ports, not the test."""
+    with other_proxy() as port:
+        hub = Hub(tmp_path)
+        hub.env["DEMO_PROXY_API_PORT"] = str(port)
+        with running(hub):
+            assert hub.env["DEMO_PROXY_API_PORT"] != str(port)
+            assert hub.is_up()

@@ -12,6 +12,7 @@ import pytest
 from hub_helpers import PROXY_START_TRIES, shut_down_hub, start_mock_hub
 from jupyterhub.tests.mocking import MockHub
 from jupyterhub.tests.utils import api_request
+from other_proxy import other_proxy
 
 
 def running(pid: int) -> bool:
@@ -87,22 +88,10 @@ async def test_a_proxy_api_port_taken_before_the_proxy_binds_it_is_picked_again(
     """The proxy's API port taken by another proxy meanwhile: this hub's proxy cannot bind it
     and runs on, and the hub's first call is refused by the other one (403, not its token).
     The fixture starts again with new ports instead of failing the test."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class OtherProxy(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_error(403, "not your proxy")
-
-        def log_message(self, *args):
-            pass
-
     monkeypatch.chdir(tmp_path)
     taken = copy.deepcopy(hub_config)
-    other = ThreadingHTTPServer(("127.0.0.1", 0), OtherProxy)
-    threading.Thread(target=other.serve_forever, daemon=True).start()
-    try:
-        other_url = f"http://127.0.0.1:{other.server_address[1]}"
+    with other_proxy() as port:
+        other_url = f"http://127.0.0.1:{port}"
         taken.ConfigurableHTTPProxy.api_url = other_url
         app = await start_mock_hub(taken)
         try:
@@ -111,6 +100,3 @@ async def test_a_proxy_api_port_taken_before_the_proxy_binds_it_is_picked_again(
             assert reply.status_code == 200, reply.text
         finally:
             await shut_down_hub(app)
-    finally:
-        other.shutdown()
-        other.server_close()
