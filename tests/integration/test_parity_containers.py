@@ -13,7 +13,7 @@ from conftest import BUSYBOX, WEB
 from normalize import drop_ipv6_bindings, error_of, normalize, subset
 
 SLEEP = ["sh", "-c", "sleep 1000"]
-TRAP = ["sh", "-c", 'trap "exit 0" TERM; while true; do sleep 0.1; done']
+TRAP = ["sh", "-c", 'trap "exit 0" TERM; echo trapping; while true; do sleep 0.1; done']
 ZERO = "<zero-time>"
 
 DUPLICATE_NAME = (
@@ -23,11 +23,12 @@ DUPLICATE_NAME = (
 INVALID_NAME = "Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
 
 
-def settle_shell(backend):
-    # Give a real shell a moment to install its TERM trap before we signal it
-    # (start returns once the process exists, not once the script has run a line).
+def settle_shell(api, container, backend, poll):
+    """Wait until a real shell has installed its TERM trap (it says so after the trap line):
+    start returns once the process exists, not once the script has run a line.  The fake's
+    process has its trap from the start."""
     if backend == "real":
-        time.sleep(0.5)
+        poll(lambda: api.logs(container), lambda out: b"trapping" in out)
 
 
 def state_of(api, container):
@@ -173,12 +174,12 @@ def test_image_defaults_flow_into_config(api, names):
     assert config["Cmd"] == ["sleep", "1"]
 
 
-def test_stop_exit_codes_and_wait(api, names, backend, daemon):
+def test_stop_exit_codes_and_wait(api, names, backend, daemon, poll):
     sleeper = api.create_container(BUSYBOX, command=SLEEP, name=names("sleep"))
     trapper = api.create_container(BUSYBOX, command=TRAP, name=names("trap"))
     api.start(sleeper)
     api.start(trapper)
-    settle_shell(backend)
+    settle_shell(api, trapper, backend, poll)
 
     assert api.stop(sleeper, timeout=1) is None  # sh as PID 1 ignores TERM: killed after 1 s
     assert state_of(api, sleeper) == {
@@ -228,19 +229,21 @@ def test_remove(api, names, daemon):
 def test_auto_remove(api, names, poll, daemon):
     """``--rm``: the container goes, anonymous volume and all, once it exits by itself or is
     stopped; its events end die (stop), destroy."""
-    def removed(container):
-        def gone():
-            try:
-                api.inspect_container(container)
-            except docker.errors.NotFound:
-                return True
-            return False
-        poll(gone, bool)
-
     def actions(container, since):
         return [(e["Action"], e["Actor"]["Attributes"].get("exitCode"))
                 for e in api.events(since=since, until=time.time() + 0.1, decode=True,
                                     filters={"container": container["Id"]})]
+
+    def removed(container, since):
+        """Wait until the container is gone and its removal is done: the daemon answers 404
+        for it before it has removed its anonymous volumes and sent ``destroy``."""
+        def gone():
+            try:
+                api.inspect_container(container)
+            except docker.errors.NotFound:
+                return actions(container, since)[-1:] == [("destroy", None)]
+            return False
+        poll(gone, bool)
 
     since = time.time() - 1
     on_its_own = api.create_container(BUSYBOX, ["sh", "-c", "exit 3"], name=names("exits"),
@@ -248,7 +251,7 @@ def test_auto_remove(api, names, poll, daemon):
                                       host_config=api.create_host_config(auto_remove=True))
     volume = api.inspect_container(on_its_own)["Mounts"][0]["Name"]
     api.start(on_its_own)
-    removed(on_its_own)
+    removed(on_its_own, since)
     assert actions(on_its_own, since) == [("create", None), ("start", None), ("die", "3"),
                                           ("destroy", None)]
     assert volume not in {v["Name"] for v in api.volumes()["Volumes"] or []}
@@ -257,7 +260,7 @@ def test_auto_remove(api, names, poll, daemon):
                                    host_config=api.create_host_config(auto_remove=True))
     api.start(stopped)
     api.stop(stopped, timeout=0)
-    removed(stopped)
+    removed(stopped, since)
     ended = ["stop", "die"] if daemon.at_least(26) else ["die", "stop"]  # 26: stop first
     assert [a for a, _ in actions(stopped, since)] == ["create", "start", "kill", "kill", *ended,
                                                        "destroy"]

@@ -226,9 +226,10 @@ def test_task_runs_a_container(api, names, poll, daemon):
     }
 
     api.kill(cid)
+    # the orchestrator sets DesiredState shutdown a moment after the agent reported the end (a
+    # first look may show the task failed with desired running): wait for both
     [task] = poll(lambda: api.tasks(filters={"service": service_id}),
-                  lambda ts: ts and ts[0]["Status"]["State"] != "running")
-    assert task["DesiredState"] == "shutdown"
+                  lambda ts: ts and ts[0]["Status"]["State"] != "running" and ts[0]["DesiredState"] == "shutdown")
     assert subset(task["Status"], ["State", "Message", "Err", "ContainerStatus", "PortStatus"]) == {
         "State": "failed", "Message": "started", "Err": "task: non-zero exit (137)",
         "ContainerStatus": {"ContainerID": cid, "PID": 0, "ExitCode": 137}, "PortStatus": {},
