@@ -56,6 +56,13 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: floa
         time.sleep(interval)
 
 
+#: config lines for a hub whose REST spawn requests answer with the spawn's outcome (201, or
+#: the refusal) rather than 202 "pending": JupyterHub gives up waiting after slow_spawn_timeout,
+#: 10 s by default, which a spawn on a loaded machine can take.  The spawn page is not affected
+#: (it waits 1 s, then shows the pending page).
+SPAWN_OUTCOME_CONFIG = 'c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 60}\n'
+
+
 def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))

@@ -27,6 +27,8 @@ import pytest
 import requests
 from demo_hub import (
     HTTP_TIMEOUT,
+    SPAWN_OUTCOME_CONFIG,
+    SPAWN_TIMEOUT,
     STOP_TIMEOUT,
     Hub,
     demo_config_with,
@@ -74,7 +76,7 @@ def place(spawner):
 
 
 c.Spawner.pre_spawn_hook = place
-""")
+""" + SPAWN_OUTCOME_CONFIG)
     hub = Hub(tmp_path, config=config)
     hub.env.update(DOCKER_HOST=env["DOCKER_HOST"], DEMO_HUB_CONNECT_IP=env["HUB_CONNECT_IP"])
     with running(hub):
@@ -136,9 +138,9 @@ def test_placement_by_label_and_an_impossible_constraint(hub, cluster, users):
 
     nowhere = _new_user(users, "nowhere")
     _browser, api = logged_in(hub, nowhere, "cluster test")
-    r = api.post(f"{hub.url}/hub/api/users/{nowhere}/server", timeout=60)
-    # the swarm's own answer, at once (JupyterHub relays a spawn that fails within its
-    # slow_spawn_timeout of 10 s; a timeout would be a 202 and then a failure much later)
+    r = api.post(f"{hub.url}/hub/api/users/{nowhere}/server", timeout=SPAWN_TIMEOUT)
+    # the swarm's own answer, as the request's answer (JupyterHub relays a spawn that fails
+    # within its slow_spawn_timeout, 60 s here: SPAWN_OUTCOME_CONFIG)
     assert r.status_code == 503, r.text[:500]
     assert "no suitable node (scheduling constraints not satisfied on 3 nodes)" in r.json()["message"]
     wait_for("the unschedulable service to be removed", lambda: not services_of(manager, nowhere),

@@ -22,6 +22,7 @@ import pytest
 from demo_hub import (
     HTTP_TIMEOUT,
     IMAGE,
+    SPAWN_OUTCOME_CONFIG,
     SPAWN_TIMEOUT,
     STOP_TIMEOUT,
     Hub,
@@ -73,6 +74,7 @@ def hub(tmp_path: Path, swarm_client: docker.DockerClient, user_name: str) -> It
         "c.JupyterHub.spawner_class = 'docker-swarm'\n"
         "c.SwarmSpawner.publish_mode = 'host'\n"
         "c.SwarmSpawner.poll_interval = 2\n"
+        + SPAWN_OUTCOME_CONFIG
     ))
     with running(Hub(tmp_path, config=config)) as hub:
         yield hub
