@@ -195,8 +195,8 @@ def _port_taken(err: BaseException | None) -> bool:
 def _another_proxy_answered(err: BaseException | None) -> bool:
     """Whether the proxy's API refused the hub's token (403) at start: only a proxy that is
     not this hub's answers so, when the port the hub gave its proxy was another's first."""
-    # JupyterHub's proxy client is tornado's (HTTPClientError.code) or, from 6.0, aiohttp's
-    # (ClientResponseError.status)
+    # JupyterHub's proxy client is tornado's in 4.1 and 5.x (HTTPClientError.code), aiohttp's
+    # in 6.1 (ClientResponseError.status)
     return _caused_by(err, lambda e: 403 in (getattr(e, "code", None), getattr(e, "status", None)))
 
 
