@@ -413,10 +413,17 @@ def test_exec_output_of_what_the_model_runs(api, names):
     api.start(c)
     hostname = api.inspect_container(c)["Config"]["Hostname"]
 
-    def run(cmd, start=None, **create):
-        e = api.exec_create(c, cmd, **create)
-        out = api.exec_start(e, **(start or {}))
-        return out, api.exec_inspect(e)["ExitCode"]
+    def run(cmd, start=None, prints=True, **create):
+        # Docker 20.10 under load now and then answers an exec of a short-lived process that
+        # printed with no output at all (exit code 0): that exec is run again, a few times at
+        # most, when it should have printed (see REAL_DAEMON_NOTES.md)
+        for _ in range(3):
+            e = api.exec_create(c, cmd, **create)
+            out = api.exec_start(e, **(start or {}))
+            code = api.exec_inspect(e)["ExitCode"]
+            if not prints or out not in (b"", (None, None)):
+                break
+        return out, code
 
     assert run(["echo", "hello\nworld"]) == (b"hello\nworld\n", 0)
     assert run("whoami") == (b"root\n", 0)
@@ -430,7 +437,7 @@ def test_exec_output_of_what_the_model_runs(api, names):
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=<host>",
         "A=2", "X=Y", "HOME=/root"], 0)
     assert run(["sh", "-c", "echo out; echo err >&2; exit 3"], {"demux": True}) == ((b"out\n", b"err\n"), 3)
-    assert run(["sh", "-c", "echo hi > /tmp/f"]) == (b"", 0)
+    assert run(["sh", "-c", "echo hi > /tmp/f"], prints=False) == (b"", 0)
     assert run(["cat", "/tmp/f"]) == (b"hi\n", 0)
     # a terminal (the exec's Tty) makes one stream of CRLF lines; the start's Tty frames it
     assert run(["printf", "a\\nb"], {"demux": True}, tty=True) == ((b"a\r\nb", None), 0)
