@@ -118,7 +118,9 @@ def real_client_or_unavailable() -> docker.APIClient:
     return client
 
 
-TEST_TIMEOUT = float(os.environ.get("PARITY_TEST_TIMEOUT", "120"))
+#: a backstop for a test that is stuck, above the longest bounded wait a test makes (a spawn on
+#: a loaded machine: demo_hub.SPAWN_TIMEOUT, 180 s), so that it never cuts such a wait short
+TEST_TIMEOUT = float(os.environ.get("PARITY_TEST_TIMEOUT", "300"))
 
 
 @pytest.hookimpl(wrapper=True)
